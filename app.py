@@ -1,0 +1,115 @@
+"""The application factory: configuration, extensions, blueprints, CLI and error pages."""
+
+import os
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+import config as app_config
+from extensions import csrf, db, limiter, login_manager, mail, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the Flask application; ``test_config`` overrides everything else (tests use it)."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    app.config.from_mapping(app_config.defaults(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_mapping(app_config.from_environment())
+    if test_config:
+        app.config.from_mapping(test_config)
+    _refuse_insecure_secret(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+
+    # Every model module is imported here so that metadata (create_all, Alembic) sees all tables.
+    import core.models  # noqa: F401
+    import events.models  # noqa: F401
+    import fellows.models  # noqa: F401
+    from core import mail as outbox
+    from core import templating
+
+    templating.init_app(app)
+    outbox.init_app(app)
+
+    from core.views import bp as core_bp
+    from fellows.admin import bp as fellows_admin_bp
+    from fellows.auth import bp as auth_bp
+    from fellows.views import bp as fellows_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(fellows_bp)
+    app.register_blueprint(fellows_admin_bp)
+
+    from core.cli import register_cli
+
+    register_cli(app)
+    _register_error_pages(app)
+    return app
+
+
+def _refuse_insecure_secret(app: Flask) -> None:
+    """Outside debug and testing, a placeholder SECRET_KEY would let anyone forge sessions."""
+    if app.debug or app.testing:
+        return
+    key = app.config.get("SECRET_KEY") or ""
+    if key in app_config.INSECURE_SECRET_KEYS or len(key) < 16:
+        raise RuntimeError(
+            "SECRET_KEY is not set to a real secret. Set the SECRET_KEY environment variable "
+            "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+
+
+ERROR_TITLES = {
+    400: "Bad request",
+    403: "You do not have access to this page",
+    404: "Page not found",
+    405: "Method not allowed",
+    413: "The upload is too large",
+    429: "Too many attempts",
+    500: "Something went wrong",
+}
+
+
+def _register_error_pages(app: Flask) -> None:
+    def render_error(code: int, message: str | None = None):
+        return render_template("errors/error.html", code=code, title=ERROR_TITLES[code], message=message), code
+
+    for code in ERROR_TITLES:
+        if code == 500:
+            continue
+        app.register_error_handler(code, lambda e, code=code: render_error(code, getattr(e, "description", None)))
+
+    @app.errorhandler(500)
+    def internal_error(error):
+        # A failed request must not leave half a transaction behind for the next one.
+        db.session.rollback()
+        return render_error(500)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(
+            400,
+            "The form had expired or was sent from somewhere else. Go back, reload the page and try again.",
+        )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite enforces foreign keys and waits for locks only when asked to."""
+    module = type(dbapi_connection).__module__
+    if "sqlite" not in module:
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()

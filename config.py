@@ -1,0 +1,87 @@
+"""Configuration: defaults, then ``instance/config.py``, then the environment, then test overrides.
+
+Everything secret or deployment-specific comes from the environment; nothing secret lives in the repo.
+"""
+
+import os
+from pathlib import Path
+
+#: Values that mark a SECRET_KEY as a placeholder rather than a real secret.
+INSECURE_SECRET_KEYS = {"", "dev", "change-me", "changeme", "secret"}
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def defaults(instance_path: str) -> dict:
+    """The built-in configuration, suitable for development on the embedded SQLite database."""
+    return {
+        "SECRET_KEY": "dev",
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(Path(instance_path) / "fellowship.sqlite"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # Upload limit for photos and CSV/ics imports: larger requests get the 413 page.
+        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        "APP_NAME": "Policy Fellowship",
+        "TIMEZONE": "Europe/London",
+        # Absolute links in emails and calendar files.
+        "BASE_URL": "http://127.0.0.1:5000",
+        "MAIL_DEFAULT_SENDER": "Policy Fellowship <events@localhost>",
+        # "log": print each message and append it to instance/mail.log (development).
+        # "smtp": send over SMTP with Flask-Mailman (production).
+        "MAIL_TRANSPORT": "log",
+        "MAIL_SERVER": "localhost",
+        "MAIL_PORT": 25,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_TIMEOUT": 10,
+        # Deliver queued mail straight after the transaction that queued it commits.
+        # Production leaves this off and runs `flask mail send` from a worker instead.
+        "MAIL_SEND_ON_COMMIT": True,
+        "MAIL_MAX_ATTEMPTS": 6,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": "5 per 5 minutes",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "INVITATION_DAYS": 7,
+        "PASSWORD_RESET_HOURS": 2,
+        "PAGE_SIZE": 20,
+    }
+
+
+def from_environment() -> dict:
+    """Settings taken from environment variables, where set."""
+    env = os.environ
+    config: dict = {}
+    if "SECRET_KEY" in env:
+        config["SECRET_KEY"] = env["SECRET_KEY"]
+    if "DATABASE_URL" in env:
+        config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
+    for name in ("BASE_URL", "TIMEZONE", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD",
+                 "MAIL_DEFAULT_SENDER", "MAIL_TRANSPORT", "RATELIMIT_STORAGE_URI", "APP_NAME"):
+        if name in env:
+            config[name] = env[name]
+    for name in ("MAIL_PORT", "MAIL_MAX_ATTEMPTS"):
+        if name in env:
+            config[name] = int(env[name])
+    for name in ("MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_SEND_ON_COMMIT", "SESSION_COOKIE_SECURE"):
+        if name in env:
+            config[name] = _bool(name, False)
+    return config
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the ``postgres://`` and ``postgresql://`` URLs hosting providers hand out; use psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url

@@ -1,0 +1,161 @@
+"""The mail outbox: every email is queued in the caller's transaction and delivered afterwards.
+
+A booking and its confirmation are committed together or not at all, and a mail server that is
+down loses nothing: ``deliver_due`` retries with growing delays and gives up after a limit.
+Development uses the "log" transport, which prints each message and appends it to
+``instance/mail.log``; production uses SMTP through Flask-Mailman.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+
+from flask import Flask, current_app, g, render_template
+from flask_mailman import EmailMultiAlternatives
+from sqlalchemy import select
+
+from core.models import OutboxMessage, utcnow
+from extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def queue_email(
+    to: str,
+    subject: str,
+    template: str,
+    *,
+    kind: str,
+    user_id: int | None = None,
+    dedupe_key: str | None = None,
+    attachment: tuple[str, str, bytes] | None = None,
+    **context,
+) -> OutboxMessage:
+    """Add a message to the outbox in the current transaction (the caller commits).
+
+    ``template`` names ``templates/emails/<template>.txt`` and ``.html``; both get ``context``.
+    """
+    context.setdefault("base_url", current_app.config["BASE_URL"].rstrip("/"))
+    context.setdefault("app_name", current_app.config["APP_NAME"])
+    message = OutboxMessage(
+        to_address=to,
+        subject=subject,
+        text_body=render_template(f"emails/{template}.txt", **context),
+        html_body=render_template(f"emails/{template}.html", **context),
+        kind=kind,
+        user_id=user_id,
+        dedupe_key=dedupe_key,
+        status="queued",
+        attempts=0,
+        next_attempt_at=utcnow(),
+    )
+    if attachment:
+        message.attachment_name, message.attachment_type, message.attachment_data = attachment
+    db.session.add(message)
+    g.setdefault("outbox_queued", True)
+    return message
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Wait 1, 2, 4, 8 … minutes (at most a day) between attempts."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 24 * 60))
+
+
+def deliver_due(limit: int = 100) -> tuple[int, int]:
+    """Try every queued message whose time has come; returns (sent, failed attempts).
+
+    Each message is committed on its own so that one bad address cannot hold back the rest.
+    """
+    now = utcnow()
+    ids = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    sent = failed = 0
+    for message_id in ids:
+        message = db.session.get(OutboxMessage, message_id)
+        if message is None or message.status != "queued":
+            continue
+        try:
+            _transport(message)
+        except Exception as error:  # any transport error: keep the message and try later
+            failed += 1
+            message.attempts += 1
+            message.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+                message.status = "failed"
+            else:
+                message.next_attempt_at = utcnow() + retry_delay(message.attempts)
+            log.warning("mail to %s failed (attempt %s): %s", message.to_address, message.attempts, error)
+        else:
+            sent += 1
+            message.attempts += 1
+            message.status = "sent"
+            message.sent_at = utcnow()
+            message.last_error = None
+        db.session.commit()
+    return sent, failed
+
+
+def retry_message(message: OutboxMessage) -> None:
+    """Put a failed message back in the queue (an organiser asked for it)."""
+    message.status = "queued"
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+
+
+def _transport(message: OutboxMessage) -> None:
+    transport = current_app.config["MAIL_TRANSPORT"]
+    if transport == "log":
+        _write_to_log(message)
+        return
+    if transport != "smtp":
+        raise RuntimeError(f"unknown MAIL_TRANSPORT {transport!r}")
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.text_body,
+        from_email=current_app.config["MAIL_DEFAULT_SENDER"],
+        to=[message.to_address],
+    )
+    if message.html_body:
+        email.attach_alternative(message.html_body, "text/html")
+    if message.attachment_data is not None:
+        email.attach(message.attachment_name, message.attachment_data, message.attachment_type)
+    email.send(fail_silently=False)
+
+
+def mail_log_path() -> str:
+    return os.path.join(current_app.instance_path, "mail.log")
+
+
+def _write_to_log(message: OutboxMessage) -> None:
+    text = (
+        f"From: {current_app.config['MAIL_DEFAULT_SENDER']}\nTo: {message.to_address}\n"
+        f"Subject: {message.subject}\n"
+        + (f"Attachment: {message.attachment_name}\n" if message.attachment_name else "")
+        + f"\n{message.text_body}\n"
+        + "-" * 72
+        + "\n"
+    )
+    print(text, flush=True)
+    with open(mail_log_path(), "a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def send_queued_mail(response):
+        # Development convenience: deliver straight away once the view has committed.
+        session = db.session
+        uncommitted = session.new or session.dirty or session.deleted
+        if g.get("outbox_queued") and app.config["MAIL_SEND_ON_COMMIT"] and not uncommitted:
+            try:
+                deliver_due()
+            except Exception:  # delivery must never break the page; the worker retries
+                log.exception("delivering queued mail failed")
+                db.session.rollback()
+        return response

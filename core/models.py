@@ -1,0 +1,103 @@
+"""Models every area shares: the topic vocabulary, stored images and the mail outbox."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every database.
+
+    SQLite has no time zone type and hands back naive values; this makes both databases
+    return aware UTC datetimes and refuses naive ones, so local/UTC mix-ups fail loudly.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC datetime is required")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def slugify(text: str) -> str:
+    normalised = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", normalised.lower()).strip("-")
+
+
+class Tag(db.Model):
+    """One term of the shared vocabulary: a fellow's policy interest and an event's or note's topic."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.slug}>"
+
+
+class StoredImage(db.Model):
+    """An uploaded image after it was checked, resized and re-encoded (never the original bytes)."""
+
+    __tablename__ = "stored_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutboxMessage(db.Model):
+    """An email waiting to be delivered, written in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (CheckConstraint("status IN ('queued', 'sent', 'failed')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str | None] = mapped_column(Text)
+    #: Optional attachment, e.g. an event's .ics invitation.
+    attachment_name: Mapped[str | None] = mapped_column(String(120))
+    attachment_type: Mapped[str | None] = mapped_column(String(120))
+    attachment_data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: What kind of message this is (invitation, password_reset, booking_confirmed, ...).
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    #: Stops a message that must go once (e.g. a reminder) from being queued twice.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: When the sender may try again; grows after each failure.
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,244 @@
+"""Events, speakers, invitations, bookings and the record of changes to published events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.models import Tag, UTCDateTime, utcnow
+from extensions import db
+from fellows.models import Organisation, User
+
+EVENT_KINDS = {
+    "lunch": "Policy lunch",
+    "workshop": "Workshop",
+    "seminar": "Seminar",
+    "roundtable": "Roundtable",
+    "lecture": "Lecture",
+    "conference": "Conference",
+    "other": "Other",
+}
+AUDIENCES = {
+    "public": "Public: anyone may book",
+    "fellows": "Fellows only",
+    "invitation": "Invitation only",
+}
+EVENT_STATES = ("draft", "published", "cancelled")
+BOOKING_STATES = ("confirmed", "waitlisted", "cancelled")
+ATTENDANCE = ("attended", "no_show")
+
+event_topics = Table(
+    "event_topics",
+    db.metadata,
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Event(db.Model):
+    """A policy lunch, workshop, seminar … with its lifecycle: draft → published → cancelled."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {tuple(EVENT_KINDS)}", name="kind"),
+        CheckConstraint(f"audience IN {tuple(AUDIENCES)}", name="audience"),
+        CheckConstraint(f"state IN {EVENT_STATES}", name="state"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The iCalendar UID: fixed when the event is created and never changed.
+    uid: Mapped[str] = mapped_column(String(80), unique=True, default=lambda: f"{uuid.uuid4()}")
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="lunch")
+    summary: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    venue_name: Mapped[str | None] = mapped_column(String(200))
+    venue_address: Mapped[str | None] = mapped_column(String(500))
+    online_url: Mapped[str | None] = mapped_column(String(500))
+    host_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    #: None means unlimited places.
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    audience: Mapped[str] = mapped_column(String(20), default="fellows")
+    state: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    #: iCalendar SEQUENCE: bumped by every change that matters to an attendee (time, place, cancellation).
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    #: Bumped under lock by every booking change, which serialises bookings of one event.
+    booking_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    host: Mapped[Organisation | None] = relationship(lazy="joined")
+    speakers: Mapped[list[Speaker]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="Speaker.position"
+    )
+    topics: Mapped[list[Tag]] = relationship(secondary=event_topics, order_by=Tag.name)
+    bookings: Mapped[list[Booking]] = relationship(back_populates="event", cascade="all, delete-orphan")
+    invitations: Mapped[list[EventInvitation]] = relationship(
+        back_populates="event", cascade="all, delete-orphan"
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return EVENT_KINDS.get(self.kind, self.kind)
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == "published"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.state == "cancelled"
+
+    @property
+    def is_past(self) -> bool:
+        return self.ends_at <= utcnow()
+
+    def count_bookings(self, state: str) -> int:
+        return db.session.scalar(
+            select(func.count(Booking.id)).where(Booking.event_id == self.id, Booking.state == state)
+        ) or 0
+
+    @property
+    def confirmed_count(self) -> int:
+        return self.count_bookings("confirmed")
+
+    @property
+    def waitlist_length(self) -> int:
+        return self.count_bookings("waitlisted")
+
+    @property
+    def places_left(self) -> int | None:
+        """None when capacity is unlimited."""
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.confirmed_count, 0)
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.title!r} {self.state}>"
+
+
+class Speaker(db.Model):
+    """A speaker at an event, optionally linked to an organisation and to a fellow's profile."""
+
+    __tablename__ = "speakers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    honorific: Mapped[str | None] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(200))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    fellow_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    event: Mapped[Event] = relationship(back_populates="speakers")
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    fellow: Mapped[User | None] = relationship()
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.honorific} {self.name}" if self.honorific else self.name
+
+
+class EventInvitation(db.Model):
+    """A fellow invited to an invitation-only event."""
+
+    __tablename__ = "event_invitations"
+    __table_args__ = (UniqueConstraint("event_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="invitations")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class Booking(db.Model):
+    """A fellow's place at an event: confirmed, waitlisted or cancelled.
+
+    One row per fellow and event: booking again after cancelling reuses the row. When an
+    account is deleted the row stays with no user, so the event's numbers do not change.
+    """
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        UniqueConstraint("event_id", "user_id"),
+        CheckConstraint(f"state IN {BOOKING_STATES}", name="state"),
+        CheckConstraint(f"attendance IS NULL OR attendance IN {ATTENDANCE}", name="attendance"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    state: Mapped[str] = mapped_column(String(12))
+    #: When the fellow joined the queue: waitlist order is by this, then by id.
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dietary_requirements: Mapped[str | None] = mapped_column(String(500))
+    access_needs: Mapped[str | None] = mapped_column(String(500))
+    comment: Mapped[str | None] = mapped_column(String(1000))
+    attendance: Mapped[str | None] = mapped_column(String(10))
+    #: Set when an organiser added or removed the booking by hand.
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    event: Mapped[Event] = relationship(back_populates="bookings")
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+    @property
+    def waitlist_position(self) -> int | None:
+        """1 for the first person on the waitlist; None unless waitlisted."""
+        if self.state != "waitlisted":
+            return None
+        ahead = db.session.scalar(
+            select(func.count(Booking.id)).where(
+                Booking.event_id == self.event_id,
+                Booking.state == "waitlisted",
+                (Booking.requested_at < self.requested_at)
+                | ((Booking.requested_at == self.requested_at) & (Booking.id < self.id)),
+            )
+        )
+        return (ahead or 0) + 1
+
+
+class EventChange(db.Model):
+    """The audit trail of a published event: who changed which fields, and when."""
+
+    __tablename__ = "event_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: {"field": [old, new], ...} as display strings.
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    summary: Mapped[str | None] = mapped_column(String(300))
+
+    user: Mapped[User | None] = relationship()

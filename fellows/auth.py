@@ -1,0 +1,206 @@
+"""Signing in and out, invitations, password resets, requests to join and the account page."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from core.models import utcnow
+from extensions import db, limiter, login_manager
+from fellows import services
+from fellows.forms import (
+    ChangePasswordForm,
+    DeleteAccountForm,
+    ForgotPasswordForm,
+    JoinRequestForm,
+    LoginForm,
+    SetPasswordForm,
+)
+from fellows.models import User
+
+bp = Blueprint("auth", __name__)
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Sign in to see that page."
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    # A session from before a password change (or deactivation) carries an old version.
+    if user is None or str(user.session_version) != version:
+        return None
+    return user
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only follow ``next`` to a path on this site, never to another host."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def _failed_login(response) -> bool:
+    return response.status_code != 302
+
+
+def _login_email_key() -> str:
+    return "login:" + (request.form.get("email") or "").strip().lower()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_email_key,
+               methods=["POST"], deduct_when=_failed_login)
+@limiter.limit("30 per 5 minutes", methods=["POST"], deduct_when=_failed_login)
+def login():
+    """Sign in with email and password. The same message answers an unknown email and a wrong password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.find_user_by_email(form.email.data)
+        if user is not None and user.active and user.check_password(form.password.data):
+            login_user(user, remember=form.remember.data)
+            user.last_login_at = utcnow()
+            db.session.commit()
+            flash(f"Signed in as {user.display_name}.", "success")
+            return redirect(safe_next(request.args.get("next"), url_for("core.home")))
+        form.form_errors.append("The email address or password is not right, or the account cannot sign in yet.")
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form, title="Sign in"), status
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out (a POST, so that no link or image can sign anyone out)."""
+    logout_user()
+    flash("You have signed out.", "success")
+    return redirect(url_for("core.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def forgot_password():
+    """Ask for a reset link; the answer is the same whether or not the email has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("auth/reset_sent.html", email=form.email.data, title="Check your email")
+    return render_template("auth/forgot.html", form=form, title="Reset your password"), 400 if form.errors else 200
+
+
+def _token_or_404(token: str, purpose: str):
+    record = services.find_usable_token(token, purpose)
+    if record is None:
+        abort(
+            404,
+            "This link is not valid: it may have been used already, replaced by a newer one, or expired. "
+            + ("Ask an organiser to send a new invitation." if purpose == "invitation"
+               else "You can ask for a new one on the sign-in page."),
+        )
+    return record
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password with a reset link (single-use, time-limited)."""
+    record = _token_or_404(token, "password_reset")
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        user = services.reset_password(record, form.password.data)
+        db.session.commit()
+        logout_user()
+        login_user(user)
+        flash("Your password has been changed and you are signed in.", "success")
+        return redirect(url_for("core.home"))
+    return render_template("auth/set_password.html", form=form, title="Choose a new password",
+                           intro="Choose a new password for " + record.user.email + "."), 400 if form.errors else 200
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """Accept an invitation: set a password, then land on one's own profile."""
+    record = _token_or_404(token, "invitation")
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        user = services.accept_invitation(record, form.password.data)
+        db.session.commit()
+        logout_user()
+        login_user(user)
+        flash("Welcome! Your account is ready. Take a moment to complete your profile.", "success")
+        return redirect(url_for("fellows.edit_profile"))
+    return render_template(
+        "auth/set_password.html", form=form, title="Join the Policy Fellowship",
+        intro=f"Welcome, {record.user.name}. Choose a password for {record.user.email} to finish joining.",
+    ), 400 if form.errors else 200
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def join():
+    """Ask for a fellow account; an organiser decides. The answer never says whether the email is known."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = JoinRequestForm()
+    if form.validate_on_submit():
+        services.submit_join_request(form.name.data, form.email.data, form.organisation.data, form.reason.data)
+        db.session.commit()
+        return render_template("auth/join_sent.html", title="Request sent")
+    return render_template("auth/join.html", form=form, title="Ask to join"), 400 if form.errors else 200
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """Change password (ending other sessions), download one's data, delete the account."""
+    form = ChangePasswordForm(prefix="password")
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current_password.data):
+            form.current_password.errors.append("Your current password is not right")
+        else:
+            services.change_password(current_user, form.password.data)
+            db.session.commit()
+            login_user(current_user)  # keep this session, with the new version
+            flash("Your password has been changed. Any other signed-in devices have been signed out.", "success")
+            return redirect(url_for("auth.account"))
+    status = 400 if form.errors else 200
+    return render_template("auth/account.html", form=form, delete_form=DeleteAccountForm(prefix="delete"),
+                           title="Your account"), status
+
+
+@bp.post("/account/export")
+@login_required
+def export_data():
+    """Download everything held about the signed-in person, as JSON."""
+    data = services.export_account_data(current_user)
+    body = json.dumps(data, indent=2, ensure_ascii=False)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="my-policy-fellowship-data.json"'},
+    )
+
+
+@bp.post("/account/delete")
+@login_required
+def delete_account():
+    """Delete one's own account; bookings stay counted as anonymous places."""
+    form = DeleteAccountForm(prefix="delete")
+    if form.validate_on_submit() and current_user.check_password(form.password.data):
+        user = db.session.get(User, current_user.id)
+        logout_user()
+        services.delete_account(user)
+        db.session.commit()
+        flash("Your account and profile have been deleted.", "success")
+        return redirect(url_for("core.home"))
+    if form.password.data and not form.errors:
+        form.password.errors.append("Your password is not right")
+    return render_template("auth/account.html", form=ChangePasswordForm(prefix="password"), delete_form=form,
+                           title="Your account"), 400

@@ -1,0 +1,209 @@
+"""Forms for signing in, invitations, requests to join, profiles, organisations and CSV import."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Email, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from core.forms import MultiCheckboxField, empty_to_none, strip_filter, validate_web_url
+from fellows.models import FELLOW_STATUSES, HONORIFICS, ORGANISATION_KINDS, SECTORS, VISIBILITIES
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def _password_field(label: str = "New password"):
+    return PasswordField(
+        label,
+        validators=[
+            InputRequired(message="Enter a password"),
+            Length(min=MIN_PASSWORD_LENGTH, max=200, message=f"Use at least {MIN_PASSWORD_LENGTH} characters"),
+        ],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words make a strong password.",
+    )
+
+
+def _email_field(label: str = "Email address"):
+    return EmailField(
+        label,
+        filters=[strip_filter],
+        validators=[
+            InputRequired(message="Enter an email address"),
+            Email(message="Enter an email address like name@example.org", check_deliverability=False),
+            Length(max=320),
+        ],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = _email_field()
+    password = PasswordField("Password", validators=[InputRequired(message="Enter your password")])
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _email_field()
+
+
+class SetPasswordForm(FlaskForm):
+    password = _password_field()
+    confirm = PasswordField(
+        "Confirm the password",
+        validators=[InputRequired(message="Type the password again"), EqualTo("password", "The passwords do not match")],
+    )
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current_password = PasswordField("Current password", validators=[InputRequired(message="Enter your current password")])
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField("Your password", validators=[InputRequired(message="Enter your password to confirm")])
+    confirm = BooleanField(
+        "I understand that my profile and account are deleted for good",
+        validators=[InputRequired(message="Tick the box to confirm")],
+    )
+
+
+class JoinRequestForm(FlaskForm):
+    name = StringField("Full name", filters=[strip_filter], validators=[InputRequired("Enter your name"), Length(max=200)])
+    email = _email_field()
+    organisation = StringField(
+        "Organisation", filters=[strip_filter], validators=[InputRequired("Enter your organisation"), Length(max=200)]
+    )
+    reason = TextAreaField(
+        "Why would you like to join?",
+        filters=[strip_filter],
+        validators=[InputRequired("Tell us briefly why you would like to join"), Length(max=2000)],
+        description="A sentence or two is enough, e.g. which cohort you belong to.",
+    )
+
+
+def _cohort_field():
+    return IntegerField(
+        "Cohort",
+        validators=[Optional(), NumberRange(min=1990, max=date.today().year + 1, message="Enter the year, e.g. 2016")],
+        description="The year your fellowship began.",
+    )
+
+
+class ProfileForm(FlaskForm):
+    """A fellow's own profile (organisers edit the same fields)."""
+
+    honorific = SelectField("Title", choices=[(h, h or "None") for h in HONORIFICS], validators=[Optional()])
+    name = StringField("Full name", filters=[strip_filter], validators=[InputRequired("Enter a name"), Length(max=200)])
+    job_title = StringField("Job title", filters=[empty_to_none], validators=[Optional(), Length(max=200)])
+    organisation = StringField(
+        "Organisation",
+        filters=[empty_to_none],
+        validators=[Optional(), Length(max=200)],
+        description="Start typing to pick an existing organisation; a new name adds it.",
+    )
+    sector = SelectField("Sector", choices=[("", "Choose a sector")] + list(SECTORS.items()), validators=[Optional()])
+    cohort = _cohort_field()
+    fellow_status = RadioField("Status", choices=list(FELLOW_STATUSES.items()), default="current")
+    interests = MultiCheckboxField("Policy interests", choices=[], validate_choice=False)
+    biography = TextAreaField(
+        "Biography",
+        filters=[empty_to_none],
+        validators=[Optional(), Length(max=10000)],
+        description="Markdown: **bold**, *italic*, [links](https://example.org), lists.",
+    )
+    links = TextAreaField(
+        "Links",
+        filters=[empty_to_none],
+        validators=[Optional(), Length(max=2000)],
+        description="One per line: a label, a space, then the address. E.g. “Personal page https://example.org”.",
+    )
+    visibility = RadioField("Who can see your profile", choices=list(VISIBILITIES.items()), default="fellows")
+    photo = FileField(
+        "Photo",
+        validators=[FileAllowed(["png", "jpg", "jpeg", "webp"], "Upload a PNG, JPEG or WebP picture")],
+        description="PNG, JPEG or WebP, up to 5 MB. It is resized to 800 pixels.",
+    )
+    remove_photo = BooleanField("Remove the current photo")
+
+    def validate_links(self, field) -> None:
+        parsed, problems = parse_links(field.data or "")
+        if problems:
+            raise ValidationError(problems[0])
+        field.parsed = parsed
+
+
+def parse_links(text: str) -> tuple[list[dict], list[str]]:
+    """'Label https://…' lines → [{"label", "url"}]; problems name the line that is wrong."""
+    links, problems = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        label, _, url = line.rpartition(" ")
+        url = url.strip()
+        if not url.lower().startswith(("https://", "http://")) or len(url) < 11:
+            problems.append(f"Line {number} of Links must end with a web address starting with https://")
+            continue
+        links.append({"label": label.strip() or url, "url": url})
+    if len(links) > 10:
+        problems.append("Add at most 10 links")
+    return links, problems
+
+
+class FellowAdminForm(ProfileForm):
+    """What an organiser can change about a fellow, on top of the profile."""
+
+    email = _email_field()
+
+
+class InviteFellowForm(FlaskForm):
+    name = StringField("Full name", filters=[strip_filter], validators=[InputRequired("Enter a name"), Length(max=200)])
+    email = _email_field()
+    organisation = StringField("Organisation", filters=[empty_to_none], validators=[Optional(), Length(max=200)])
+    sector = SelectField("Sector", choices=[("", "Choose a sector")] + list(SECTORS.items()), validators=[Optional()])
+    cohort = _cohort_field()
+
+
+class DeclineJoinRequestForm(FlaskForm):
+    message = TextAreaField(
+        "Message to the applicant",
+        filters=[empty_to_none],
+        validators=[Optional(), Length(max=2000)],
+        description="Sent with the decision.",
+    )
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField("Name", filters=[strip_filter], validators=[InputRequired("Enter a name"), Length(max=200)])
+    kind = SelectField("Kind", choices=list(ORGANISATION_KINDS.items()))
+    website = StringField(
+        "Website", filters=[empty_to_none], validators=[Optional(), Length(max=500), validate_web_url]
+    )
+
+
+class TagForm(FlaskForm):
+    name = StringField("Topic", filters=[strip_filter], validators=[InputRequired("Enter a topic"), Length(max=80)])
+
+
+class CSVUploadForm(FlaskForm):
+    file = FileField(
+        "CSV file",
+        validators=[FileRequired("Choose a CSV file"), FileAllowed(["csv", "txt"], "Upload a .csv file")],
+        description="Columns: name, email, organisation, sector, cohort, interests (separated by ;). First row: headings.",
+    )
+
+
+class ConfirmImportForm(FlaskForm):
+    """Carries the checked file's content back for the confirmed import."""
+
+    content = TextAreaField(validators=[InputRequired()])

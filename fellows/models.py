@@ -1,0 +1,199 @@
+"""Accounts, Policy Fellow profiles, organisations, account links and requests to join."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.models import StoredImage, Tag, UTCDateTime, utcnow
+from extensions import db
+
+ROLES = ("organiser", "fellow")
+SECTORS = {
+    "government": "Government",
+    "industry": "Industry",
+    "academia": "Academia",
+    "civil_society": "Civil society",
+    "other": "Other",
+}
+FELLOW_STATUSES = {"current": "Current fellow", "alumni": "Alumni"}
+VISIBILITIES = {
+    "public": "Public: anyone can see my profile",
+    "fellows": "Fellows only: people signed in to this site",
+    "organisers": "Organisers only",
+}
+ORGANISATION_KINDS = {
+    "government": "Government department",
+    "company": "Company",
+    "university": "University",
+    "charity": "Charity",
+    "other": "Other",
+}
+HONORIFICS = ("", "Dr", "Prof", "Mr", "Mrs", "Ms", "Mx", "Sir", "Dame", "Lord", "Baroness", "Rt Hon")
+
+user_interests = Table(
+    "user_interests",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Organisation(db.Model):
+    """A government department, company, university or charity: employer, host or affiliation."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (CheckConstraint(f"kind IN {tuple(ORGANISATION_KINDS)}", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="other")
+    website: Mapped[str | None] = mapped_column(String(500))
+
+    @property
+    def kind_label(self) -> str:
+        return ORGANISATION_KINDS.get(self.kind, self.kind)
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.name}>"
+
+
+class User(UserMixin, db.Model):
+    """Anyone who can sign in: an organiser, or a Policy Fellow with a profile."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(f"role IN {ROLES}", name="role"),
+        CheckConstraint(f"visibility IN {tuple(VISIBILITIES)}", name="visibility"),
+        CheckConstraint(f"sector IS NULL OR sector IN {tuple(SECTORS)}", name="sector"),
+        CheckConstraint(f"fellow_status IN {tuple(FELLOW_STATUSES)}", name="fellow_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored lower-cased so that sign-in and de-duplication ignore case.
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    #: None until the person accepts their invitation and chooses a password.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="fellow")
+    #: False once an organiser deactivates the account: it cannot sign in, its history stays.
+    active: Mapped[bool] = mapped_column(default=True)
+    #: Bumped on password change: sessions carrying an older number are signed out.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    honorific: Mapped[str | None] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    sector: Mapped[str | None] = mapped_column(String(20))
+    #: The year the fellowship began.
+    cohort: Mapped[int | None] = mapped_column(Integer)
+    fellow_status: Mapped[str] = mapped_column(String(10), default="current")
+    biography: Mapped[str | None] = mapped_column(Text)
+    #: A list of {"label": ..., "url": ...} links shown on the profile.
+    links: Mapped[list] = mapped_column(JSON, default=list)
+    visibility: Mapped[str] = mapped_column(String(20), default="fellows")
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("stored_images.id", ondelete="SET NULL"))
+
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    photo: Mapped[StoredImage | None] = relationship()
+    interests: Mapped[list[Tag]] = relationship(secondary=user_interests, order_by=Tag.name)
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.honorific} {self.name}" if self.honorific else self.name
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sessions of inactive users
+        return self.active
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.role == "organiser"
+
+    @property
+    def has_joined(self) -> bool:
+        """True once the person has set a password (accepted their invitation)."""
+        return self.password_hash is not None
+
+    @property
+    def is_listed(self) -> bool:
+        """Whether the profile can appear in the directory at all (visibility then decides for whom)."""
+        return self.role == "fellow" and self.active and self.has_joined
+
+    @property
+    def sector_label(self) -> str:
+        return SECTORS.get(self.sector or "", "")
+
+    @property
+    def status_label(self) -> str:
+        return FELLOW_STATUSES.get(self.fellow_status, "")
+
+    def get_id(self) -> str:
+        # The session version travels with the id, so a password change ends other sessions.
+        return f"{self.id}:{self.session_version}"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)  # scrypt, Werkzeug's default
+
+    def check_password(self, password: str) -> bool:
+        return self.password_hash is not None and check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class AccountToken(db.Model):
+    """A single-use, time-limited link: an invitation to join or a password reset.
+
+    Only a hash of the token is stored, so a copy of the database cannot be used to sign in.
+    """
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (CheckConstraint("purpose IN ('invitation', 'password_reset')", name="purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.revoked_at is None and self.expires_at > utcnow()
+
+
+class JoinRequest(db.Model):
+    """Somebody asking for a fellow account; an organiser approves (inviting them) or declines."""
+
+    __tablename__ = "join_requests"
+    __table_args__ = (CheckConstraint("status IN ('pending', 'approved', 'declined')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    organisation_name: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decision_message: Mapped[str | None] = mapped_column(Text)
+
+    decided_by: Mapped[User | None] = relationship()

@@ -1,0 +1,295 @@
+"""Account and profile operations. They change models and flush; the calling view commits."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from core.mail import queue_email
+from core.models import OutboxMessage, utcnow
+from extensions import db
+from fellows.models import AccountToken, JoinRequest, Organisation, User
+
+
+class ServiceError(ValueError):
+    """A request that cannot be carried out; the message is safe to show the user."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def find_or_create_organisation(name: str | None, kind: str = "other") -> Organisation | None:
+    name = " ".join((name or "").split())
+    if not name:
+        return None
+    organisation = db.session.scalar(select(Organisation).where(Organisation.name.ilike(name)))
+    if organisation is None:
+        organisation = Organisation(name=name, kind=kind)
+        db.session.add(organisation)
+        db.session.flush()
+    return organisation
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for emails, built on BASE_URL rather than on the current request."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+# Account links (invitations and password resets) -------------------------------------------
+
+
+def _issue_token(user: User, purpose: str, lifetime: timedelta, by: User | None = None) -> str:
+    """Create a single-use link token; any earlier unused token for the same purpose stops working."""
+    now = utcnow()
+    for old in db.session.scalars(
+        select(AccountToken).where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None),
+            AccountToken.revoked_at.is_(None),
+        )
+    ):
+        old.revoked_at = now
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        AccountToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=AccountToken.hash(token),
+            expires_at=now + lifetime,
+            created_by_id=by.id if by else None,
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def find_usable_token(token: str, purpose: str) -> AccountToken | None:
+    """The token's record if it exists, has this purpose, and is unused, unrevoked and unexpired."""
+    record = db.session.scalar(select(AccountToken).where(AccountToken.token_hash == AccountToken.hash(token)))
+    if record is None or record.purpose != purpose or not record.is_usable or not record.user.active:
+        return None
+    return record
+
+
+def invite_fellow(user: User, by: User | None) -> None:
+    """Email ``user`` a single-use link, valid for INVITATION_DAYS, to set a password and join."""
+    if user.has_joined:
+        raise ServiceError(f"{user.display_name} has already joined.")
+    days = current_app.config["INVITATION_DAYS"]
+    token = _issue_token(user, "invitation", timedelta(days=days), by)
+    queue_email(
+        user.email,
+        f"Your invitation to {current_app.config['APP_NAME']}",
+        "invitation",
+        kind="invitation",
+        user_id=user.id,
+        user=user,
+        link=external_url("auth.accept_invitation", token=token),
+        days=days,
+        inviter=by,
+    )
+
+
+def pending_invitation(user: User) -> AccountToken | None:
+    return db.session.scalar(
+        select(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.purpose == "invitation")
+        .order_by(AccountToken.id.desc())
+        .limit(1)
+    )
+
+
+def revoke_invitation(user: User) -> bool:
+    """Stop the user's outstanding invitation link from working; True if there was one."""
+    revoked = False
+    for record in db.session.scalars(
+        select(AccountToken).where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == "invitation",
+            AccountToken.used_at.is_(None),
+            AccountToken.revoked_at.is_(None),
+        )
+    ):
+        record.revoked_at = utcnow()
+        revoked = True
+    return revoked
+
+
+def accept_invitation(record: AccountToken, password: str) -> User:
+    """Use an invitation: the fellow chooses a password and the link is spent."""
+    record.used_at = utcnow()
+    record.user.set_password(password)
+    return record.user
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if the address has an active account; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.active or not user.has_joined:
+        return
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    token = _issue_token(user, "password_reset", timedelta(hours=hours))
+    queue_email(
+        user.email,
+        f"Reset your {current_app.config['APP_NAME']} password",
+        "password_reset",
+        kind="password_reset",
+        user_id=user.id,
+        user=user,
+        link=external_url("auth.reset_password", token=token),
+        hours=hours,
+    )
+
+
+def reset_password(record: AccountToken, password: str) -> User:
+    record.used_at = utcnow()
+    change_password(record.user, password)
+    return record.user
+
+
+def change_password(user: User, password: str) -> None:
+    """Set a new password and end every other session of this account."""
+    user.set_password(password)
+    user.session_version += 1
+
+
+# Requests to join ------------------------------------------------------------------------
+
+
+def submit_join_request(name: str, email: str, organisation_name: str, reason: str) -> JoinRequest:
+    request = JoinRequest(
+        name=name.strip(),
+        email=normalise_email(email),
+        organisation_name=organisation_name.strip(),
+        reason=reason.strip(),
+    )
+    db.session.add(request)
+    db.session.flush()
+    return request
+
+
+def approve_join_request(request: JoinRequest, by: User) -> User:
+    """Create the fellow's account (or reuse one with the same email) and send the invitation."""
+    if request.status != "pending":
+        raise ServiceError("This request has already been decided.")
+    user = find_user_by_email(request.email)
+    if user is None:
+        user = User(
+            email=request.email,
+            name=request.name,
+            role="fellow",
+            organisation=find_or_create_organisation(request.organisation_name),
+            visibility="fellows",
+            links=[],
+        )
+        db.session.add(user)
+        db.session.flush()
+    request.status = "approved"
+    request.decided_at = utcnow()
+    request.decided_by_id = by.id
+    if not user.has_joined:
+        invite_fellow(user, by)
+    return user
+
+
+def decline_join_request(request: JoinRequest, by: User, message: str | None) -> None:
+    if request.status != "pending":
+        raise ServiceError("This request has already been decided.")
+    request.status = "declined"
+    request.decided_at = utcnow()
+    request.decided_by_id = by.id
+    request.decision_message = (message or "").strip() or None
+    queue_email(
+        request.email,
+        f"Your request to join {current_app.config['APP_NAME']}",
+        "join_declined",
+        kind="join_declined",
+        request=request,
+    )
+
+
+# Fellows ---------------------------------------------------------------------------------
+
+
+def deactivate_user(user: User) -> None:
+    """The account can no longer sign in; bookings and history stay. Open links stop working."""
+    user.active = False
+    user.session_version += 1
+    now = utcnow()
+    for record in db.session.scalars(
+        select(AccountToken).where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
+    ):
+        record.revoked_at = record.revoked_at or now
+
+
+def reactivate_user(user: User) -> None:
+    user.active = True
+
+
+def delete_account(user: User) -> None:
+    """Remove a person and everything of theirs; their bookings stay, as anonymous places.
+
+    Bookings, speaker links and authorship keep their rows with the person's reference set to NULL
+    (the foreign keys say ON DELETE SET NULL), so event numbers do not change.
+    """
+    photo = user.photo
+    for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == user.id)):
+        db.session.delete(message)
+    for request in db.session.scalars(select(JoinRequest).where(JoinRequest.email == user.email)):
+        db.session.delete(request)
+    db.session.delete(user)
+    if photo is not None:
+        db.session.delete(photo)
+    db.session.flush()
+
+
+def export_account_data(user: User) -> dict:
+    """Everything the app holds about ``user``, for the download-my-data button."""
+    from events.models import Booking  # events build on fellows, not the other way round
+
+    bookings = db.session.scalars(select(Booking).where(Booking.user_id == user.id).order_by(Booking.id))
+    return {
+        "exported_at": utcnow().isoformat(),
+        "account": {
+            "email": user.email,
+            "role": user.role,
+            "created_at": user.created_at.isoformat(),
+            "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+        },
+        "profile": {
+            "honorific": user.honorific,
+            "name": user.name,
+            "job_title": user.job_title,
+            "organisation": user.organisation.name if user.organisation else None,
+            "sector": user.sector,
+            "cohort": user.cohort,
+            "status": user.fellow_status,
+            "interests": [tag.name for tag in user.interests],
+            "biography": user.biography,
+            "links": user.links or [],
+            "visibility": user.visibility,
+            "has_photo": user.photo_id is not None,
+        },
+        "bookings": [
+            {
+                "event": booking.event.title,
+                "starts_at": booking.event.starts_at.isoformat(),
+                "state": booking.state,
+                "requested_at": booking.requested_at.isoformat(),
+                "dietary_requirements": booking.dietary_requirements,
+                "access_needs": booking.access_needs,
+                "comment": booking.comment,
+                "attendance": booking.attendance,
+            }
+            for booking in bookings
+        ],
+    }
