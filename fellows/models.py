@@ -100,6 +100,9 @@ class User(UserMixin, db.Model):
     links: Mapped[list] = mapped_column(JSON, default=list)
     visibility: Mapped[str] = mapped_column(String(20), default="fellows")
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("stored_images.id", ondelete="SET NULL"))
+    #: Non-essential emails the person has chosen to receive (essential ones always go).
+    notify_reminders: Mapped[bool] = mapped_column(default=True)
+    notify_writeups: Mapped[bool] = mapped_column(default=True)
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     photo: Mapped[StoredImage | None] = relationship()
