@@ -1,0 +1,173 @@
+"""Organiser pages: the organisations fellows (and later event hosts and speakers) belong to, and the
+shared topic vocabulary used for fellows' interests and events' topics."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core.models import Tag
+from core.permissions import organiser_required
+from core.tags import all_tags
+from extensions import db
+from fellows.admin import bp
+from fellows.admin_services import (
+    create_tag,
+    delete_tag,
+    describe_usage,
+    fellow_counts,
+    rename_tag,
+    save_organisation,
+    tag_usage,
+)
+from fellows.forms import OrganisationForm, TagForm
+from fellows.models import Organisation
+from fellows.services import ServiceError
+
+# Organisations -----------------------------------------------------------------------------
+
+
+@bp.get("/organisations")
+@organiser_required
+def organisations():
+    """Every organisation with how many fellows it has; search by name."""
+    q = request.args.get("q", "").strip()
+    query = select(Organisation).order_by(Organisation.name, Organisation.id)
+    if q:
+        query = query.where(Organisation.name.ilike(f"%{q}%"))
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"] * 2, error_out=False)
+    return render_template(
+        "fellows_admin/organisations.html",
+        page=page,
+        q=q,
+        counts=fellow_counts([organisation.id for organisation in page.items]),
+        title="Organisations",
+    )
+
+
+def _save_organisation_form(organisation: Organisation, form: OrganisationForm) -> bool:
+    """Validate and save; on a problem the form carries the message. True when saved."""
+    if not form.validate_on_submit():
+        return False
+    try:
+        save_organisation(organisation, form.name.data, form.kind.data, form.website.data)
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        form.name.errors.append(str(error))
+        return False
+    except IntegrityError:
+        db.session.rollback()  # the same name saved by someone else a moment ago
+        form.name.errors.append(f"There is already an organisation called “{form.name.data}”.")
+        return False
+    return True
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@organiser_required
+def new_organisation():
+    """Add an organisation (name, kind, website)."""
+    organisation = Organisation()
+    form = OrganisationForm()
+    if _save_organisation_form(organisation, form):
+        flash(f"{organisation.name} has been added.", "success")
+        return redirect(url_for("fellows_admin.organisations"))
+    return render_template(
+        "fellows_admin/organisation_form.html", form=form, organisation=None, title="Add an organisation"
+    ), 400 if form.errors else 200
+
+
+@bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
+@organiser_required
+def edit_organisation(org_id: int):
+    """Rename an organisation or change its kind and website; every fellow linked to it follows."""
+    organisation = db.get_or_404(Organisation, org_id)
+    form = OrganisationForm(obj=None if request.method == "POST" else organisation)
+    if _save_organisation_form(organisation, form):
+        flash(f"{organisation.name} has been saved.", "success")
+        return redirect(url_for("fellows_admin.organisations"))
+    return render_template(
+        "fellows_admin/organisation_form.html",
+        form=form,
+        organisation=organisation,
+        title=f"Edit {organisation.name}",
+    ), 400 if form.errors else 200
+
+
+# Topics ------------------------------------------------------------------------------------
+
+
+@bp.route("/topics", methods=["GET", "POST"])
+@organiser_required
+def tags():
+    """The topic vocabulary with how often each topic is used; add a topic."""
+    form = TagForm()
+    if form.validate_on_submit():
+        try:
+            tag = create_tag(form.name.data)
+            db.session.commit()
+        except ServiceError as error:
+            db.session.rollback()
+            form.name.errors.append(str(error))
+        except IntegrityError:
+            db.session.rollback()
+            form.name.errors.append(f"There is already a topic called “{form.name.data}”.")
+        else:
+            flash(f"“{tag.name}” has been added.", "success")
+            return redirect(url_for("fellows_admin.tags"))
+    return render_template(
+        "fellows_admin/tags.html",
+        form=form,
+        tags=all_tags(),
+        usage=tag_usage(),
+        describe=describe_usage,
+        title="Topics",
+    ), 400 if form.errors else 200
+
+
+@bp.route("/topics/<int:tag_id>/edit", methods=["GET", "POST"])
+@organiser_required
+def edit_tag(tag_id: int):
+    """Rename a topic: fellows' interests and events' topics show the new name, filter links follow."""
+    tag = db.get_or_404(Tag, tag_id)
+    form = TagForm(obj=None if request.method == "POST" else tag)
+    if form.validate_on_submit():
+        old_name = tag.name
+        try:
+            rename_tag(tag, form.name.data)
+            db.session.commit()
+        except ServiceError as error:
+            db.session.rollback()
+            form.name.errors.append(str(error))
+        except IntegrityError:
+            db.session.rollback()
+            form.name.errors.append(f"There is already a topic called “{form.name.data}”.")
+        else:
+            flash(f"“{old_name}” is now called “{tag.name}”.", "success")
+            return redirect(url_for("fellows_admin.tags"))
+    return render_template(
+        "fellows_admin/tag_form.html",
+        form=form,
+        tag=tag,
+        uses=tag_usage([tag.id]).get(tag.id),
+        describe=describe_usage,
+        title="Rename a topic",
+    ), 400 if form.errors else 200
+
+
+@bp.post("/topics/<int:tag_id>/delete")
+@organiser_required
+def remove_tag(tag_id: int):
+    """Delete a topic nobody uses; a topic in use stays, with a message saying where it is used."""
+    tag = db.get_or_404(Tag, tag_id)
+    name = tag.name
+    try:
+        delete_tag(tag)
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash(f"“{name}” has been deleted.", "success")
+    return redirect(url_for("fellows_admin.tags"))

@@ -1,0 +1,383 @@
+"""Importing fellows from a CSV file: parse and check every row, then (once confirmed) apply.
+
+Parsing is pure (bytes → rows with their errors); ``check_against_database`` adds what the
+database knows (existing fellows, new topics); ``apply_import`` changes models and flushes.
+Nothing is imported from a file that has any error.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+import zlib
+from dataclasses import dataclass, field
+from datetime import date
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from core.models import Tag, slugify
+from core.tags import find_or_create_tag
+from extensions import db
+from fellows.models import SECTORS, Organisation, User
+
+COLUMNS = ("name", "email", "organisation", "sector", "cohort", "interests")
+REQUIRED_COLUMNS = ("name", "email")
+MAX_ROWS = 2000
+#: The confirmed content travels back compressed; this bounds what a forged field can expand to.
+MAX_CONTENT_CHARS = 5 * 1024 * 1024
+INTEREST_SEPARATOR = ";"
+FIRST_COHORT = 1990
+
+# Limits come from the columns the values end up in, so a value that fits here fits there.
+MAX_LENGTHS = {
+    "name": User.__table__.c.name.type.length,
+    "email": User.__table__.c.email.type.length,
+    "organisation": Organisation.__table__.c.name.type.length,
+    "interest": Tag.__table__.c.name.type.length,
+}
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (encoding, header, size); the message is for the organiser."""
+
+
+def _sector_lookup() -> dict[str, str]:
+    """Every accepted spelling of a sector (key or label, any case, space or underscore) → key."""
+    lookup = {}
+    for key, label in SECTORS.items():
+        for spelling in (key, label, key.replace("_", " "), label.replace(" ", "_")):
+            lookup[spelling.lower()] = key
+    return lookup
+
+
+SECTOR_SPELLINGS = _sector_lookup()
+
+
+@dataclass
+class ImportRow:
+    """One fellow from the file, as read, with the problems found in it."""
+
+    line: int
+    name: str = ""
+    email: str = ""
+    organisation: str = ""
+    sector_text: str = ""
+    sector: str | None = None
+    cohort_text: str = ""
+    cohort: int | None = None
+    interests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    #: Filled in by ``check_against_database``.
+    existing_user_id: int | None = None
+    new_interests: set[str] = field(default_factory=set)
+    new_organisation: bool = False
+
+    @property
+    def sector_label(self) -> str:
+        return SECTORS.get(self.sector or "", self.sector_text)
+
+
+@dataclass
+class ImportPreview:
+    """The checked file: its text (carried to the confirmation) and every row."""
+
+    text: str
+    columns: list[str]
+    rows: list[ImportRow]
+
+    @property
+    def error_rows(self) -> list[ImportRow]:
+        return [row for row in self.rows if row.errors]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(row.errors for row in self.rows)
+
+    @property
+    def new_count(self) -> int:
+        return sum(1 for row in self.rows if row.existing_user_id is None)
+
+    @property
+    def update_count(self) -> int:
+        return sum(1 for row in self.rows if row.existing_user_id is not None)
+
+
+@dataclass
+class ImportResult:
+    created: list[User]
+    updated: list[User]
+
+
+def decode_file(data: bytes) -> str:
+    """The file's text; UTF-8 with or without a byte-order mark, nothing else."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportFileError(
+            "The file is not UTF-8 text. In Excel choose “CSV UTF-8 (Comma delimited)” when saving; "
+            "in LibreOffice or Google Sheets pick UTF-8 as the character set."
+        ) from error
+    if "\x00" in text:
+        raise ImportFileError("The file contains binary data, not CSV text. Check that you chose the right file.")
+    return text
+
+
+def _read_header(cells: list[str]) -> list[str]:
+    columns = [cell.strip().lower() for cell in cells]
+    if len(columns) == 1 and INTEREST_SEPARATOR in columns[0] and "," not in columns[0]:
+        raise ImportFileError("The columns are separated by semicolons; separate them with commas (“,”) instead.")
+    unknown = [name for name in columns if name and name not in COLUMNS]
+    if unknown:
+        raise ImportFileError(
+            f"The header row has unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
+            f"Use only these columns: {', '.join(COLUMNS)}."
+        )
+    repeated = sorted({name for name in columns if name and columns.count(name) > 1})
+    if repeated:
+        raise ImportFileError(f"The header row has the column {', '.join(repeated)} more than once.")
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        raise ImportFileError(
+            f"The header row has no {' or '.join(missing)} column. The first row must name the columns: "
+            f"{', '.join(COLUMNS)} (name and email are required)."
+        )
+    return columns
+
+
+def parse_csv(text: str) -> tuple[list[str], list[ImportRow]]:
+    """Read the header and every row, checking each value on its own and emails across rows."""
+    if not text.strip():
+        raise ImportFileError("The file is empty. The first row must name the columns: " + ", ".join(COLUMNS) + ".")
+    # strict: a stray quote is reported rather than silently swallowing the rest of the file.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        while header is not None and not any(cell.strip() for cell in header):
+            header = next(reader, None)
+        if header is None:
+            raise ImportFileError("The file is empty.")
+        columns = _read_header(header)
+        rows: list[ImportRow] = []
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue  # blank lines, often left at the end by spreadsheets
+            if len(rows) >= MAX_ROWS:
+                raise ImportFileError(f"The file has more than {MAX_ROWS} fellows. Split it into smaller files.")
+            rows.append(_read_row(reader.line_num, columns, cells))
+    except csv.Error as error:
+        raise ImportFileError(f"The file is not valid CSV (line {reader.line_num}): {error}.") from error
+    if not rows:
+        raise ImportFileError("The file has a header row but no fellows below it.")
+    _mark_duplicate_emails(rows)
+    return [name for name in columns if name], rows
+
+
+def _read_row(line: int, columns: list[str], cells: list[str]) -> ImportRow:
+    row = ImportRow(line=line)
+    if len(cells) > len(columns) and any(cell.strip() for cell in cells[len(columns) :]):
+        row.errors.append(f"This row has {len(cells)} cells but the header names {len(columns)} columns.")
+    values = {name: cell.strip() for name, cell in zip(columns, cells, strict=False) if name}
+    for name, cell in zip(columns, cells, strict=False):
+        if not name and cell.strip():
+            row.errors.append("This row has a value in a column without a heading.")
+    row.name = values.get("name", "")
+    row.organisation = " ".join(values.get("organisation", "").split())
+    row.sector_text = values.get("sector", "")
+    row.cohort_text = values.get("cohort", "")
+    _check_name(row)
+    _check_email(row, values.get("email", ""))
+    _check_length(row, "Organisation", row.organisation, MAX_LENGTHS["organisation"])
+    _check_sector(row)
+    _check_cohort(row)
+    _check_interests(row, values.get("interests", ""))
+    return row
+
+
+def _check_length(row: ImportRow, label: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        row.errors.append(f"{label} is too long: {len(value)} characters, at most {limit}.")
+
+
+def _check_name(row: ImportRow) -> None:
+    if not row.name:
+        row.errors.append("Name is missing.")
+    _check_length(row, "Name", row.name, MAX_LENGTHS["name"])
+
+
+def _check_email(row: ImportRow, value: str) -> None:
+    row.email = value.lower()
+    if not value:
+        row.errors.append("Email is missing.")
+        return
+    if len(value) > MAX_LENGTHS["email"]:
+        _check_length(row, "Email", value, MAX_LENGTHS["email"])
+        return
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        row.errors.append(f"“{value}” is not a valid email address.")
+
+
+def _check_sector(row: ImportRow) -> None:
+    if not row.sector_text:
+        return
+    row.sector = SECTOR_SPELLINGS.get(" ".join(row.sector_text.split()).lower())
+    if row.sector is None:
+        row.errors.append(f"Unknown sector “{row.sector_text}”: use one of {', '.join(SECTORS.values())}.")
+
+
+def latest_cohort() -> int:
+    return date.today().year + 1
+
+
+def _check_cohort(row: ImportRow) -> None:
+    text = row.cohort_text
+    if not text:
+        return
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
+        row.errors.append(f"Cohort “{text}” is not a year: write the year the fellowship began, e.g. 2016.")
+        return
+    year = int(text)
+    if not FIRST_COHORT <= year <= latest_cohort():
+        row.errors.append(f"Cohort {year} is not a year between {FIRST_COHORT} and {latest_cohort()}.")
+        return
+    row.cohort = year
+
+
+def _check_interests(row: ImportRow, value: str) -> None:
+    seen = set()
+    for part in value.split(INTEREST_SEPARATOR):
+        name = " ".join(part.split())
+        if not name:
+            continue
+        slug = slugify(name)
+        if not slug:
+            row.errors.append(f"Interest “{name}” needs some letters or digits.")
+            continue
+        if len(name) > MAX_LENGTHS["interest"]:
+            row.errors.append(f"Interest “{name[:30]}…” is too long: at most {MAX_LENGTHS['interest']} characters.")
+            continue
+        if slug not in seen:
+            seen.add(slug)
+            row.interests.append(name)
+
+
+def _mark_duplicate_emails(rows: list[ImportRow]) -> None:
+    first_line: dict[str, int] = {}
+    for row in rows:
+        if not row.email:
+            continue
+        if row.email in first_line:
+            row.errors.append(f"Duplicate email: {row.email} is already on line {first_line[row.email]}.")
+        else:
+            first_line[row.email] = row.line
+
+
+def check_against_database(rows: list[ImportRow]) -> None:
+    """Match rows to existing accounts by email; spot new topics and organisations (three queries)."""
+    emails = {row.email for row in rows if row.email}
+    accounts = {}
+    if emails:
+        accounts = {
+            user.email: user
+            for user in db.session.execute(select(User.id, User.email, User.role).where(User.email.in_(emails)))
+        }
+    slugs = {slugify(name) for row in rows for name in row.interests}
+    known_slugs = set(db.session.scalars(select(Tag.slug).where(Tag.slug.in_(slugs)))) if slugs else set()
+    known_organisations = set(_organisations_by_name({row.organisation for row in rows if row.organisation}))
+    for row in rows:
+        account = accounts.get(row.email)
+        if account is not None:
+            if account.role != "fellow":
+                row.errors.append(f"{row.email} belongs to an organiser account, which an import cannot change.")
+            row.existing_user_id = account.id
+        row.new_interests = {name for name in row.interests if slugify(name) not in known_slugs}
+        row.new_organisation = bool(row.organisation) and row.organisation.lower() not in known_organisations
+
+
+def preview_import(text: str) -> ImportPreview:
+    """Parse and check a file's text; raises ImportFileError for a file that cannot be read at all."""
+    columns, rows = parse_csv(text)
+    check_against_database(rows)
+    return ImportPreview(text=text, columns=columns, rows=rows)
+
+
+def pack_content(text: str) -> str:
+    """The checked text, compressed for the confirmation form's hidden field (form fields are size-limited)."""
+    return base64.urlsafe_b64encode(zlib.compress(text.encode("utf-8"), 9)).decode("ascii")
+
+
+def unpack_content(packed: str) -> str:
+    """The text carried by ``pack_content``; ImportFileError if it was damaged or is implausibly large."""
+    try:
+        decompressor = zlib.decompressobj()
+        data = decompressor.decompress(base64.urlsafe_b64decode(packed.strip().encode("ascii")), MAX_CONTENT_CHARS)
+        if decompressor.unconsumed_tail:
+            raise ImportFileError("The checked file is too large. Split it into smaller files.")
+        return data.decode("utf-8")
+    except (binascii.Error, zlib.error, UnicodeError, ValueError) as error:
+        if isinstance(error, ImportFileError):
+            raise
+        raise ImportFileError("The checked file could not be read back. Upload it again.") from error
+
+
+def _organisations_by_name(names: set[str]) -> dict[str, Organisation]:
+    """Existing organisations for these names, keyed by lower-cased name.
+
+    Compared in Python: SQLite's lower() leaves non-ASCII letters alone, and LIKE treats % and _
+    as wildcards. The whole list is small (one row per organisation).
+    """
+    if not names:
+        return {}
+    return {organisation.name.lower(): organisation for organisation in db.session.scalars(select(Organisation))}
+
+
+def apply_import(preview: ImportPreview) -> ImportResult:
+    """Create new fellows (uninvited, without a password) and update existing ones; flush, never commit.
+
+    For an existing fellow, filled-in cells replace the stored values, empty cells leave them as
+    they are, and interests are added to theirs (a fellow's own choices are never removed).
+    """
+    if preview.has_errors:
+        raise ValueError("a file with errors cannot be imported")
+    emails = [row.email for row in preview.rows]
+    existing = {
+        user.email: user
+        for user in db.session.scalars(select(User).where(User.email.in_(emails)).options(selectinload(User.interests)))
+    }
+    organisations = _organisations_by_name({row.organisation for row in preview.rows if row.organisation})
+    tags: dict[str, Tag] = {}
+    created, updated = [], []
+    for row in preview.rows:
+        user = existing.get(row.email)
+        if user is None:
+            user = User(email=row.email, name=row.name, role="fellow", visibility="fellows", links=[])
+            db.session.add(user)
+            created.append(user)
+        else:
+            user.name = row.name
+            updated.append(user)
+        if row.organisation:
+            key = row.organisation.lower()
+            if key not in organisations:
+                organisations[key] = Organisation(name=row.organisation, kind="other")
+                db.session.add(organisations[key])
+            user.organisation = organisations[key]
+        if row.sector:
+            user.sector = row.sector
+        if row.cohort:
+            user.cohort = row.cohort
+        current = {tag.slug for tag in user.interests}
+        for name in row.interests:
+            slug = slugify(name)
+            if slug not in tags:
+                tags[slug] = find_or_create_tag(name)
+            if slug not in current:
+                user.interests.append(tags[slug])
+                current.add(slug)
+    db.session.flush()
+    return ImportResult(created=created, updated=updated)
