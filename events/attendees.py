@@ -1,0 +1,298 @@
+"""Organiser attendee management: the lists, the catering summary, CSV exports, and booking changes.
+
+Registered on the ``events`` blueprint (imported at the end of ``events/views.py``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from flask import Response, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from core.csvsafe import write_csv
+from core.models import slugify, utcnow
+from core.permissions import organiser_required
+from core.timeutil import format_datetime, to_local
+from events import services
+from events.forms import AddBookingForm, AttendanceForm, CapacityForm
+from events.models import Booking, Event
+from events.views import bp
+from extensions import db
+from fellows.models import User
+
+DELETED_ACCOUNT = "Former fellow (account deleted)"
+
+#: Answers that mean "no requirement" and are left out of the catering summary.
+NO_NEED = {"", "none", "no", "n/a", "na", "nil", "nothing", "no requirements", "not applicable", "-"}
+
+CSV_HEADER = [
+    "Status",
+    "Waitlist position",
+    "Name",
+    "Email",
+    "Organisation",
+    "Booked at",
+    "Dietary requirements",
+    "Access needs",
+    "Comment",
+    "Attendance",
+    "Changed by an organiser",
+]
+
+
+def normalise_need(answer: str | None) -> str:
+    """The comparable form of a free-text answer: "Vegetarian." and " vegetarian" are the same need."""
+    text = " ".join((answer or "").split()).strip(" .;,!").casefold()
+    return "" if text in NO_NEED else text
+
+
+def summarise_needs(answers) -> list[tuple[str, int]]:
+    """[(need, number of people)], most common first: the caterer needs numbers, not names."""
+    counts: Counter[str] = Counter()
+    labels: dict[str, str] = {}
+    for answer in answers:
+        key = normalise_need(answer)
+        if not key:
+            continue
+        counts[key] += 1
+        labels.setdefault(key, key[0].upper() + key[1:])
+    return [(labels[key], number) for key, number in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+
+@dataclass
+class Attendees:
+    confirmed: list[Booking]
+    waitlisted: list[Booking]
+    cancelled: list[Booking]
+
+    @property
+    def dietary(self) -> list[tuple[str, int]]:
+        return summarise_needs(b.dietary_requirements for b in self.confirmed)
+
+    @property
+    def access(self) -> list[tuple[str, int]]:
+        return summarise_needs(b.access_needs for b in self.confirmed)
+
+
+def load_attendees(event: Event) -> Attendees:
+    """Every booking of the event in three lists; the waitlist in queue order (its index is the position)."""
+    bookings = db.session.scalars(
+        select(Booking)
+        .where(Booking.event_id == event.id)
+        .options(selectinload(Booking.user))
+        .order_by(Booking.requested_at, Booking.id)
+    ).all()
+    return Attendees(
+        confirmed=sorted((b for b in bookings if b.state == "confirmed"), key=lambda b: _name(b).casefold()),
+        waitlisted=[b for b in bookings if b.state == "waitlisted"],
+        cancelled=[b for b in bookings if b.state == "cancelled"],
+    )
+
+
+def _name(booking: Booking) -> str:
+    return booking.user.display_name if booking.user else DELETED_ACCOUNT
+
+
+def _event_or_404(event_id: int) -> Event:
+    return db.get_or_404(Event, event_id)
+
+
+def _fellow_choices(event: Event) -> dict[str, str]:
+    """Active fellows without a current booking for this event."""
+    booked = select(Booking.user_id).where(
+        Booking.event_id == event.id, Booking.state != "cancelled", Booking.user_id.is_not(None)
+    )
+    fellows = db.session.scalars(
+        select(User).where(User.role == "fellow", User.active.is_(True), User.id.not_in(booked)).order_by(User.name)
+    )
+    return {"": "— choose a fellow —"} | {str(f.id): f"{f.display_name} ({f.email})" for f in fellows}
+
+
+def render_attendees(event: Event, *, add_form=None, capacity_form=None, error=None, status: int = 200):
+    add_form = add_form or AddBookingForm(formdata=None)
+    add_form.fellow_id.choices = _fellow_choices(event)
+    capacity_form = capacity_form or CapacityForm(formdata=None, data={"capacity": event.capacity})
+    attendees = load_attendees(event)
+    may_record = to_local(utcnow()).date() >= to_local(event.starts_at).date()
+    return render_template(
+        "events/attendees.html",
+        event=event,
+        attendees=attendees,
+        add_form=add_form,
+        capacity_form=capacity_form,
+        error=error,
+        may_record_attendance=may_record,
+        deleted_label=DELETED_ACCOUNT,
+        title=f"Attendees: {event.title}",
+    ), status
+
+
+@bp.get("/organiser/events/<int:event_id>/attendees")
+@organiser_required
+def attendees(event_id: int):
+    """Confirmed, waitlisted and cancelled bookings with the catering summary and the organiser's tools."""
+    return render_attendees(_event_or_404(event_id))
+
+
+def _csv_response(body: str, filename: str) -> Response:
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/organiser/events/<int:event_id>/attendees.csv")
+@organiser_required
+def export_attendees(event_id: int):
+    """Every booking as CSV (formula-safe): confirmed, then the waitlist in order, then cancellations."""
+    event = _event_or_404(event_id)
+    people = load_attendees(event)
+    rows = []
+    for state, bookings in (
+        ("confirmed", people.confirmed),
+        ("waitlisted", people.waitlisted),
+        ("cancelled", people.cancelled),
+    ):
+        for position, booking in enumerate(bookings, start=1):
+            user = booking.user
+            rows.append(
+                [
+                    state,
+                    position if state == "waitlisted" else "",
+                    _name(booking),
+                    user.email if user else "",
+                    user.organisation.name if user and user.organisation else "",
+                    format_datetime(booking.requested_at, "%Y-%m-%d %H:%M"),
+                    booking.dietary_requirements or "",
+                    booking.access_needs or "",
+                    booking.comment or "",
+                    {"attended": "attended", "no_show": "no-show"}.get(booking.attendance or "", ""),
+                    "yes" if booking.changed_by_id else "",
+                ]
+            )
+    filename = f"attendees-{slugify(event.title)[:60]}-{to_local(event.starts_at):%Y-%m-%d}.csv"
+    return _csv_response(write_csv(CSV_HEADER, rows), filename)
+
+
+@bp.get("/organiser/events/<int:event_id>/catering.csv")
+@organiser_required
+def export_catering(event_id: int):
+    """The catering summary as CSV: numbers per dietary requirement and access need, no names."""
+    event = _event_or_404(event_id)
+    people = load_attendees(event)
+    rows = [["Confirmed places", "", len(people.confirmed)]]
+    rows += [["Dietary requirement", need, number] for need, number in people.dietary]
+    rows += [["Access need", need, number] for need, number in people.access]
+    filename = f"catering-{slugify(event.title)[:60]}-{to_local(event.starts_at):%Y-%m-%d}.csv"
+    return _csv_response(write_csv(["Kind", "Need", "Number of people"], rows), filename)
+
+
+def _organiser() -> User:
+    return current_user._get_current_object()
+
+
+def _after_change(event: Event, message: str, promoted: list[Booking] | None = None):
+    db.session.commit()
+    if promoted:
+        names = ", ".join(_name(b) for b in promoted)
+        message += f" Moved off the waitlist: {names}."
+    flash(message, "success")
+    return redirect(url_for("events.attendees", event_id=event.id))
+
+
+@bp.post("/organiser/events/<int:event_id>/attendees/add")
+@organiser_required
+def add_booking(event_id: int):
+    """Book a fellow in by hand (confirmed while places remain, otherwise waitlisted)."""
+    event = _event_or_404(event_id)
+    form = AddBookingForm()
+    form.fellow_id.choices = _fellow_choices(event)
+    if not form.validate_on_submit():
+        return render_attendees(event, add_form=form, status=400)
+    fellow = db.get_or_404(User, int(form.fellow_id.data))
+    try:
+        booking = services.add_booking_by_hand(
+            _organiser(),
+            event,
+            fellow,
+            dietary_requirements=form.dietary_requirements.data,
+            access_needs=form.access_needs.data,
+            comment=form.comment.data,
+        )
+    except services.BookingError as error:
+        db.session.rollback()
+        return render_attendees(event, error=str(error), status=409)
+    outcome = "has a confirmed place" if booking.state == "confirmed" else "is on the waitlist (the event is full)"
+    return _after_change(event, f"{fellow.display_name} {outcome}.")
+
+
+@bp.post("/organiser/events/<int:event_id>/capacity")
+@organiser_required
+def change_capacity(event_id: int):
+    """Change the number of places; raising it moves people off the waitlist in order."""
+    event = _event_or_404(event_id)
+    form = CapacityForm()
+    if not form.validate_on_submit():
+        return render_attendees(event, capacity_form=form, status=400)
+    try:
+        promoted = services.change_capacity(_organiser(), event, form.capacity.data)
+    except services.BookingError as error:
+        db.session.rollback()
+        form.capacity.errors = [str(error)]
+        return render_attendees(event, capacity_form=form, status=400)
+    places = "unlimited" if form.capacity.data is None else form.capacity.data
+    return _after_change(event, f"Capacity set to {places}.", promoted)
+
+
+def _booking_action(booking_id: int, action, message: str):
+    booking = db.get_or_404(Booking, booking_id)
+    event = booking.event
+    try:
+        result = action(booking)
+    except services.BookingError as error:
+        db.session.rollback()
+        return render_attendees(event, error=str(error), status=409)
+    return _after_change(event, message.format(name=_name(booking)), result if isinstance(result, list) else None)
+
+
+@bp.post("/organiser/bookings/<int:booking_id>/remove")
+@organiser_required
+def remove_booking(booking_id: int):
+    """Cancel someone's booking on their behalf; they are emailed and the waitlist moves up."""
+    return _booking_action(
+        booking_id, lambda b: services.remove_booking(_organiser(), b), "The booking of {name} is cancelled."
+    )
+
+
+@bp.post("/organiser/bookings/<int:booking_id>/promote")
+@organiser_required
+def promote_booking(booking_id: int):
+    """Move one person off the waitlist now (adding a place if the event is full)."""
+
+    def move(booking):
+        raised = services.move_off_waitlist(_organiser(), booking)
+        return " The event was full, so one place was added." if raised else ""
+
+    booking = db.get_or_404(Booking, booking_id)
+    event = booking.event
+    try:
+        note = move(booking)
+    except services.BookingError as error:
+        db.session.rollback()
+        return render_attendees(event, error=str(error), status=409)
+    return _after_change(event, f"{_name(booking)} now has a confirmed place.{note}")
+
+
+@bp.post("/organiser/bookings/<int:booking_id>/attendance")
+@organiser_required
+def record_attendance(booking_id: int):
+    """Record on the day whether a confirmed person attended or did not show."""
+    booking = db.get_or_404(Booking, booking_id)
+    form = AttendanceForm()
+    if not form.validate_on_submit():
+        return render_attendees(booking.event, error="Choose attended or no-show.", status=400)
+    value = form.attendance.data or None
+    return _booking_action(
+        booking_id, lambda b: services.record_attendance(_organiser(), b, value), "Attendance recorded for {name}."
+    )

@@ -1,0 +1,298 @@
+"""Organiser pages: the list of all events, create/edit, publish, cancel, duplicate, invitations, history.
+
+Registered on the ``events`` blueprint (imported at the end of ``events/views.py``).
+"""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from core.models import Tag, utcnow
+from core.permissions import organiser_required
+from core.tags import tag_choices
+from events import services
+from events.changes import FIELD_LABELS
+from events.forms import CancelEventForm, EventForm, InviteByInterestForm, InviteFellowsForm
+from events.models import EVENT_STATES, Event, EventChange, EventInvitation
+from events.presenters import booking_stats
+from events.views import bp, render_detail
+from extensions import db
+from fellows.models import Organisation, User
+from fellows.services import ServiceError
+
+
+def _organiser() -> User:
+    return current_user._get_current_object()
+
+
+def _event_or_404(event_id: int) -> Event:
+    return db.get_or_404(Event, event_id)
+
+
+def _fellows() -> list[User]:
+    """Active fellow accounts, for speaker links, adding bookings by hand and invitations."""
+    return list(
+        db.session.scalars(
+            select(User).where(User.role == "fellow", User.active.is_(True)).order_by(User.name, User.id)
+        )
+    )
+
+
+@bp.get("/organiser/events", endpoint="manage")
+@organiser_required
+def manage():
+    """Every event including drafts, newest first, with booking numbers; filter by state and text."""
+    state = request.args.get("state", "")
+    q = request.args.get("q", "").replace("\x00", "").strip()[:200]
+    query = select(Event).options(selectinload(Event.topics)).order_by(Event.starts_at.desc(), Event.id.desc())
+    if state in EVENT_STATES:
+        query = query.where(Event.state == state)
+    if q:
+        query = query.where(or_(Event.title.ilike(f"%{q}%"), Event.venue_name.ilike(f"%{q}%")))
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template(
+        "events/manage.html",
+        page=page,
+        stats=booking_stats(page.items),
+        state=state,
+        q=q,
+        states=EVENT_STATES,
+        now=utcnow(),
+        title="Manage events",
+    )
+
+
+def _render_form(form: EventForm, event: Event | None, status: int = 200):
+    organisation_names = list(db.session.scalars(select(Organisation.name).order_by(Organisation.name)))
+    return render_template(
+        "events/form.html",
+        form=form,
+        event=event,
+        organisation_names=organisation_names,
+        title=f"Edit {event.title}" if event else "New event",
+    ), status
+
+
+def _prepare_form(form: EventForm) -> dict[int, str]:
+    fellows = _fellows()
+    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    form.set_choices(organisations, fellows, tag_choices())
+    return {fellow.id: fellow.name for fellow in fellows}
+
+
+@bp.route("/organiser/events/new", methods=["GET", "POST"])
+@organiser_required
+def create():
+    """A new event, saved as a draft that only organisers can see until it is published."""
+    form = EventForm()
+    fellow_names = _prepare_form(form)
+    if form.validate_on_submit():
+        try:
+            event = services.create_event(_organiser(), form.event_data(fellow_names))
+        except ServiceError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("The event is saved as a draft. Check it, then publish it.", "success")
+            return redirect(url_for("events.detail", event_id=event.id))
+    return _render_form(form, None, 400 if request.method == "POST" else 200)
+
+
+@bp.route("/organiser/events/<int:event_id>/edit", methods=["GET", "POST"])
+@organiser_required
+def edit(event_id: int):
+    """Edit an event. Changes to a published event are recorded and a new time or place is emailed."""
+    event = _event_or_404(event_id)
+    form = EventForm()
+    if request.method == "GET":
+        form.fill_from(event)
+    form.confirmed_count = event.confirmed_count
+    fellow_names = _prepare_form(form)
+    if form.validate_on_submit():
+        try:
+            changes = services.update_event(_organiser(), event, form.event_data(fellow_names))
+        except ServiceError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("The event is saved." if changes else "Nothing was changed.", "success")
+            return redirect(url_for("events.detail", event_id=event.id))
+    return _render_form(form, event, 400 if request.method == "POST" else 200)
+
+
+@bp.post("/organiser/events/<int:event_id>/publish")
+@organiser_required
+def publish(event_id: int):
+    """Publish a draft: its audience can see and book it."""
+    event = _event_or_404(event_id)
+    try:
+        services.publish_event(_organiser(), event)
+    except ServiceError as error:
+        db.session.rollback()
+        return render_detail(event, error=str(error), status=409)
+    db.session.commit()
+    flash("The event is published.", "success")
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
+@bp.route("/organiser/events/<int:event_id>/cancel", methods=["GET", "POST"])
+@organiser_required
+def cancel(event_id: int):
+    """Cancel a published event with a reason; bookings are kept and everyone booked is emailed."""
+    event = _event_or_404(event_id)
+    if event.state != "published":
+        return render_detail(event, error="Only a published event can be cancelled.", status=409)
+    form = CancelEventForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel_event(_organiser(), event, form.reason.data)
+        except ServiceError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("The event is cancelled and everyone booked has been emailed.", "success")
+            return redirect(url_for("events.detail", event_id=event.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "events/cancel.html",
+        form=form,
+        event=event,
+        confirmed=event.confirmed_count,
+        waitlisted=event.waitlist_length,
+        title=f"Cancel {event.title}",
+    ), status
+
+
+@bp.post("/organiser/events/<int:event_id>/duplicate")
+@organiser_required
+def duplicate(event_id: int):
+    """Copy an event as a new draft (e.g. the next lunch in a series), then open it for editing."""
+    event = _event_or_404(event_id)
+    copy = services.duplicate_event(_organiser(), event)
+    db.session.commit()
+    flash("This is a new draft copied from the original. Set its date and time, then publish it.", "success")
+    return redirect(url_for("events.edit", event_id=copy.id))
+
+
+@bp.post("/organiser/events/<int:event_id>/delete")
+@organiser_required
+def delete(event_id: int):
+    """Delete a draft (published events are cancelled instead, so their record stays)."""
+    event = _event_or_404(event_id)
+    try:
+        services.delete_draft(_organiser(), event)
+    except ServiceError as error:
+        db.session.rollback()
+        return render_detail(event, error=str(error), status=409)
+    db.session.commit()
+    flash("The draft is deleted.", "success")
+    return redirect(url_for("events.manage"))
+
+
+@bp.get("/organiser/events/<int:event_id>/history")
+@organiser_required
+def history(event_id: int):
+    """Who changed what, and when, since the event was published."""
+    event = _event_or_404(event_id)
+    changes = db.session.scalars(
+        select(EventChange)
+        .where(EventChange.event_id == event.id)
+        .options(selectinload(EventChange.user))
+        .order_by(EventChange.changed_at.desc(), EventChange.id.desc())
+    ).all()
+    return render_template(
+        "events/history.html", event=event, changes=changes, labels=FIELD_LABELS, title=f"History of {event.title}"
+    )
+
+
+# Invitations -------------------------------------------------------------------------------------
+
+
+def _render_invitations(event: Event, fellows_form=None, interest_form=None, status: int = 200):
+    invitations = db.session.scalars(
+        select(EventInvitation)
+        .where(EventInvitation.event_id == event.id)
+        .options(selectinload(EventInvitation.user))
+        .join(EventInvitation.user)
+        .order_by(User.name)
+    ).all()
+    invited_ids = {invitation.user_id for invitation in invitations}
+    fellows_form = fellows_form or InviteFellowsForm(formdata=None)
+    fellows_form.fellows.choices = {str(f.id): f.display_name for f in _fellows() if f.id not in invited_ids}
+    interest_form = interest_form or InviteByInterestForm(formdata=None)
+    interest_form.tag_id.choices = {"": "— choose —"} | tag_choices()
+    return render_template(
+        "events/invitations.html",
+        event=event,
+        invitations=invitations,
+        fellows_form=fellows_form,
+        interest_form=interest_form,
+        title=f"Invitations: {event.title}",
+    ), status
+
+
+@bp.get("/organiser/events/<int:event_id>/invitations")
+@organiser_required
+def invitations(event_id: int):
+    """Who is invited to an invitation-only event, with forms to invite more."""
+    return _render_invitations(_event_or_404(event_id))
+
+
+@bp.post("/organiser/events/<int:event_id>/invitations")
+@organiser_required
+def invite(event_id: int):
+    """Invite chosen fellows."""
+    event = _event_or_404(event_id)
+    form = InviteFellowsForm()
+    form.fellows.choices = {str(f.id): f.display_name for f in _fellows()}
+    if not form.validate_on_submit():
+        return _render_invitations(event, fellows_form=form, status=400)
+    chosen = [f for f in _fellows() if f.id in set(form.fellows.data)]
+    return _finish_inviting(event, lambda: services.invite_fellows(_organiser(), event, chosen))
+
+
+@bp.post("/organiser/events/<int:event_id>/invitations/interest")
+@organiser_required
+def invite_interest(event_id: int):
+    """Invite every current fellow with a chosen policy interest."""
+    event = _event_or_404(event_id)
+    form = InviteByInterestForm()
+    form.tag_id.choices = {"": "— choose —"} | tag_choices()
+    if not form.validate_on_submit() or not form.tag_id.data:
+        if not form.tag_id.errors:
+            form.tag_id.errors.append("Choose an interest")
+        return _render_invitations(event, interest_form=form, status=400)
+    tag = db.get_or_404(Tag, int(form.tag_id.data))
+    return _finish_inviting(event, lambda: services.invite_by_interest(_organiser(), event, tag))
+
+
+def _finish_inviting(event: Event, invite):
+    try:
+        added = invite()
+    except ServiceError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _render_invitations(event, status=409)
+    db.session.commit()
+    flash(
+        f"{added} fellow{'' if added == 1 else 's'} invited." if added else "They were all invited already.", "success"
+    )
+    return redirect(url_for("events.invitations", event_id=event.id))
+
+
+@bp.post("/organiser/invitations/<int:invitation_id>/withdraw")
+@organiser_required
+def withdraw_invitation(invitation_id: int):
+    """Take back an invitation (a place already booked is kept)."""
+    invitation = db.get_or_404(EventInvitation, invitation_id)
+    event_id = invitation.event_id
+    services.withdraw_invitation(_organiser(), invitation)
+    db.session.commit()
+    flash("The invitation is withdrawn.", "success")
+    return redirect(url_for("events.invitations", event_id=event_id))

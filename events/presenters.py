@@ -1,0 +1,123 @@
+"""What event pages show beyond the models: booking numbers for a whole page at once, schema.org
+JSON-LD, and where an organisation's name links to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from core.markdown import markdown_to_text
+from core.timeutil import to_local
+from events.models import Booking, Event
+from extensions import db
+from fellows.models import Organisation
+
+
+@dataclass(frozen=True)
+class EventStats:
+    confirmed: int
+    waitlisted: int
+    capacity: int | None
+
+    @property
+    def places_left(self) -> int | None:
+        return None if self.capacity is None else max(self.capacity - self.confirmed, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.capacity is not None and self.confirmed >= self.capacity
+
+
+def booking_stats(events: list[Event]) -> dict[int, EventStats]:
+    """Confirmed and waitlisted counts for many events in ONE grouped query (never one per event)."""
+    if not events:
+        return {}
+    counts: dict[tuple[int, str], int] = {}
+    rows = db.session.execute(
+        select(Booking.event_id, Booking.state, func.count(Booking.id))
+        .where(Booking.event_id.in_([event.id for event in events]), Booking.state.in_(("confirmed", "waitlisted")))
+        .group_by(Booking.event_id, Booking.state)
+    )
+    for event_id, state, number in rows:
+        counts[(event_id, state)] = number
+    return {
+        event.id: EventStats(
+            counts.get((event.id, "confirmed"), 0), counts.get((event.id, "waitlisted"), 0), event.capacity
+        )
+        for event in events
+    }
+
+
+def organisation_url(organisation: Organisation | None) -> str | None:
+    """The organisation's page for signed-in people (it is not public), else its website; None: no link."""
+    if organisation is None:
+        return None
+    if current_user.is_authenticated and "organisations.detail" in current_app.view_functions:
+        return url_for("organisations.detail", org_id=organisation.id)
+    return organisation.website or None
+
+
+def _organisation_ld(organisation: Organisation) -> dict:
+    data = {"@type": "Organization", "name": organisation.name}
+    if organisation.website:
+        data["url"] = organisation.website
+    return data
+
+
+def event_json_ld(event: Event, url: str) -> dict:
+    """schema.org ``Event`` for search engines and other tools (rendered with ``|tojson``)."""
+    physical = bool(event.venue_name or event.venue_address)
+    if physical and event.online_url:
+        mode = "MixedEventAttendanceMode"
+    elif event.online_url:
+        mode = "OnlineEventAttendanceMode"
+    else:
+        mode = "OfflineEventAttendanceMode"
+    locations = []
+    if physical:
+        locations.append(
+            {
+                "@type": "Place",
+                "name": event.venue_name or event.venue_address,
+                "address": event.venue_address or event.venue_name,
+            }
+        )
+    if event.online_url:
+        locations.append({"@type": "VirtualLocation", "url": event.online_url})
+    description = event.summary or markdown_to_text(event.description or "")[:500]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": event.title,
+        "url": url,
+        "startDate": to_local(event.starts_at).isoformat(),
+        "endDate": to_local(event.ends_at).isoformat(),
+        "eventStatus": "https://schema.org/EventCancelled"
+        if event.is_cancelled
+        else "https://schema.org/EventScheduled",
+        "eventAttendanceMode": f"https://schema.org/{mode}",
+        "organizer": _organisation_ld(event.host)
+        if event.host
+        else {"@type": "Organization", "name": current_app.config["APP_NAME"]},
+        "performer": [
+            {
+                "@type": "Person",
+                "name": speaker.display_name,
+                **({"jobTitle": speaker.role} if speaker.role else {}),
+                **({"affiliation": _organisation_ld(speaker.organisation)} if speaker.organisation else {}),
+            }
+            for speaker in event.speakers
+        ],
+    }
+    if description:
+        data["description"] = description
+    if locations:
+        data["location"] = locations[0] if len(locations) == 1 else locations
+    if event.capacity is not None:
+        data["maximumAttendeeCapacity"] = event.capacity
+    if event.topics:
+        data["keywords"] = ", ".join(tag.name for tag in event.topics)
+    return data
