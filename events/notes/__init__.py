@@ -1,0 +1,1 @@
+"""Session notes and write-ups: organisers write them up, fellows and the public read them."""

@@ -1,0 +1,107 @@
+"""Text typed into a note's form survives an expired session: it is kept server-side, the author
+signs in again, and the form comes back filled in (see services.stash_draft / take_stash)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from werkzeug.datastructures import MultiDict
+from wtforms.validators import ValidationError
+
+from events.notes import services
+from events.notes.access import can_edit_note
+from events.notes.forms import NoteForm
+from extensions import db
+
+#: Longest text kept per field from a form whose session expired.
+STASH_FIELD_LIMIT = 100_000
+
+
+def _csrf_ok() -> bool:
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return True
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
+
+
+def _same_site() -> bool:
+    """A browser names the page a form came from; text from another site is never kept."""
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if not origin or origin == "null":
+        return True
+    # Hosts only: behind a proxy that terminates HTTPS the app may see http:// for its own pages.
+    return urlsplit(origin).netloc.lower() == request.host.lower()
+
+
+def _submitted_fields() -> dict:
+    data = {}
+    for name in NoteForm.STASHED:
+        if name == "topics":
+            data[name] = [value for value in request.form.getlist(name) if value.isdigit()][:100]
+        elif name in ("chatham_house", "remove_image"):
+            data[name] = name in request.form
+        else:
+            data[name] = request.form.get(name, "")[:STASH_FIELD_LIMIT]
+    return data
+
+
+def keep_text_if_session_lost(event_id: int, note_id: int | None, form_url: str):
+    """The edit form arrived without a valid session (expired, signed out elsewhere) or with an
+    expired CSRF token: keep the text server-side and bring it back after signing in.
+
+    Returns a redirect, or None when the request is a normal, valid one.
+    """
+    signed_in = current_user.is_authenticated
+    if signed_in and (_csrf_ok() or not can_edit_note(current_user)):
+        return None  # a valid request, or one the normal checks refuse (403)
+    if not _same_site():
+        abort(400, "The form was sent from another site.")
+    key = services.stash_draft(event_id, note_id, _submitted_fields())
+    db.session.commit()
+    restore_url = f"{form_url}?restore={key}"
+    if signed_in:
+        flash(
+            "The form had expired, so nothing was saved. Your text is back in the form: check it and save again.",
+            "warning",
+        )
+        return redirect(restore_url)
+    flash(
+        "Your session expired while you were writing. Sign in again: your text has been kept and will be "
+        "back in the form.",
+        "warning",
+    )
+    return redirect(url_for("auth.login", next=restore_url))
+
+
+def restored_form(event_id: int, note_id: int | None) -> NoteForm | None:
+    """The form filled with the kept text named by ``?restore=`` (the caller has checked who may edit)."""
+    key = request.args.get("restore", "")
+    if not key:
+        return None
+    data = services.take_stash(key, event_id, note_id)
+    db.session.commit()
+    if data is None:
+        flash(
+            "The text kept from your expired session is no longer available (it is kept for 24 hours "
+            "and handed back once).",
+            "warning",
+        )
+        return None
+    flash(
+        "This is the text you were writing when your session expired. It has not been saved yet: "
+        "check it, choose any image again, and save.",
+        "warning",
+    )
+    pairs = [
+        (name, value)
+        for name, values in data.items()
+        for value in (values if isinstance(values, list) else [values])
+        if value not in (False, None)
+    ]
+    return NoteForm(formdata=MultiDict(pairs))

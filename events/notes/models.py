@@ -1,0 +1,250 @@
+"""Write-ups of events, their further reading, revisions, review links and Chatham House confirmations."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.models import StoredImage, Tag, UTCDateTime, utcnow
+from events.models import Event
+from extensions import db
+from fellows.models import User
+
+NOTE_STATES = {
+    "draft": "Draft",
+    "in_review": "In review",
+    "published": "Published",
+    "unpublished": "Unpublished",
+}
+NOTE_AUDIENCES = {
+    "public": "Public: anyone, including people who are not signed in",
+    "fellows": "Fellows: anyone signed in",
+    "attendees": "Attendees: only people who attended this event (and organisers)",
+}
+REVIEW_DECISIONS = {"approve": "Approved", "comment": "Commented"}
+
+note_topics = Table(
+    "note_topics",
+    db.metadata,
+    Column("note_id", ForeignKey("notes.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Note(db.Model):
+    """A write-up of (a session of) an event: draft → in review → published → unpublished."""
+
+    __tablename__ = "notes"
+    __table_args__ = (
+        CheckConstraint(f"state IN {tuple(NOTE_STATES)}", name="state"),
+        CheckConstraint(f"audience IN {tuple(NOTE_AUDIENCES)}", name="audience"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The Atom entry id: fixed at creation so feed readers never see a note twice.
+    uid: Mapped[str] = mapped_column(String(40), unique=True, default=lambda: str(uuid.uuid4()))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: Plain text shown in listings, the feed and emails.
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    #: Markdown, rendered through core.markdown (sanitised) for readers.
+    body: Mapped[str] = mapped_column(Text, default="")
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("stored_images.id", ondelete="SET NULL"))
+    image_caption: Mapped[str | None] = mapped_column(String(300))
+    #: e.g. "Image: tablet use 1 (flickr)".
+    image_credit: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    #: When the note was first published; kept when it is unpublished and published again.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    audience: Mapped[str] = mapped_column(String(20), default="fellows")
+    chatham_house: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Optimistic lock: every UPDATE checks and bumps it, so a stale save fails instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    event: Mapped[Event] = relationship()
+    image: Mapped[StoredImage | None] = relationship()
+    topics: Mapped[list[Tag]] = relationship(secondary=note_topics, order_by=Tag.name)
+    links: Mapped[list[NoteLink]] = relationship(
+        back_populates="note", cascade="all, delete-orphan", order_by="NoteLink.position"
+    )
+    revisions: Mapped[list[NoteRevision]] = relationship(
+        back_populates="note", cascade="all, delete-orphan", order_by="NoteRevision.number.desc()"
+    )
+    review_links: Mapped[list[NoteReviewLink]] = relationship(
+        back_populates="note", cascade="all, delete-orphan", order_by="NoteReviewLink.id"
+    )
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+
+    @property
+    def state_label(self) -> str:
+        return NOTE_STATES.get(self.state, self.state)
+
+    @property
+    def audience_label(self) -> str:
+        return {"public": "Public", "fellows": "Fellows only", "attendees": "Attendees only"}[self.audience]
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == "published"
+
+    def __repr__(self) -> str:
+        return f"<Note {self.id} {self.title!r} {self.state}>"
+
+
+class NoteLink(db.Model):
+    """A further-reading link under a note (e.g. a speaker's latest thinking)."""
+
+    __tablename__ = "note_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(200))
+    #: Only http(s) addresses are accepted (checked by the form and the service).
+    url: Mapped[str] = mapped_column(String(500))
+
+    note: Mapped[Note] = relationship(back_populates="links")
+
+
+class NoteRevision(db.Model):
+    """A snapshot of a note as one save left it; the newest revision is the note's current text."""
+
+    __tablename__ = "note_revisions"
+    __table_args__ = (UniqueConstraint("note_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), index=True)
+    #: 1, 2, 3 … per note.
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    audience: Mapped[str] = mapped_column(String(20))
+    chatham_house: Mapped[bool] = mapped_column(Boolean, default=False)
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("stored_images.id", ondelete="SET NULL"))
+    image_caption: Mapped[str | None] = mapped_column(String(300))
+    image_credit: Mapped[str | None] = mapped_column(String(200))
+    #: [{"title": ..., "url": ...}, ...]
+    links: Mapped[list] = mapped_column(JSON, default=list)
+    #: Topic names at the time (a topic deleted since is skipped on restore).
+    topics: Mapped[list] = mapped_column(JSON, default=list)
+    #: "Created", "Saved", "Restored revision 3" …
+    reason: Mapped[str] = mapped_column(String(200), default="Saved")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    note: Mapped[Note] = relationship(back_populates="revisions")
+    created_by: Mapped[User | None] = relationship()
+
+
+class NoteReviewLink(db.Model):
+    """A private link that lets a speaker or named fellow read a draft and respond, without an account.
+
+    Only a hash of the token is stored, so a copy of the database cannot be used to read drafts.
+    """
+
+    __tablename__ = "note_review_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    reviewer_name: Mapped[str] = mapped_column(String(200))
+    reviewer_email: Mapped[str] = mapped_column(String(320))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    note: Mapped[Note] = relationship(back_populates="review_links")
+    created_by: Mapped[User | None] = relationship()
+    responses: Mapped[list[NoteReviewResponse]] = relationship(
+        back_populates="link", cascade="all, delete-orphan", order_by="NoteReviewResponse.id"
+    )
+
+    hash = staticmethod(_hash_token)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class NoteReviewResponse(db.Model):
+    """A reviewer's approval of, or comment on, the draft they were sent."""
+
+    __tablename__ = "note_review_responses"
+    __table_args__ = (CheckConstraint(f"decision IN {tuple(REVIEW_DECISIONS)}", name="decision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("note_review_links.id", ondelete="CASCADE"), index=True)
+    decision: Mapped[str] = mapped_column(String(10))
+    comment: Mapped[str | None] = mapped_column(Text)
+    #: The revision the reviewer read, so organisers know whether later edits came after it.
+    revision_number: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    link: Mapped[NoteReviewLink] = relationship(back_populates="responses")
+
+    @property
+    def decision_label(self) -> str:
+        return REVIEW_DECISIONS[self.decision]
+
+
+class ChathamHouseConfirmation(db.Model):
+    """An organiser's deliberate decision to publish a Chatham House note that names someone."""
+
+    __tablename__ = "chatham_house_confirmations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), index=True)
+    #: The words as they appear in the note, e.g. "Dr Thompson".
+    mention: Mapped[str] = mapped_column(String(300))
+    #: Who is named, e.g. "Dr Mark Thompson (speaker)".
+    person: Mapped[str] = mapped_column(String(300))
+    #: "speaker:12" or "attendee:34": the same person is recognised again at the next publication.
+    person_key: Mapped[str] = mapped_column(String(40))
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    confirmed_by: Mapped[User | None] = relationship()
+
+
+class NoteDraftStash(db.Model):
+    """The fields of an edit form that arrived after its session had expired, kept until the author
+    signs in again (at most a day). Only a hash of the key in the link is stored."""
+
+    __tablename__ = "note_draft_stashes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: None when the text was for a new note of ``event_id``.
+    note_id: Mapped[int | None] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    hash = staticmethod(_hash_token)

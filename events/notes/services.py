@@ -1,0 +1,412 @@
+"""What organisers and reviewers do with write-ups: write, save (with revisions and an optimistic
+lock), review, publish under the Chatham House check, and tell attendees.
+
+Functions take the acting user, change models and flush; the view commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import urlparse
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.images import process_image
+from core.mail import queue_email
+from core.models import OutboxMessage, StoredImage, Tag, utcnow
+from core.urls import external_url
+from events.models import Booking, Event
+from events.notes.access import can_view_note
+from events.notes.chatham import Mention, find_chatham_house_mentions
+from events.notes.models import (
+    NOTE_AUDIENCES,
+    REVIEW_DECISIONS,
+    ChathamHouseConfirmation,
+    Note,
+    NoteDraftStash,
+    NoteLink,
+    NoteReviewLink,
+    NoteReviewResponse,
+    NoteRevision,
+)
+from extensions import db
+from fellows.models import User
+
+#: How long text kept from an expired session waits for its author to sign in again.
+STASH_LIFETIME = timedelta(hours=24)
+
+
+class NoteError(ValueError):
+    """A request the workflow refuses; the message is safe to show to the organiser."""
+
+
+class NoteConflict(NoteError):
+    """Somebody else saved the note after this editor opened it."""
+
+    def __init__(self, note: Note):
+        who = note.updated_by.display_name if note.updated_by else "Another organiser"
+        super().__init__(
+            f"{who} saved this note while you were editing it, so your changes were not saved. "
+            "Your text is below: compare it with the current version, then save again."
+        )
+        self.note = note
+
+
+class ChathamHouseMentions(NoteError):
+    """Publishing would attribute: the note names people the organiser has not confirmed."""
+
+    def __init__(self, mentions: list[Mention]):
+        super().__init__(" ".join(m.message for m in mentions))
+        self.mentions = mentions
+
+
+@dataclass
+class NoteContent:
+    """What an organiser writes: everything in the edit form except the image upload."""
+
+    title: str
+    summary: str = ""
+    body: str = ""
+    audience: str = "fellows"
+    chatham_house: bool = False
+    topics: list[Tag] = field(default_factory=list)
+    image_caption: str | None = None
+    image_credit: str | None = None
+    #: [{"title": ..., "url": ...}]
+    links: list[dict] = field(default_factory=list)
+
+
+def _check_content(content: NoteContent) -> None:
+    if not content.title.strip():
+        raise NoteError("A note needs a title.")
+    if content.audience not in NOTE_AUDIENCES:
+        raise NoteError("Choose who may read the note.")
+    for link in content.links:
+        parsed = urlparse(link["url"])
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise NoteError(f"Further-reading links must be web addresses (https://…), not {link['url']!r}.")
+
+
+def _apply_content(note: Note, content: NoteContent, user: User) -> None:
+    # No autoflush: loading the old topics and links midway would UPDATE (and bump the version) twice.
+    with db.session.no_autoflush:
+        _set_fields(note, content, user)
+
+
+def _set_fields(note: Note, content: NoteContent, user: User) -> None:
+    note.title = content.title.strip()
+    note.summary = content.summary.strip()
+    note.body = content.body
+    note.audience = content.audience
+    note.chatham_house = content.chatham_house
+    note.topics = list(content.topics)
+    note.image_caption = content.image_caption or None
+    note.image_credit = content.image_credit or None
+    note.links = [
+        NoteLink(position=i, title=link["title"].strip() or link["url"], url=link["url"].strip())
+        for i, link in enumerate(content.links)
+    ]
+    note.updated_by = user
+    note.updated_at = utcnow()
+
+
+def _apply_image(note: Note, image_data: bytes | None, remove_image: bool) -> None:
+    # Old images are kept (revisions point at them), so restoring a revision brings its picture back.
+    if image_data:
+        image = process_image(image_data, max_size=1200)
+        db.session.add(image)
+        note.image = image
+    elif remove_image:
+        note.image = None
+
+
+def record_revision(note: Note, user: User | None, reason: str) -> NoteRevision:
+    """Snapshot the note as it now stands (after the save that ``reason`` describes)."""
+    db.session.flush()  # the snapshot needs the note's id and image_id as they will be stored
+    number = (db.session.scalar(select(func.max(NoteRevision.number)).where(NoteRevision.note_id == note.id)) or 0) + 1
+    revision = NoteRevision(
+        note_id=note.id,
+        number=number,
+        title=note.title,
+        summary=note.summary,
+        body=note.body,
+        audience=note.audience,
+        chatham_house=note.chatham_house,
+        image_id=note.image_id,
+        image_caption=note.image_caption,
+        image_credit=note.image_credit,
+        links=[{"title": link.title, "url": link.url} for link in note.links],
+        topics=[tag.name for tag in note.topics],
+        reason=reason,
+        created_by=user,
+        created_at=utcnow(),
+    )
+    db.session.add(revision)
+    db.session.flush()
+    return revision
+
+
+def create_note(event: Event, user: User, content: NoteContent, image_data: bytes | None = None) -> Note:
+    """Start a write-up of ``event`` as a draft; raises NoteError or ImageRejected."""
+    _check_content(content)
+    note = Note(event=event, state="draft", created_by=user, created_at=utcnow())
+    _apply_content(note, content, user)
+    _apply_image(note, image_data, remove_image=False)
+    db.session.add(note)
+    db.session.flush()
+    record_revision(note, user, "Created")
+    return note
+
+
+def save_note(
+    note: Note,
+    user: User,
+    content: NoteContent,
+    expected_version: int | None,
+    image_data: bytes | None = None,
+    remove_image: bool = False,
+) -> Note:
+    """Save an edit made to version ``expected_version``; a stale version raises NoteConflict.
+
+    The explicit check catches the common case (the form was opened before someone else saved);
+    the version column in the UPDATE's WHERE clause catches two saves racing each other.
+    """
+    if expected_version != note.version:
+        raise NoteConflict(note)
+    _check_content(content)
+    _apply_content(note, content, user)
+    _apply_image(note, image_data, remove_image)
+    try:
+        db.session.flush()  # UPDATE … WHERE version = <the version loaded>
+    except StaleDataError:
+        db.session.rollback()
+        raise NoteConflict(db.session.get(Note, note.id)) from None
+    record_revision(note, user, "Saved")
+    return note
+
+
+def restore_revision(note: Note, revision: NoteRevision, user: User) -> NoteRevision:
+    """Bring back an earlier version; the restored text becomes a new revision (nothing is lost)."""
+    if revision.note_id != note.id:
+        raise NoteError("That revision belongs to another note.")
+    tags = db.session.scalars(select(Tag).where(Tag.name.in_(revision.topics or []))).all()
+    content = NoteContent(
+        title=revision.title,
+        summary=revision.summary,
+        body=revision.body,
+        audience=revision.audience,
+        chatham_house=revision.chatham_house,
+        topics=sorted(tags, key=lambda t: t.name),
+        image_caption=revision.image_caption,
+        image_credit=revision.image_credit,
+        links=list(revision.links or []),
+    )
+    image = db.session.get(StoredImage, revision.image_id) if revision.image_id else None
+    _apply_content(note, content, user)
+    note.image = image
+    return record_revision(note, user, f"Restored revision {revision.number}")
+
+
+# --- Workflow -----------------------------------------------------------------------------------
+
+
+def submit_for_review(note: Note, user: User) -> None:
+    """Draft (or unpublished) → in review: review links can now be sent."""
+    if note.state not in ("draft", "unpublished"):
+        raise NoteError(f"A note that is {note.state_label.lower()} cannot be sent for review.")
+    note.state = "in_review"
+    note.updated_by = user
+    note.updated_at = utcnow()
+    db.session.flush()
+
+
+def publish_note(note: Note, user: User, confirmed: set[str] | frozenset[str] = frozenset()) -> int:
+    """Publish the note; returns how many attendees were told.
+
+    Under the Chatham House Rule every person the text names must be in ``confirmed`` (their
+    mention keys), otherwise ChathamHouseMentions is raised and nothing changes.
+    """
+    if note.state == "published":
+        raise NoteError("The note is already published.")
+    if note.event.state == "draft":
+        raise NoteError("Publish the event before its write-up: readers cannot see a draft event.")
+    if note.chatham_house:
+        mentions = find_chatham_house_mentions(note)
+        unconfirmed = [m for m in mentions if m.key not in confirmed]
+        if unconfirmed:
+            raise ChathamHouseMentions(unconfirmed)
+        for mention in mentions:
+            db.session.add(
+                ChathamHouseConfirmation(
+                    note_id=note.id,
+                    mention=mention.text[:300],
+                    person=mention.label[:300],
+                    person_key=mention.key,
+                    confirmed_by=user,
+                    confirmed_at=utcnow(),
+                )
+            )
+    note.state = "published"
+    note.published_at = note.published_at or utcnow()
+    note.updated_by = user
+    note.updated_at = utcnow()
+    db.session.flush()
+    return notify_attendees(note)
+
+
+def unpublish_note(note: Note, user: User) -> None:
+    """Take a published note down (readers get 404); it can be published again."""
+    if note.state != "published":
+        raise NoteError("Only a published note can be unpublished.")
+    note.state = "unpublished"
+    note.updated_by = user
+    note.updated_at = utcnow()
+    db.session.flush()
+
+
+def notify_attendees(note: Note) -> int:
+    """Queue "write-up published" emails to the event's attendees who may read the note and want
+    to hear; each person is told once per note however often it is republished."""
+    bookings = db.session.scalars(
+        select(Booking)
+        .join(Booking.user)
+        .where(
+            Booking.event_id == note.event_id,
+            Booking.state == "confirmed",
+            (Booking.attendance.is_(None)) | (Booking.attendance != "no_show"),
+            User.active.is_(True),
+            User.notify_writeups.is_(True),
+        )
+        .order_by(Booking.id)
+    ).all()
+    keys = {b.user_id: f"writeup_published:{note.id}:{b.user_id}" for b in bookings}
+    already = set(
+        db.session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys.values())))
+    )
+    link = external_url("notes.detail", note_id=note.id)
+    queued = 0
+    for booking in bookings:
+        user = booking.user
+        if keys[user.id] in already or not can_view_note(user, note):
+            continue
+        queue_email(
+            user.email,
+            f"Write-up published: {note.title}",
+            "writeup_published",
+            kind="writeup_published",
+            user_id=user.id,
+            dedupe_key=keys[user.id],
+            user=user,
+            note=note,
+            event=note.event,
+            link=link,
+            account_link=external_url("auth.account"),
+        )
+        queued += 1
+    db.session.flush()
+    return queued
+
+
+# --- Review links -------------------------------------------------------------------------------
+
+
+def create_review_link(note: Note, user: User, reviewer_name: str, reviewer_email: str) -> tuple[NoteReviewLink, str]:
+    """A private link for a speaker or named fellow to read the draft and respond; emailed to them.
+
+    Returns the link and its token (shown to the organiser once; only its hash is stored).
+    """
+    if note.state != "in_review":
+        raise NoteError("Send the note for review before asking anyone to review it.")
+    token = secrets.token_urlsafe(32)
+    link = NoteReviewLink(
+        note=note,
+        token_hash=NoteReviewLink.hash(token),
+        reviewer_name=reviewer_name.strip(),
+        reviewer_email=reviewer_email.strip().lower(),
+        created_by=user,
+        created_at=utcnow(),
+    )
+    db.session.add(link)
+    db.session.flush()
+    queue_email(
+        link.reviewer_email,
+        f"Please review the write-up: {note.title}",
+        "note_review_request",
+        kind="note_review_request",
+        reviewer_name=link.reviewer_name,
+        note=note,
+        event=note.event,
+        organiser=user,
+        link=external_url("notes.review", token=token),
+    )
+    return link, token
+
+
+def revoke_review_link(link: NoteReviewLink, user: User) -> None:
+    """The link stops working at once (its page answers 404)."""
+    if link.revoked_at is None:
+        link.revoked_at = utcnow()
+        db.session.flush()
+
+
+def find_review_link(token: str) -> NoteReviewLink | None:
+    """The live (not revoked) review link for ``token``, or None."""
+    if not token or len(token) > 200:
+        return None
+    link = db.session.scalar(select(NoteReviewLink).where(NoteReviewLink.token_hash == NoteReviewLink.hash(token)))
+    if link is None or not link.is_active:
+        return None
+    return link
+
+
+def record_review_response(link: NoteReviewLink, decision: str, comment: str | None) -> NoteReviewResponse:
+    """A reviewer approves the draft or comments on it; organisers see it on the note's page."""
+    if not link.is_active:
+        raise NoteError("This review link has been withdrawn.")
+    if link.note.state != "in_review":
+        raise NoteError("This write-up is no longer in review, so responses are closed.")
+    if decision not in REVIEW_DECISIONS:
+        raise NoteError("Choose whether you approve the draft or want to comment.")
+    comment = (comment or "").strip() or None
+    if decision == "comment" and not comment:
+        raise NoteError("Write your comment.")
+    latest = link.note.revisions[0].number if link.note.revisions else None
+    response = NoteReviewResponse(
+        link=link, decision=decision, comment=comment, revision_number=latest, created_at=utcnow()
+    )
+    db.session.add(response)
+    db.session.flush()
+    return response
+
+
+# --- Text kept through an expired session ------------------------------------------------------
+
+
+def stash_draft(event_id: int, note_id: int | None, data: dict) -> str:
+    """Keep submitted form fields for up to a day; returns the key for the restore link."""
+    db.session.execute(delete(NoteDraftStash).where(NoteDraftStash.created_at < utcnow() - STASH_LIFETIME))
+    key = secrets.token_urlsafe(24)
+    db.session.add(
+        NoteDraftStash(
+            key_hash=NoteDraftStash.hash(key), event_id=event_id, note_id=note_id, data=data, created_at=utcnow()
+        )
+    )
+    db.session.flush()
+    return key
+
+
+def take_stash(key: str, event_id: int, note_id: int | None) -> dict | None:
+    """The kept fields for this note (or new note of this event), deleted as they are handed back."""
+    if not key or len(key) > 100:
+        return None
+    stash = db.session.scalar(select(NoteDraftStash).where(NoteDraftStash.key_hash == NoteDraftStash.hash(key)))
+    if stash is None or stash.event_id != event_id or stash.note_id != note_id:
+        return None
+    data = dict(stash.data or {})
+    fresh = stash.created_at >= utcnow() - STASH_LIFETIME
+    db.session.delete(stash)
+    db.session.flush()
+    return data if fresh else None

@@ -1,0 +1,167 @@
+"""Reading write-ups: the list with filters and search, a note's page and image, the Atom feed, and
+the private page where a reviewer reads a draft and responds. Organisers' pages are in ``manage``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from core.models import utcnow
+from core.tags import all_tags
+from events.models import EVENT_KINDS
+from events.notes import listing, services
+from events.notes.access import can_edit_note, can_view_note
+from events.notes.feed import build_feed, entry_updated
+from events.notes.forms import ReviewResponseForm
+from events.notes.models import Note
+from extensions import db, login_manager
+
+bp = Blueprint("notes", __name__)
+
+
+def event_url(event) -> str | None:
+    """The event's page, once the events area provides one."""
+    if "events.detail" not in current_app.view_functions:
+        return None
+    try:
+        return url_for("events.detail", event_id=event.id)
+    except BuildError:
+        return None
+
+
+def home_section(user) -> dict | None:
+    """The newest write-ups this person may read, for the home page."""
+    notes = listing.latest_notes(user)
+    return {"notes": notes} if notes else None
+
+
+@bp.record_once
+def _register(state) -> None:
+    from core.views import HOME_SECTIONS
+
+    state.app.jinja_env.globals.update(visible_event_notes=listing.visible_event_notes, note_event_url=event_url)
+    if ("notes/_home.html", home_section) not in HOME_SECTIONS:
+        HOME_SECTIONS.append(("notes/_home.html", home_section))
+
+
+def _image_response(note: Note) -> Response:
+    if note.image is None:
+        abort(404)
+    response = Response(note.image.data, mimetype=note.image.content_type)
+    # The URL carries the image id (?v=), so a new image gets a new URL.
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/notes")
+def index():
+    """Published write-ups the reader may see, newest first; filter by topic, event kind and year; search."""
+    args = {key: request.args.get(key, "").strip()[:200] for key in ("topic", "kind", "year", "q")}
+    page = db.paginate(
+        listing.reader_query(current_user, **args), per_page=current_app.config["PAGE_SIZE"], error_out=False
+    )
+    return render_template(
+        "notes/index.html",
+        page=page,
+        args=args,
+        kinds=EVENT_KINDS,
+        tags=all_tags(),
+        years=listing.note_years(current_user),
+        title="Write-ups",
+    )
+
+
+def _readable_note_or_abort(note_id: int) -> Note:
+    note = db.get_or_404(Note, note_id)
+    if can_view_note(current_user, note):
+        return note
+    if note.state != "published" or note.event.state not in ("published", "cancelled"):
+        abort(404)  # readers may not know that drafts exist
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    abort(403, "This write-up is for the people who attended the event.")
+
+
+@bp.get("/notes/<int:note_id>")
+def detail(note_id: int):
+    """A write-up as readers see it: event, Chatham House notice, image, text and further reading."""
+    note = _readable_note_or_abort(note_id)
+    return render_template(
+        "notes/detail.html", note=note, preview=False, can_edit=can_edit_note(current_user, note), title=note.title
+    )
+
+
+@bp.get("/notes/<int:note_id>/image")
+def image(note_id: int):
+    """A note's lead image, under the same rule as the note."""
+    return _image_response(_readable_note_or_abort(note_id))
+
+
+@bp.get("/notes/feed.atom")
+def feed():
+    """Atom 1.0 feed of the newest public write-ups (the same for every visitor)."""
+    notes = listing.feed_notes()
+    updated = max((entry_updated(n) for n in notes), default=utcnow())
+    response = Response(build_feed(notes, updated), mimetype="application/atom+xml")
+    response.headers["Cache-Control"] = "public, max-age=600"
+    return response
+
+
+def _review_link_or_404(token: str):
+    link = services.find_review_link(token)
+    if link is None:
+        abort(404, "This review link is not valid: it may have been withdrawn. Ask the organiser for a new one.")
+    return link
+
+
+def _private(response) -> Response:
+    response = current_app.make_response(response)
+    # The token is in the URL: keep it out of search engines and out of Referer headers.
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/review/<token>", methods=["GET", "POST"])
+def review(token: str):
+    """A reviewer (no account needed) reads the draft and approves it or comments."""
+    link = _review_link_or_404(token)
+    form = ReviewResponseForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.record_review_response(link, form.decision.data, form.comment.data)
+        except services.NoteError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Thank you: your response has been sent to the organisers.", "success")
+            return _private(redirect(url_for("notes.review", token=token)))
+    if form.errors or form.form_errors:
+        status = 400
+    return _private(
+        (
+            render_template(
+                "notes/review.html",
+                link=link,
+                note=link.note,
+                form=form,
+                token=token,
+                title=f"Review: {link.note.title}",
+            ),
+            status,
+        )
+    )
+
+
+@bp.get("/review/<token>/image")
+def review_image(token: str):
+    """The draft's lead image, for its reviewer."""
+    return _private(_image_response(_review_link_or_404(token).note))
+
+
+from events.notes import manage  # noqa: E402,F401  (registers the organisers' routes on this blueprint)
