@@ -1,0 +1,309 @@
+"""The calendar data itself: every field read back, escaping and folding, SEQUENCE, STATUS, one UID."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+
+from core.models import Tag
+from events import calendar
+from events.calendar_feeds import FeedEntry, entry_data, event_page_url
+from events.models import Event, Speaker
+from extensions import db
+from fellows.models import Organisation, User
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def _event(event_id: int) -> Event:
+    return db.session.get(Event, event_id)
+
+
+def _one_vevent(data: bytes) -> icalendar.Event:
+    parsed = icalendar.Calendar.from_ical(data)
+    events = parsed.walk("VEVENT")
+    assert len(events) == 1
+    return events[0]
+
+
+@pytest.fixture
+def rich_event(app, make_event, make_organiser):
+    """A published event with speakers, a host, topics and text that needs escaping."""
+    organiser = make_organiser()
+    with app.app_context():
+        host = Organisation(name="Department for Science, Innovation; Technology", kind="government")
+        db.session.add(host)
+        db.session.commit()
+        host_id = host.id
+    event_id = make_event(
+        title="AI, ethics; and \\ the law",
+        summary="Lunch; talk, and questions",
+        description="First paragraph with **bold** & ampersand.\n\nSecond line; with, punctuation.",
+        starts_at=datetime(2027, 1, 14, 12, 30, tzinfo=UTC),
+        ends_at=datetime(2027, 1, 14, 14, 0, tzinfo=UTC),
+        venue_name="Room 1, Main Building",
+        venue_address="1 Policy Street; London SW1A 1AA",
+        online_url="https://meet.example.org/secret-room",
+        audience="public",
+        host_id=host_id,
+        created_by_id=organiser.id,
+        topics=("Artificial intelligence", "Health"),
+    )
+    with app.app_context():
+        event = _event(event_id)
+        event.speakers = [
+            Speaker(position=0, honorific="Dr", name="Ada Lovelace", role="Chief Scientific Adviser"),
+            Speaker(position=1, name="Alan Turing"),
+        ]
+        db.session.commit()
+    return event_id
+
+
+def test_every_field_reads_back(app, rich_event):
+    with app.app_context(), app.test_request_context():
+        event = _event(rich_event)
+        url = event_page_url(event)
+        data = calendar.build_calendar([calendar.event_to_vevent(event, url=url)], "One event").to_ical()
+        parsed = icalendar.Calendar.from_ical(data)
+        vevent = _one_vevent(data)
+
+        assert parsed["VERSION"] == "2.0"
+        assert parsed["PRODID"] == calendar.PRODID
+        assert "METHOD" not in parsed
+        assert [tz["TZID"] for tz in parsed.walk("VTIMEZONE")] == ["Europe/London"]
+
+        assert str(vevent["UID"]) == f"{event.uid}@localhost" == calendar.event_uid(event)
+        assert vevent["DTSTART"].params["TZID"] == "Europe/London"
+        assert vevent["DTEND"].params["TZID"] == "Europe/London"
+        # 12:30 UTC in January is 12:30 London time (GMT).
+        assert vevent.DTSTART == datetime(2027, 1, 14, 12, 30, tzinfo=LONDON)
+        assert vevent.DTSTART.astimezone(UTC) == event.starts_at
+        assert vevent.DTEND.astimezone(UTC) == event.ends_at
+        assert vevent["DTSTAMP"].dt == event.updated_at.replace(microsecond=0)
+        assert vevent["LAST-MODIFIED"].dt == event.updated_at.replace(microsecond=0)
+        assert vevent["CREATED"].dt == event.created_at.replace(microsecond=0)
+        assert vevent["SEQUENCE"] == 0
+        assert vevent["STATUS"] == "CONFIRMED"
+        assert vevent["TRANSP"] == "OPAQUE"
+        assert str(vevent["SUMMARY"]) == "AI, ethics; and \\ the law"
+        assert str(vevent["URL"]) == url == f"http://localhost/events/{event.id}"
+        assert str(vevent["ORGANIZER"]) == "mailto:events@localhost"
+        assert vevent["ORGANIZER"].params["CN"] == "Policy Fellowship"
+        assert list(vevent["CATEGORIES"].cats) == ["Artificial intelligence", "Health"]
+        # The public file says "Online" but never carries the joining link.
+        assert str(vevent["LOCATION"]) == "Room 1, Main Building, 1 Policy Street; London SW1A 1AA, Online"
+
+        description = str(vevent["DESCRIPTION"])
+        assert description.startswith("Lunch; talk, and questions\n\nFirst paragraph with bold & ampersand.")
+        assert "Second line; with, punctuation." in description
+        assert "Speakers:\n- Dr Ada Lovelace, Chief Scientific Adviser\n- Alan Turing" in description
+        assert "Hosted by Department for Science, Innovation; Technology." in description
+        assert description.endswith(f"Details and booking: {url}")
+        assert "secret-room" not in data.decode()
+        assert "<strong>" not in description and "&amp;" not in description
+
+
+def test_private_details_add_the_online_link(app, rich_event):
+    with app.app_context(), app.test_request_context():
+        event = _event(rich_event)
+        vevent = calendar.event_to_vevent(event, url=event_page_url(event), private_details=True)
+        assert str(vevent["LOCATION"]).endswith("https://meet.example.org/secret-room")
+        assert "Join online: https://meet.example.org/secret-room" in str(vevent["DESCRIPTION"])
+
+
+def test_text_is_escaped_and_lines_folded(app, make_event):
+    title = "Budget, tax; and\nthe long road ahead – “quotes” and ünïcödé " * 3
+    event_id = make_event(title=title[:200], description="Line one\nLine two; with, commas\\backslash " * 10)
+    with app.app_context(), app.test_request_context():
+        event = _event(event_id)
+        raw = calendar.build_calendar([calendar.event_to_vevent(event, url="https://x.test/e")], "Esc").to_ical()
+        lines = raw.split(b"\r\n")
+        # RFC 5545 3.1: no line longer than 75 octets, continuation lines start with one space.
+        assert all(len(line) <= 75 for line in lines)
+        assert any(line.startswith(b" ") for line in lines)
+        unfolded = raw.replace(b"\r\n ", b"")
+        summary_line = next(line for line in unfolded.split(b"\r\n") if line.startswith(b"SUMMARY:"))
+        assert b"Budget\\, tax\\; and\\nthe long road" in summary_line
+        assert b"commas\\\\backslash" in unfolded
+        # Folding never splits a UTF-8 character: every physical line decodes on its own.
+        for line in lines:
+            line.decode("utf-8")
+        vevent = _one_vevent(raw)
+        assert str(vevent["SUMMARY"]) == title[:200]
+        assert "Line two; with, commas\\backslash" in str(vevent["DESCRIPTION"])
+
+
+def test_summer_time_carries_the_london_offset(app, make_event):
+    # 11:30 UTC in July is 12:30 British Summer Time.
+    event_id = make_event(starts_at=datetime(2027, 7, 8, 11, 30, tzinfo=UTC))
+    with app.app_context(), app.test_request_context():
+        raw = calendar.build_calendar([calendar.event_to_vevent(_event(event_id), url="https://x.test/e")], "S")
+        text = raw.to_ical().decode()
+        assert "DTSTART;TZID=Europe/London:20270708T123000" in text
+        assert "TZOFFSETTO:+0100" in text and "TZNAME:BST" in text
+
+
+def test_uid_never_changes_and_sequence_increases_with_time_or_place(app, make_event, make_organiser):
+    from events.changes import EVENT_FIELDS
+    from events.services import update_event
+
+    organiser = make_organiser()
+    event_id = make_event()
+    with app.app_context(), app.test_request_context():
+        event = _event(event_id)
+        before = _one_vevent(calendar.build_calendar([calendar.event_to_vevent(event, url="u")], "c").to_ical())
+        data = {field: getattr(event, field) for field in EVENT_FIELDS}
+        data["starts_at"] = event.starts_at + timedelta(hours=1)
+        data["ends_at"] = event.ends_at + timedelta(hours=1)
+        data["topics"] = []
+        data["speakers"] = []
+        update_event(db.session.get(User, organiser.id), event, data)
+        db.session.commit()
+        after = _one_vevent(calendar.build_calendar([calendar.event_to_vevent(event, url="u")], "c").to_ical())
+        assert str(after["UID"]) == str(before["UID"])
+        assert after["SEQUENCE"] == before["SEQUENCE"] + 1 == 1
+        assert after.DTSTART - before.DTSTART == timedelta(hours=1)
+        assert after["LAST-MODIFIED"].dt >= before["LAST-MODIFIED"].dt
+        assert db.session.get(Event, event_id).sequence == 1
+
+
+def test_cancelled_event_is_status_cancelled(app, make_event, make_organiser):
+    from events.services import cancel_event
+
+    organiser = make_organiser()
+    event_id = make_event()
+    with app.app_context(), app.test_request_context():
+        event = _event(event_id)
+        cancel_event(db.session.get(User, organiser.id), event, "The speaker is ill.")
+        db.session.commit()
+        vevent = calendar.event_to_vevent(event, url="u", status_override="TENTATIVE")
+        assert vevent["STATUS"] == "CANCELLED"
+        assert vevent["SEQUENCE"] == 1
+        assert str(vevent["DESCRIPTION"]).startswith("This event has been cancelled.\nThe speaker is ill.")
+
+
+def test_drafts_are_marked_for_organisers(app, make_event):
+    event_id = make_event(state="draft", title="Quiet planning")
+    with app.app_context(), app.test_request_context():
+        vevent = calendar.event_to_vevent(_event(event_id), url="u", for_organiser=True)
+        assert str(vevent["SUMMARY"]) == "[Draft] Quiet planning"
+        assert vevent["STATUS"] == "TENTATIVE"
+        assert vevent["TRANSP"] == "TRANSPARENT"
+
+
+def test_unknown_status_is_refused(app, make_event):
+    event_id = make_event()
+    with app.app_context(), pytest.raises(ValueError):
+        calendar.event_to_vevent(_event(event_id), url="u", status_override="MAYBE")
+
+
+def test_fast_feed_bytes_equal_the_built_calendar(app, rich_event, make_event):
+    other = make_event(starts_at=datetime(2028, 6, 1, 9, 0, tzinfo=UTC), state="cancelled")
+    with app.app_context(), app.test_request_context():
+        entries = [FeedEntry(_event(rich_event)), FeedEntry(_event(other), status_override="TENTATIVE")]
+        data = entry_data(entries)
+        built = calendar.build_calendar([calendar.vevent_from_data(d) for d in data], "Feed").to_ical()
+        assert calendar.feed_bytes(data, "Feed") == built
+        assert calendar.feed_bytes(data, "Feed") == built  # and again, from the cache
+        parsed = icalendar.Calendar.from_ical(built)
+        assert parsed["REFRESH-INTERVAL"].params["VALUE"] == "DURATION"
+        assert [str(v["STATUS"]) for v in parsed.walk("VEVENT")] == ["CONFIRMED", "CANCELLED"]
+        # The VTIMEZONE covers every event in the feed.
+        assert "2029" in parsed.walk("VTIMEZONE")[0].to_ical().decode()
+
+
+def test_invitation_attachments(app, rich_event):
+    with app.app_context(), app.test_request_context():
+        event = _event(rich_event)
+        name, mimetype, data = calendar.ics_attachment(
+            event, url="https://x.test/e", method="REQUEST", attendee=("ada@example.org", "Ada")
+        )
+        assert (name, mimetype) == ("invite.ics", "text/calendar; method=REQUEST; charset=utf-8")
+        parsed = icalendar.Calendar.from_ical(data)
+        vevent = parsed.walk("VEVENT")[0]
+        assert parsed["METHOD"] == "REQUEST"
+        assert str(vevent["ATTENDEE"]) == "mailto:ada@example.org"
+        assert vevent["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+        assert "secret-room" in str(vevent["LOCATION"])
+        assert str(vevent["UID"]) == calendar.event_uid(event)
+        name, mimetype, data = calendar.ics_attachment(event, url="https://x.test/e", method="CANCEL")
+        parsed = icalendar.Calendar.from_ical(data)
+        assert name == "cancel.ics" and "method=CANCEL" in mimetype
+        assert parsed["METHOD"] == "CANCEL"
+        assert parsed.walk("VEVENT")[0]["STATUS"] == "CANCELLED"
+        with pytest.raises(ValueError):
+            calendar.ics_attachment(event, url="u", method="PUBLISH")
+
+
+def test_add_to_google_and_outlook_links(app, rich_event):
+    with app.app_context(), app.test_request_context():
+        event = _event(rich_event)
+        google = urlsplit(calendar.google_calendar_link(event, url="https://x.test/e/1"))
+        query = {key: values[0] for key, values in parse_qs(google.query).items()}
+        assert google.netloc == "calendar.google.com"
+        assert query["text"] == "AI, ethics; and \\ the law"
+        assert query["dates"] == "20270114T123000Z/20270114T140000Z"
+        assert query["ctz"] == "Europe/London"
+        assert "https://x.test/e/1" in query["details"]
+        outlook = urlsplit(calendar.outlook_calendar_link(event, url="https://x.test/e/1"))
+        query = {key: values[0] for key, values in parse_qs(outlook.query).items()}
+        assert outlook.netloc == "outlook.live.com"
+        assert query["startdt"] == "2027-01-14T12:30:00Z" and query["enddt"] == "2027-01-14T14:00:00Z"
+        assert query["subject"] == event.title
+        work = urlsplit(calendar.outlook_calendar_link(event, url="u", work=True))
+        assert work.netloc == "outlook.office.com"
+
+
+def test_speaker_and_topic_edits_move_last_modified(app, make_event):
+    event_id = make_event()
+    with app.app_context():
+        event = _event(event_id)
+        first = event.updated_at
+        event.updated_at = first - timedelta(days=1)
+        db.session.commit()
+        event.speakers.append(Speaker(position=0, name="New Speaker"))
+        db.session.commit()
+        assert _event(event_id).updated_at > first - timedelta(days=1)
+        stamp = _event(event_id).updated_at
+        event = _event(event_id)
+        event.topics.append(Tag(name="Energy", slug="energy"))
+        db.session.commit()
+        assert _event(event_id).updated_at >= stamp
+        event = _event(event_id)
+        event.updated_at = stamp - timedelta(days=2)
+        db.session.commit()
+        event.speakers[0].name = "Renamed Speaker"
+        db.session.commit()
+        assert _event(event_id).updated_at > stamp - timedelta(days=2)
+
+
+def test_the_autumn_hour_that_happens_twice_is_written_in_utc(app, make_event):
+    """01:30 happens twice on 31 October 2027; parsers disagree on which a TZID time means."""
+    first = make_event(starts_at=datetime(2027, 10, 31, 0, 30, tzinfo=UTC))  # 01:30 BST
+    noon = make_event(starts_at=datetime(2027, 10, 31, 12, 0, tzinfo=UTC))  # 12:00 GMT, unambiguous
+    with app.app_context(), app.test_request_context():
+        text = (
+            calendar.build_calendar(
+                [calendar.event_to_vevent(_event(first), url="u"), calendar.event_to_vevent(_event(noon), url="u")], "c"
+            )
+            .to_ical()
+            .decode()
+        )
+        assert "DTSTART:20271031T003000Z" in text
+        assert "DTSTART;TZID=Europe/London:20271031T120000" in text
+
+
+def test_each_time_zone_onset_has_its_own_rdate(app, make_event):
+    """ical.js reads only the first value of an RDATE, so every onset gets a line of its own."""
+    event_id = make_event(starts_at=datetime(2027, 6, 1, 12, 0, tzinfo=UTC))
+    with app.app_context(), app.test_request_context():
+        calendar_ = calendar.build_calendar([calendar.event_to_vevent(_event(event_id), url="u")], "c")
+        [zone] = calendar_.walk("VTIMEZONE")
+        text = zone.to_ical().decode()
+        assert "RDATE:20270328T020000\r\n" in text and "RDATE:20271031T020000\r\n" in text
+        assert not any("," in line for line in text.splitlines() if line.startswith("RDATE"))
+        assert "RDATE:20260329T020000\r\n" in text  # DTSTART's onset is listed too
