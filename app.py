@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Every model module is imported here so that metadata (create_all, Alembic) sees all tables.
     import core.models  # noqa: F401
     import events.models  # noqa: F401
+    import events.notes.models  # noqa: F401
     import fellows.models  # noqa: F401
     from core import mail as outbox
     from core import templating
@@ -41,20 +42,50 @@ def create_app(test_config: dict | None = None) -> Flask:
     outbox.init_app(app)
 
     from core.views import bp as core_bp
+    from events.calendar_import_views import bp as calendar_import_bp
+    from events.calendar_views import bp as calendar_bp
+    from events.notes.views import bp as notes_bp
+    from events.views import bp as events_bp
     from fellows.admin import bp as fellows_admin_bp
     from fellows.auth import bp as auth_bp
+    from fellows.organisations import bp as organisations_bp
     from fellows.views import bp as fellows_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(fellows_bp)
     app.register_blueprint(fellows_admin_bp)
+    app.register_blueprint(organisations_bp)
+    app.register_blueprint(events_bp)
+    app.register_blueprint(notes_bp)
+    app.register_blueprint(calendar_bp)
+    app.register_blueprint(calendar_import_bp)
 
     from core.cli import register_cli
 
     register_cli(app)
+    from events.calendar_cli import reminders_command
+
+    app.cli.add_command(reminders_command)
     _register_error_pages(app)
+    app.after_request(_security_headers)
     return app
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+    "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+)
+
+
+def _security_headers(response):
+    """Defence in depth: no framing, no sniffing, no script from elsewhere, and no Referer carrying
+    secret-bearing URLs (invitation, reset and calendar-feed links) to other sites."""
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
 
 
 def _refuse_insecure_secret(app: Flask) -> None:

@@ -65,8 +65,17 @@ def from_environment() -> dict:
         config["SECRET_KEY"] = env["SECRET_KEY"]
     if "DATABASE_URL" in env:
         config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
-    for name in ("BASE_URL", "TIMEZONE", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD",
-                 "MAIL_DEFAULT_SENDER", "MAIL_TRANSPORT", "RATELIMIT_STORAGE_URI", "APP_NAME"):
+    for name in (
+        "BASE_URL",
+        "TIMEZONE",
+        "MAIL_SERVER",
+        "MAIL_USERNAME",
+        "MAIL_PASSWORD",
+        "MAIL_DEFAULT_SENDER",
+        "MAIL_TRANSPORT",
+        "RATELIMIT_STORAGE_URI",
+        "APP_NAME",
+    ):
         if name in env:
             config[name] = env[name]
     for name in ("MAIL_PORT", "MAIL_MAX_ATTEMPTS"):
@@ -81,7 +90,7 @@ def from_environment() -> dict:
 def normalise_database_url(url: str) -> str:
     """Accept the ``postgres://`` and ``postgresql://`` URLs hosting providers hand out; use psycopg 3."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url

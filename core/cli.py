@@ -6,15 +6,12 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from extensions import db
 
 users_cli = AppGroup("users", help="Manage accounts.")
 mail_cli = AppGroup("mail", help="The mail outbox.")
-
-#: Demo-data loaders, in order; each area appends its own ``load()`` (idempotent, returns nothing).
-DEMO_LOADERS: list = []
 
 
 @users_cli.command("create")
@@ -57,23 +54,30 @@ def send_mail(limit: int) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def load_demo() -> None:
     """Load realistic demo data (running it again changes nothing) and print the demo sign-ins."""
-    for loader in DEMO_LOADERS:
-        loader()
+    from fellows.demo import DEMO_PASSWORD, FELLOW_EMAIL, ORGANISER_EMAIL
+
+    for load in demo_loaders():
+        load()
     db.session.commit()
-    from fellows.demo import DEMO_PASSWORD, ORGANISER_EMAIL, FELLOW_EMAIL
 
     click.echo("Demo data is loaded. Sign in with:")
     click.echo(f"  organiser: {ORGANISER_EMAIL} / {DEMO_PASSWORD}")
     click.echo(f"  fellow:    {FELLOW_EMAIL} / {DEMO_PASSWORD}")
 
 
-def register_cli(app: Flask) -> None:
+def demo_loaders() -> tuple:
+    """The demo loaders in order: fellows first, then the events they book, then write-ups of those events."""
+    from events import demo as events_demo
+    from events.notes import demo as notes_demo
     from fellows import demo as fellows_demo
 
-    if fellows_demo.load not in DEMO_LOADERS:
-        DEMO_LOADERS.insert(0, fellows_demo.load)
+    return (fellows_demo.load, events_demo.load, notes_demo.load)
+
+
+def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(load_demo)

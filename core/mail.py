@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
+from email import encoders
+from email.mime.base import MIMEBase
+from email.mime.text import MIMEText
 
 from flask import Flask, current_app, g, render_template
 from flask_mailman import EmailMultiAlternatives
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.models import OutboxMessage, utcnow
-from extensions import db
+from extensions import db, mail
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +66,20 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 24 * 60))
 
 
-def deliver_due(limit: int = 100) -> tuple[int, int]:
+#: A message being sent is held this long: a sender that dies mid-send releases it when the lease ends.
+SEND_LEASE = timedelta(minutes=5)
+
+
+def deliver_due(limit: int = 100, now: datetime | None = None) -> tuple[int, int]:
     """Try every queued message whose time has come; returns (sent, failed attempts).
 
-    Each message is committed on its own so that one bad address cannot hold back the rest.
+    Each message is first claimed in its own committed UPDATE, so two senders running at once (the
+    worker and a request's send-on-commit, say) never deliver the same message; then it is sent and
+    the outcome committed on its own, so that one bad address cannot hold back the rest. A failure
+    waits ``retry_delay`` before the next attempt and the message is marked failed after
+    MAIL_MAX_ATTEMPTS; ``now`` lets tests stand at a later time.
     """
-    now = utcnow()
+    now = now or utcnow()
     ids = db.session.scalars(
         select(OutboxMessage.id)
         .where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now)
@@ -77,9 +88,9 @@ def deliver_due(limit: int = 100) -> tuple[int, int]:
     ).all()
     sent = failed = 0
     for message_id in ids:
+        if not _claim(message_id, now):
+            continue  # another sender took it (or it is no longer due)
         message = db.session.get(OutboxMessage, message_id)
-        if message is None or message.status != "queued":
-            continue
         try:
             _transport(message)
         except Exception as error:  # any transport error: keep the message and try later
@@ -88,8 +99,7 @@ def deliver_due(limit: int = 100) -> tuple[int, int]:
             message.last_error = f"{type(error).__name__}: {error}"[:2000]
             if message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
                 message.status = "failed"
-            else:
-                message.next_attempt_at = utcnow() + retry_delay(message.attempts)
+            message.next_attempt_at = now + retry_delay(message.attempts)
             log.warning("mail to %s failed (attempt %s): %s", message.to_address, message.attempts, error)
         else:
             sent += 1
@@ -99,6 +109,22 @@ def deliver_due(limit: int = 100) -> tuple[int, int]:
             message.last_error = None
         db.session.commit()
     return sent, failed
+
+
+def _claim(message_id: int, now: datetime) -> bool:
+    """Take a due message for this sender by moving its next attempt past the lease (compare-and-set)."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == "queued",
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .values(next_attempt_at=now + SEND_LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
 
 
 def retry_message(message: OutboxMessage) -> None:
@@ -115,17 +141,51 @@ def _transport(message: OutboxMessage) -> None:
         return
     if transport != "smtp":
         raise RuntimeError(f"unknown MAIL_TRANSPORT {transport!r}")
+    config = current_app.config
+    # The connection is made from the configuration as it is now, and always over SMTP: Flask-Mailman
+    # would otherwise use the settings it saw at start-up, and an in-memory backend under TESTING.
+    connection = mail.get_connection(
+        backend="smtp",
+        host=config["MAIL_SERVER"],
+        port=config["MAIL_PORT"],
+        username=config["MAIL_USERNAME"],
+        password=config["MAIL_PASSWORD"],
+        use_tls=config["MAIL_USE_TLS"],
+        use_ssl=config["MAIL_USE_SSL"],
+        timeout=config["MAIL_TIMEOUT"],
+    )
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.text_body,
-        from_email=current_app.config["MAIL_DEFAULT_SENDER"],
+        from_email=config["MAIL_DEFAULT_SENDER"],
         to=[message.to_address],
+        connection=connection,
+        headers={"Auto-Submitted": "auto-generated"},
     )
     if message.html_body:
         email.attach_alternative(message.html_body, "text/html")
     if message.attachment_data is not None:
-        email.attach(message.attachment_name, message.attachment_data, message.attachment_type)
+        email.attach(_attachment_part(message))
     email.send(fail_silently=False)
+
+
+def _attachment_part(message: OutboxMessage) -> MIMEBase:
+    """The attachment as a MIME part whose Content-Type keeps its parameters (``method=REQUEST``)."""
+    mimetype = message.attachment_type or "application/octet-stream"
+    main, _, rest = mimetype.partition("/")
+    subtype, *parameters = [part.strip() for part in rest.split(";")]
+    if main == "text":
+        part: MIMEBase = MIMEText(bytes(message.attachment_data).decode("utf-8"), subtype, "utf-8")
+    else:
+        part = MIMEBase(main, subtype)
+        part.set_payload(bytes(message.attachment_data))
+        encoders.encode_base64(part)
+    for parameter in parameters:
+        key, _, value = parameter.partition("=")
+        if key.strip().lower() != "charset":
+            part.set_param(key.strip(), value.strip().strip('"'))
+    part.add_header("Content-Disposition", "attachment", filename=message.attachment_name or "attachment")
+    return part
 
 
 def mail_log_path() -> str:

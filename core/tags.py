@@ -12,8 +12,9 @@ def all_tags() -> list[Tag]:
     return list(db.session.scalars(select(Tag).order_by(Tag.name)))
 
 
-def tag_choices() -> list[tuple[str, str]]:
-    return [(str(tag.id), tag.name) for tag in all_tags()]
+def tag_choices() -> dict[str, str]:
+    """Choices for a WTForms field ({value: label}; WTForms 3.3 deprecates tuples)."""
+    return {str(tag.id): tag.name for tag in all_tags()}
 
 
 def tags_by_ids(ids) -> list[Tag]:

@@ -24,9 +24,10 @@ MAIN_NAVIGATION = [
 ORGANISER_NAVIGATION = [
     ("Manage events", "events.manage", "organiser"),
     ("Manage write-ups", "notes.manage", "organiser"),
+    ("Import events", "calendar_import.upload", "organiser"),
     ("Fellows", "fellows_admin.fellows", "organiser"),
     ("Join requests", "fellows_admin.join_requests", "organiser"),
-    ("Import", "fellows_admin.import_csv", "organiser"),
+    ("Import fellows", "fellows_admin.import_csv", "organiser"),
     ("Organisations", "fellows_admin.organisations", "organiser"),
     ("Topics", "fellows_admin.tags", "organiser"),
     ("Outbox", "core.outbox", "organiser"),

@@ -20,6 +20,15 @@ bp = Blueprint("core", __name__)
 HOME_SECTIONS: list[tuple[str, Callable]] = []
 
 
+def _events_home_section(user) -> dict | None:
+    from events.views import home_section  # imported late: events build on core, not the other way round
+
+    return home_section(user)
+
+
+HOME_SECTIONS.append(("events/_home.html", _events_home_section))
+
+
 @bp.get("/")
 def home():
     """Landing page: what is coming up, and for a signed-in person what concerns them."""

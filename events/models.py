@@ -65,6 +65,8 @@ class Event(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The iCalendar UID: fixed when the event is created and never changed.
     uid: Mapped[str] = mapped_column(String(80), unique=True, default=lambda: f"{uuid.uuid4()}")
+    #: The UID of the .ics entry this event was imported from: importing the same file again matches it.
+    import_uid: Mapped[str | None] = mapped_column(String(255), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20), default="lunch")
     summary: Mapped[str | None] = mapped_column(String(500))
@@ -97,9 +99,7 @@ class Event(db.Model):
     )
     topics: Mapped[list[Tag]] = relationship(secondary=event_topics, order_by=Tag.name)
     bookings: Mapped[list[Booking]] = relationship(back_populates="event", cascade="all, delete-orphan")
-    invitations: Mapped[list[EventInvitation]] = relationship(
-        back_populates="event", cascade="all, delete-orphan"
-    )
+    invitations: Mapped[list[EventInvitation]] = relationship(back_populates="event", cascade="all, delete-orphan")
 
     @property
     def kind_label(self) -> str:
@@ -118,9 +118,10 @@ class Event(db.Model):
         return self.ends_at <= utcnow()
 
     def count_bookings(self, state: str) -> int:
-        return db.session.scalar(
-            select(func.count(Booking.id)).where(Booking.event_id == self.id, Booking.state == state)
-        ) or 0
+        return (
+            db.session.scalar(select(func.count(Booking.id)).where(Booking.event_id == self.id, Booking.state == state))
+            or 0
+        )
 
     @property
     def confirmed_count(self) -> int:

@@ -55,8 +55,12 @@ def _login_email_key() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_email_key,
-               methods=["POST"], deduct_when=_failed_login)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    key_func=_login_email_key,
+    methods=["POST"],
+    deduct_when=_failed_login,
+)
 @limiter.limit("30 per 5 minutes", methods=["POST"], deduct_when=_failed_login)
 def login():
     """Sign in with email and password. The same message answers an unknown email and a wrong password."""
@@ -102,8 +106,11 @@ def _token_or_404(token: str, purpose: str):
         abort(
             404,
             "This link is not valid: it may have been used already, replaced by a newer one, or expired. "
-            + ("Ask an organiser to send a new invitation." if purpose == "invitation"
-               else "You can ask for a new one on the sign-in page."),
+            + (
+                "Ask an organiser to send a new invitation."
+                if purpose == "invitation"
+                else "You can ask for a new one on the sign-in page."
+            ),
         )
     return record
 
@@ -120,8 +127,12 @@ def reset_password(token: str):
         login_user(user)
         flash("Your password has been changed and you are signed in.", "success")
         return redirect(url_for("core.home"))
-    return render_template("auth/set_password.html", form=form, title="Choose a new password",
-                           intro="Choose a new password for " + record.user.email + "."), 400 if form.errors else 200
+    return render_template(
+        "auth/set_password.html",
+        form=form,
+        title="Choose a new password",
+        intro="Choose a new password for " + record.user.email + ".",
+    ), 400 if form.errors else 200
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -137,7 +148,9 @@ def accept_invitation(token: str):
         flash("Welcome! Your account is ready. Take a moment to complete your profile.", "success")
         return redirect(url_for("fellows.edit_profile"))
     return render_template(
-        "auth/set_password.html", form=form, title="Join the Policy Fellowship",
+        "auth/set_password.html",
+        form=form,
+        title="Join the Policy Fellowship",
         intro=f"Welcome, {record.user.name}. Choose a password for {record.user.email} to finish joining.",
     ), 400 if form.errors else 200
 
@@ -171,8 +184,9 @@ def account():
             flash("Your password has been changed. Any other signed-in devices have been signed out.", "success")
             return redirect(url_for("auth.account"))
     status = 400 if form.errors else 200
-    return render_template("auth/account.html", form=form, delete_form=DeleteAccountForm(prefix="delete"),
-                           title="Your account"), status
+    return render_template(
+        "auth/account.html", form=form, delete_form=DeleteAccountForm(prefix="delete"), title="Your account"
+    ), status
 
 
 @bp.post("/account/export")
@@ -202,5 +216,6 @@ def delete_account():
         return redirect(url_for("core.home"))
     if form.password.data and not form.errors:
         form.password.errors.append("Your password is not right")
-    return render_template("auth/account.html", form=ChangePasswordForm(prefix="password"), delete_form=form,
-                           title="Your account"), 400
+    return render_template(
+        "auth/account.html", form=ChangePasswordForm(prefix="password"), delete_form=form, title="Your account"
+    ), 400

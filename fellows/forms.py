@@ -61,12 +61,17 @@ class SetPasswordForm(FlaskForm):
     password = _password_field()
     confirm = PasswordField(
         "Confirm the password",
-        validators=[InputRequired(message="Type the password again"), EqualTo("password", "The passwords do not match")],
+        validators=[
+            InputRequired(message="Type the password again"),
+            EqualTo("password", "The passwords do not match"),
+        ],
     )
 
 
 class ChangePasswordForm(SetPasswordForm):
-    current_password = PasswordField("Current password", validators=[InputRequired(message="Enter your current password")])
+    current_password = PasswordField(
+        "Current password", validators=[InputRequired(message="Enter your current password")]
+    )
 
 
 class DeleteAccountForm(FlaskForm):
@@ -78,7 +83,9 @@ class DeleteAccountForm(FlaskForm):
 
 
 class JoinRequestForm(FlaskForm):
-    name = StringField("Full name", filters=[strip_filter], validators=[InputRequired("Enter your name"), Length(max=200)])
+    name = StringField(
+        "Full name", filters=[strip_filter], validators=[InputRequired("Enter your name"), Length(max=200)]
+    )
     email = _email_field()
     organisation = StringField(
         "Organisation", filters=[strip_filter], validators=[InputRequired("Enter your organisation"), Length(max=200)]
@@ -102,7 +109,7 @@ def _cohort_field():
 class ProfileForm(FlaskForm):
     """A fellow's own profile (organisers edit the same fields)."""
 
-    honorific = SelectField("Title", choices=[(h, h or "None") for h in HONORIFICS], validators=[Optional()])
+    honorific = SelectField("Title", choices={h: h or "None" for h in HONORIFICS}, validators=[Optional()])
     name = StringField("Full name", filters=[strip_filter], validators=[InputRequired("Enter a name"), Length(max=200)])
     job_title = StringField("Job title", filters=[empty_to_none], validators=[Optional(), Length(max=200)])
     organisation = StringField(
@@ -111,9 +118,9 @@ class ProfileForm(FlaskForm):
         validators=[Optional(), Length(max=200)],
         description="Start typing to pick an existing organisation; a new name adds it.",
     )
-    sector = SelectField("Sector", choices=[("", "Choose a sector")] + list(SECTORS.items()), validators=[Optional()])
+    sector = SelectField("Sector", choices={"": "Choose a sector", **SECTORS}, validators=[Optional()])
     cohort = _cohort_field()
-    fellow_status = RadioField("Status", choices=list(FELLOW_STATUSES.items()), default="current")
+    fellow_status = RadioField("Status", choices=dict(FELLOW_STATUSES), default="current")
     interests = MultiCheckboxField("Policy interests", choices=[], validate_choice=False)
     biography = TextAreaField(
         "Biography",
@@ -127,7 +134,7 @@ class ProfileForm(FlaskForm):
         validators=[Optional(), Length(max=2000)],
         description="One per line: a label, a space, then the address. E.g. “Personal page https://example.org”.",
     )
-    visibility = RadioField("Who can see your profile", choices=list(VISIBILITIES.items()), default="fellows")
+    visibility = RadioField("Who can see your profile", choices=dict(VISIBILITIES), default="fellows")
     photo = FileField(
         "Photo",
         validators=[FileAllowed(["png", "jpg", "jpeg", "webp"], "Upload a PNG, JPEG or WebP picture")],
@@ -161,16 +168,30 @@ def parse_links(text: str) -> tuple[list[dict], list[str]]:
 
 
 class FellowAdminForm(ProfileForm):
-    """What an organiser can change about a fellow, on top of the profile."""
+    """What an organiser can change about a fellow, on top of the profile (worded for a third person)."""
 
     email = _email_field()
+    cohort = IntegerField(
+        "Cohort",
+        validators=[Optional(), NumberRange(min=1990, max=date.today().year + 1, message="Enter the year, e.g. 2016")],
+        description="The year their fellowship began.",
+    )
+    visibility = RadioField(
+        "Who can see this profile",
+        choices={
+            "public": "Public: anyone can see the profile",
+            "fellows": "Fellows only: people signed in to this site",
+            "organisers": "Organisers only",
+        },
+        default="fellows",
+    )
 
 
 class InviteFellowForm(FlaskForm):
     name = StringField("Full name", filters=[strip_filter], validators=[InputRequired("Enter a name"), Length(max=200)])
     email = _email_field()
     organisation = StringField("Organisation", filters=[empty_to_none], validators=[Optional(), Length(max=200)])
-    sector = SelectField("Sector", choices=[("", "Choose a sector")] + list(SECTORS.items()), validators=[Optional()])
+    sector = SelectField("Sector", choices={"": "Choose a sector", **SECTORS}, validators=[Optional()])
     cohort = _cohort_field()
 
 
@@ -185,7 +206,7 @@ class DeclineJoinRequestForm(FlaskForm):
 
 class OrganisationForm(FlaskForm):
     name = StringField("Name", filters=[strip_filter], validators=[InputRequired("Enter a name"), Length(max=200)])
-    kind = SelectField("Kind", choices=list(ORGANISATION_KINDS.items()))
+    kind = SelectField("Kind", choices=dict(ORGANISATION_KINDS))
     website = StringField(
         "Website", filters=[empty_to_none], validators=[Optional(), Length(max=500), validate_web_url]
     )
@@ -199,7 +220,8 @@ class CSVUploadForm(FlaskForm):
     file = FileField(
         "CSV file",
         validators=[FileRequired("Choose a CSV file"), FileAllowed(["csv", "txt"], "Upload a .csv file")],
-        description="Columns: name, email, organisation, sector, cohort, interests (separated by ;). First row: headings.",
+        description="Columns: name, email, organisation, sector, cohort, interests (separated by ;). "
+        "First row: headings.",
     )
 
 

@@ -103,6 +103,10 @@ class User(UserMixin, db.Model):
     #: Non-essential emails the person has chosen to receive (essential ones always go).
     notify_reminders: Mapped[bool] = mapped_column(default=True)
     notify_writeups: Mapped[bool] = mapped_column(default=True)
+    #: The secret in the personal calendar feed's URL (calendar clients cannot sign in); reset to revoke.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Whether the personal calendar feed also lists events the person is invited to but has not booked.
+    calendar_include_invitations: Mapped[bool] = mapped_column(default=False)
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     photo: Mapped[StoredImage | None] = relationship()

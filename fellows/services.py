@@ -5,11 +5,12 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, select
 
 from core.mail import queue_email
 from core.models import OutboxMessage, utcnow
+from core.urls import external_url
 from extensions import db
 from fellows.models import AccountToken, JoinRequest, Organisation, User
 
@@ -30,17 +31,13 @@ def find_or_create_organisation(name: str | None, kind: str = "other") -> Organi
     name = " ".join((name or "").split())
     if not name:
         return None
-    organisation = db.session.scalar(select(Organisation).where(Organisation.name.ilike(name)))
+    # Exact match ignoring case (not ILIKE, where "_" and "%" would act as wildcards).
+    organisation = db.session.scalar(select(Organisation).where(func.lower(Organisation.name) == name.lower()))
     if organisation is None:
         organisation = Organisation(name=name, kind=kind)
         db.session.add(organisation)
         db.session.flush()
     return organisation
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for emails, built on BASE_URL rather than on the current request."""
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 # Account links (invitations and password resets) -------------------------------------------
@@ -64,6 +61,7 @@ def _issue_token(user: User, purpose: str, lifetime: timedelta, by: User | None 
             user_id=user.id,
             purpose=purpose,
             token_hash=AccountToken.hash(token),
+            created_at=now,
             expires_at=now + lifetime,
             created_by_id=by.id if by else None,
         )

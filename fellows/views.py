@@ -49,14 +49,22 @@ def directory_query(viewer, q: str = "", sector: str = "", cohort: str = "", sta
 def directory():
     """Search and filter the fellows the viewer may see (signed-in users only)."""
     args = {key: request.args.get(key, "").strip() for key in ("q", "sector", "cohort", "status", "interest")}
-    page = db.paginate(directory_query(current_user, **args), per_page=current_app.config["PAGE_SIZE"],
-                       error_out=False)
+    page = db.paginate(directory_query(current_user, **args), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     cohorts = db.session.scalars(
-        select(User.cohort).where(User.role == "fellow", User.cohort.is_not(None)).distinct().order_by(User.cohort.desc())
+        select(User.cohort)
+        .where(User.role == "fellow", User.cohort.is_not(None))
+        .distinct()
+        .order_by(User.cohort.desc())
     ).all()
     return render_template(
-        "fellows/directory.html", page=page, args=args, sectors=SECTORS, statuses=FELLOW_STATUSES,
-        cohorts=cohorts, tags=all_tags(), title="Fellows",
+        "fellows/directory.html",
+        page=page,
+        args=args,
+        sectors=SECTORS,
+        statuses=FELLOW_STATUSES,
+        cohorts=cohorts,
+        tags=all_tags(),
+        title="Fellows",
     )
 
 
@@ -67,8 +75,12 @@ def profile(user_id: int):
     if fellow.role != "fellow" or not can_view_profile(current_user, fellow):
         # 404 rather than 403: a hidden profile does not reveal that it exists.
         abort(404)
-    return render_template("fellows/profile.html", fellow=fellow, can_edit=can_edit_profile(current_user, fellow),
-                           title=fellow.display_name)
+    return render_template(
+        "fellows/profile.html",
+        fellow=fellow,
+        can_edit=can_edit_profile(current_user, fellow),
+        title=fellow.display_name,
+    )
 
 
 @bp.get("/fellows/<int:user_id>/photo")
@@ -113,8 +125,13 @@ def edit_profile():
             flash("Your profile has been saved.", "success")
             return redirect(url_for("fellows.profile", user_id=user.id))
     status = 400 if form.errors else 200
-    return render_template("fellows/edit_profile.html", form=form, fellow=user, title="Edit your profile",
-                           organisation_names=organisation_names()), status
+    return render_template(
+        "fellows/edit_profile.html",
+        form=form,
+        fellow=user,
+        title="Edit your profile",
+        organisation_names=organisation_names(),
+    ), status
 
 
 def organisation_names() -> list[str]:

@@ -32,6 +32,7 @@ def database_uri(tmp_path_factory):
     url = database_url()
     if url:
         uri = normalise_database_url(url)
+        _require_postgres(uri)
     else:
         uri = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri})
@@ -43,6 +44,26 @@ def database_uri(tmp_path_factory):
         db.create_all()
         db.engine.dispose()
     return uri
+
+
+def _require_postgres(uri: str) -> None:
+    """Off CI an unreachable PostgreSQL skips the run with the reason; on CI it is an error."""
+    engine = create_engine(uri)
+    try:
+        with engine.connect():
+            pass
+    except Exception as error:
+        message = f"PostgreSQL at TEST_DATABASE_URL is not reachable: {error.__class__.__name__}: {error}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    finally:
+        engine.dispose()
+
+
+def pytest_report_header(config):
+    url = database_url()
+    return f"database: {'PostgreSQL (' + url + ')' if url else 'SQLite (set TEST_DATABASE_URL for PostgreSQL)'}"
 
 
 def _empty_all_tables() -> None:
@@ -241,3 +262,35 @@ def link_in(text_body: str, path_prefix: str) -> str:
     match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s\"<]*)", text_body)
     assert match, f"no {path_prefix} link in:\n{text_body}"
     return match.group(1)
+
+
+class _QueryCounter:
+    def __init__(self):
+        self.count = 0
+        self.statements: list[str] = []
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as counter:`` counts the SQL statements the app sends meanwhile."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        counter = _QueryCounter()
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            counter.count += 1
+            counter.statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting

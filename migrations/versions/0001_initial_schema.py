@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 14:00:17.886486
+Create Date: 2026-11-29 14:41:16.309737
 
 """
 from alembic import op
@@ -64,6 +64,10 @@ def upgrade():
     sa.Column('links', sa.JSON(), nullable=False),
     sa.Column('visibility', sa.String(length=20), nullable=False),
     sa.Column('photo_id', sa.Integer(), nullable=True),
+    sa.Column('notify_reminders', sa.Boolean(), nullable=False),
+    sa.Column('notify_writeups', sa.Boolean(), nullable=False),
+    sa.Column('calendar_token', sa.String(length=64), nullable=True),
+    sa.Column('calendar_include_invitations', sa.Boolean(), nullable=False),
     sa.CheckConstraint("fellow_status IN ('current', 'alumni')", name=op.f('ck_users_fellow_status')),
     sa.CheckConstraint("role IN ('organiser', 'fellow')", name=op.f('ck_users_role')),
     sa.CheckConstraint("sector IS NULL OR sector IN ('government', 'industry', 'academia', 'civil_society', 'other')", name=op.f('ck_users_sector')),
@@ -71,6 +75,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_users_organisation_id_organisations'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['photo_id'], ['stored_images.id'], name=op.f('fk_users_photo_id_stored_images'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
+    sa.UniqueConstraint('calendar_token', name=op.f('uq_users_calendar_token')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
     op.create_table('account_tokens',
@@ -95,6 +100,7 @@ def upgrade():
     op.create_table('events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('uid', sa.String(length=80), nullable=False),
+    sa.Column('import_uid', sa.String(length=255), nullable=True),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('summary', sa.String(length=500), nullable=True),
@@ -125,6 +131,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_events_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['host_id'], ['organisations.id'], name=op.f('fk_events_host_id_organisations'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_events')),
+    sa.UniqueConstraint('import_uid', name=op.f('uq_events_import_uid')),
     sa.UniqueConstraint('uid', name=op.f('uq_events_uid'))
     )
     with op.batch_alter_table('events', schema=None) as batch_op:
@@ -247,6 +254,39 @@ def upgrade():
     sa.ForeignKeyConstraint(['tag_id'], ['tags.id'], name=op.f('fk_event_topics_tag_id_tags'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('event_id', 'tag_id', name=op.f('pk_event_topics'))
     )
+    op.create_table('notes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('uid', sa.String(length=40), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('summary', sa.String(length=500), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('image_id', sa.Integer(), nullable=True),
+    sa.Column('image_caption', sa.String(length=300), nullable=True),
+    sa.Column('image_credit', sa.String(length=200), nullable=True),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('audience', sa.String(length=20), nullable=False),
+    sa.Column('chatham_house', sa.Boolean(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("audience IN ('public', 'fellows', 'attendees')", name=op.f('ck_notes_audience')),
+    sa.CheckConstraint("state IN ('draft', 'in_review', 'published', 'unpublished')", name=op.f('ck_notes_state')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_notes_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_notes_event_id_events'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['image_id'], ['stored_images.id'], name=op.f('fk_notes_image_id_stored_images'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_notes_updated_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notes')),
+    sa.UniqueConstraint('uid', name=op.f('uq_notes_uid'))
+    )
+    with op.batch_alter_table('notes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notes_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notes_published_at'), ['published_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notes_state'), ['state'], unique=False)
+
     op.create_table('speakers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -264,15 +304,154 @@ def upgrade():
     with op.batch_alter_table('speakers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_speakers_event_id'), ['event_id'], unique=False)
 
+    op.create_table('chatham_house_confirmations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('note_id', sa.Integer(), nullable=False),
+    sa.Column('mention', sa.String(length=300), nullable=False),
+    sa.Column('person', sa.String(length=300), nullable=False),
+    sa.Column('person_key', sa.String(length=40), nullable=False),
+    sa.Column('confirmed_by_id', sa.Integer(), nullable=True),
+    sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['confirmed_by_id'], ['users.id'], name=op.f('fk_chatham_house_confirmations_confirmed_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['note_id'], ['notes.id'], name=op.f('fk_chatham_house_confirmations_note_id_notes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_chatham_house_confirmations'))
+    )
+    with op.batch_alter_table('chatham_house_confirmations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_chatham_house_confirmations_note_id'), ['note_id'], unique=False)
+
+    op.create_table('note_draft_stashes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('note_id', sa.Integer(), nullable=True),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_note_draft_stashes_event_id_events'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['note_id'], ['notes.id'], name=op.f('fk_note_draft_stashes_note_id_notes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_note_draft_stashes')),
+    sa.UniqueConstraint('key_hash', name=op.f('uq_note_draft_stashes_key_hash'))
+    )
+    with op.batch_alter_table('note_draft_stashes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_note_draft_stashes_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_note_draft_stashes_note_id'), ['note_id'], unique=False)
+
+    op.create_table('note_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('note_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('url', sa.String(length=500), nullable=False),
+    sa.ForeignKeyConstraint(['note_id'], ['notes.id'], name=op.f('fk_note_links_note_id_notes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_note_links'))
+    )
+    with op.batch_alter_table('note_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_note_links_note_id'), ['note_id'], unique=False)
+
+    op.create_table('note_review_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('note_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('reviewer_name', sa.String(length=200), nullable=False),
+    sa.Column('reviewer_email', sa.String(length=320), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_note_review_links_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['note_id'], ['notes.id'], name=op.f('fk_note_review_links_note_id_notes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_note_review_links')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_note_review_links_token_hash'))
+    )
+    with op.batch_alter_table('note_review_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_note_review_links_note_id'), ['note_id'], unique=False)
+
+    op.create_table('note_revisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('note_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('summary', sa.String(length=500), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('audience', sa.String(length=20), nullable=False),
+    sa.Column('chatham_house', sa.Boolean(), nullable=False),
+    sa.Column('image_id', sa.Integer(), nullable=True),
+    sa.Column('image_caption', sa.String(length=300), nullable=True),
+    sa.Column('image_credit', sa.String(length=200), nullable=True),
+    sa.Column('links', sa.JSON(), nullable=False),
+    sa.Column('topics', sa.JSON(), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_note_revisions_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['image_id'], ['stored_images.id'], name=op.f('fk_note_revisions_image_id_stored_images'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['note_id'], ['notes.id'], name=op.f('fk_note_revisions_note_id_notes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_note_revisions')),
+    sa.UniqueConstraint('note_id', 'number', name=op.f('uq_note_revisions_note_id_number'))
+    )
+    with op.batch_alter_table('note_revisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_note_revisions_note_id'), ['note_id'], unique=False)
+
+    op.create_table('note_topics',
+    sa.Column('note_id', sa.Integer(), nullable=False),
+    sa.Column('tag_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['note_id'], ['notes.id'], name=op.f('fk_note_topics_note_id_notes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tag_id'], ['tags.id'], name=op.f('fk_note_topics_tag_id_tags'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('note_id', 'tag_id', name=op.f('pk_note_topics'))
+    )
+    op.create_table('note_review_responses',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('link_id', sa.Integer(), nullable=False),
+    sa.Column('decision', sa.String(length=10), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=True),
+    sa.Column('revision_number', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("decision IN ('approve', 'comment')", name=op.f('ck_note_review_responses_decision')),
+    sa.ForeignKeyConstraint(['link_id'], ['note_review_links.id'], name=op.f('fk_note_review_responses_link_id_note_review_links'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_note_review_responses'))
+    )
+    with op.batch_alter_table('note_review_responses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_note_review_responses_link_id'), ['link_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('note_review_responses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_note_review_responses_link_id'))
+
+    op.drop_table('note_review_responses')
+    op.drop_table('note_topics')
+    with op.batch_alter_table('note_revisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_note_revisions_note_id'))
+
+    op.drop_table('note_revisions')
+    with op.batch_alter_table('note_review_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_note_review_links_note_id'))
+
+    op.drop_table('note_review_links')
+    with op.batch_alter_table('note_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_note_links_note_id'))
+
+    op.drop_table('note_links')
+    with op.batch_alter_table('note_draft_stashes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_note_draft_stashes_note_id'))
+        batch_op.drop_index(batch_op.f('ix_note_draft_stashes_created_at'))
+
+    op.drop_table('note_draft_stashes')
+    with op.batch_alter_table('chatham_house_confirmations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_chatham_house_confirmations_note_id'))
+
+    op.drop_table('chatham_house_confirmations')
     with op.batch_alter_table('speakers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_speakers_event_id'))
 
     op.drop_table('speakers')
+    with op.batch_alter_table('notes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notes_state'))
+        batch_op.drop_index(batch_op.f('ix_notes_published_at'))
+        batch_op.drop_index(batch_op.f('ix_notes_event_id'))
+
+    op.drop_table('notes')
     op.drop_table('event_topics')
     with op.batch_alter_table('event_invitations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_event_invitations_user_id'))

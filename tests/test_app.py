@@ -1,0 +1,93 @@
+"""The application shell: configuration, secrets, CSRF, error pages, navigation by role."""
+
+import pytest
+
+from app import create_app
+from config import normalise_database_url
+
+
+def test_refuses_to_start_in_production_without_a_real_secret(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+    monkeypatch.setenv("SECRET_KEY", "change-me")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+    monkeypatch.setenv("SECRET_KEY", "9c1f4e2a7b3d8e6f0a5c9b2d4e7f1a3c")
+    assert create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"}).config["SECRET_KEY"]
+
+
+def test_database_url_comes_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "9c1f4e2a7b3d8e6f0a5c9b2d4e7f1a3c")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.internal/fellowship")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.internal/fellowship"
+    assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_post_without_csrf_token_is_refused_with_a_clear_page(csrf_app, make_fellow):
+    client = csrf_app.test_client()
+    fellow = make_fellow()
+    response = client.post("/login", data={"email": fellow.email, "password": "correct horse battery staple"})
+    assert response.status_code == 400
+    assert "The form had expired" in response.get_data(as_text=True)
+    # The same sign-in with the token from the form works.
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    response = client.post(
+        "/login", data={"email": fellow.email, "password": "correct horse battery staple", "csrf_token": token}
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "title"),
+    [
+        ("/no-such-page", 404, "Page not found"),
+        ("/logout", 405, "Method not allowed"),
+    ],
+)
+def test_error_pages_use_the_site_layout(client, path, status, title):
+    response = client.get(path)
+    assert response.status_code == status
+    text = response.get_data(as_text=True)
+    assert f"<h1>{title}</h1>" in text
+    assert 'class="site-header"' in text
+
+
+def test_unexpected_errors_get_the_500_page(app, client):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("kaboom")
+
+    response = client.get("/boom")
+    assert response.status_code == 500
+    text = response.get_data(as_text=True)
+    assert "Something went wrong" in text and "kaboom" not in text
+
+
+def test_navigation_fits_the_role(client, login, make_fellow, make_organiser):
+    anonymous = client.get("/").get_data(as_text=True)
+    assert 'aria-label="Organiser"' not in anonymous and "My profile" not in anonymous
+    fellow_page = login(make_fellow()).get("/").get_data(as_text=True)
+    assert "My profile" in fellow_page and 'aria-label="Organiser"' not in fellow_page
+    organiser_page = login(make_organiser()).get("/").get_data(as_text=True)
+    assert 'aria-label="Organiser"' in organiser_page and "Join requests" in organiser_page
+
+
+def test_assets_are_served_locally(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "https://" not in page.split("<body", 1)[0]  # nothing in <head> comes from elsewhere
+    response = client.get("/static/css/site.css")
+    assert response.status_code == 200
+    response.close()
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
