@@ -1,5 +1,7 @@
 # Two commands: `make run` serves the app with demo data; `make test` runs the whole suite.
 PORT ?= 5000
+# Links in emails and calendar files point at the port being served, unless BASE_URL says otherwise.
+BASE_URL ?= http://127.0.0.1:$(PORT)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -29,12 +31,12 @@ run: $(VENV)/.installed instance/config.py
 	$(FLASK) db upgrade && \
 	if [ -n "$$first_run" ]; then $(FLASK) demo; fi
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (emails are printed here and written to instance/mail.log)"
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	BASE_URL=$(BASE_URL) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Like run, with the debugger and reloader (never expose this beyond your own machine).
 dev: $(VENV)/.installed instance/config.py
 	$(FLASK) db upgrade
-	$(FLASK) run --debug --host 127.0.0.1 --port $(PORT)
+	BASE_URL=$(BASE_URL) $(FLASK) run --debug --host 127.0.0.1 --port $(PORT)
 
 # The suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
 test: $(VENV)/.installed-dev
