@@ -15,9 +15,10 @@ from email import encoders
 from email.mime.base import MIMEBase
 from email.mime.text import MIMEText
 
-from flask import Flask, current_app, g, render_template
+from flask import Flask, current_app, g, has_app_context, render_template
 from flask_mailman import EmailMultiAlternatives
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
 from core.models import OutboxMessage, utcnow
 from extensions import db, mail
@@ -40,6 +41,9 @@ def queue_email(
 
     ``template`` names ``templates/emails/<template>.txt`` and ``.html``; both get ``context``.
     """
+    # A subject is a mail header: a line break in it (an event title imported from a calendar file, say)
+    # would start a header of its own, so all whitespace becomes single spaces.
+    subject = " ".join(subject.split())
     context.setdefault("base_url", current_app.config["BASE_URL"].rstrip("/"))
     context.setdefault("app_name", current_app.config["APP_NAME"])
     message = OutboxMessage(
@@ -57,7 +61,7 @@ def queue_email(
     if attachment:
         message.attachment_name, message.attachment_type, message.attachment_data = attachment
     db.session.add(message)
-    g.setdefault("outbox_queued", True)
+    db.session.info["outbox_pending"] = True
     return message
 
 
@@ -209,13 +213,27 @@ def _write_to_log(message: OutboxMessage) -> None:
 def init_app(app: Flask) -> None:
     @app.after_request
     def send_queued_mail(response):
-        # Development convenience: deliver straight away once the view has committed.
-        session = db.session
-        uncommitted = session.new or session.dirty or session.deleted
-        if g.get("outbox_queued") and app.config["MAIL_SEND_ON_COMMIT"] and not uncommitted:
+        """Development convenience: deliver what the request queued, once the view has committed it.
+
+        Whatever the view left uncommitted is rolled back first (as the request teardown would do),
+        so that the sender's own commits can never save half of a failed change.
+        """
+        if app.config["MAIL_SEND_ON_COMMIT"] and g.pop("outbox_committed", False):
+            db.session.rollback()
             try:
                 deliver_due()
             except Exception:  # delivery must never break the page; the worker retries
                 log.exception("delivering queued mail failed")
                 db.session.rollback()
         return response
+
+
+@event.listens_for(Session, "after_commit")
+def _note_committed_mail(session) -> None:
+    if session.info.pop("outbox_pending", False) and has_app_context():
+        g.outbox_committed = True
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_mail(session) -> None:
+    session.info.pop("outbox_pending", None)

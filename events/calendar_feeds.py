@@ -16,7 +16,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import event as sa_event
@@ -24,6 +23,7 @@ from sqlalchemy import exists, inspect, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from core.models import Tag, utcnow
+from core.urls import external_url, external_url_builder
 from events.calendar import EventData, event_data
 from events.models import Booking, Event, EventInvitation, Speaker, event_topics
 from fellows.models import Organisation
@@ -50,18 +50,12 @@ class FeedEntry:
 
 def event_url_builder() -> Callable[[Event], str]:
     """A function giving each event page's absolute URL on BASE_URL (feeds are read far from a request)."""
-    if "events.detail" not in current_app.view_functions:  # the events pages are not registered
-        root = current_app.config["BASE_URL"].rstrip("/")
-        return lambda event: f"{root}/events/{event.id}"
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme or "https"
-    )
-    return lambda event: adapter.build("events.detail", {"event_id": event.id}, force_external=True)
+    build = external_url_builder("events.detail")
+    return lambda event: build(event_id=event.id)
 
 
 def event_page_url(event: Event) -> str:
-    return event_url_builder()(event)
+    return external_url("events.detail", event_id=event.id)
 
 
 def entry_data(entries: list[FeedEntry]) -> list[EventData]:

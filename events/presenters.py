@@ -86,7 +86,8 @@ def event_json_ld(event: Event, url: str) -> dict:
             }
         )
     if event.online_url:
-        locations.append({"@type": "VirtualLocation", "url": event.online_url})
+        # The joining link itself is only for people with a place; the page stands in for it.
+        locations.append({"@type": "VirtualLocation", "url": url})
     description = event.summary or markdown_to_text(event.description or "")[:500]
     data = {
         "@context": "https://schema.org",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from core.models import Tag, utcnow
 from core.permissions import can_view_profile, is_fellow
+from core.request_args import paginate, whole_number
 from core.tags import all_tags
 from events import services
 from events.access import (
@@ -57,8 +58,8 @@ def listing_query(viewer, *, q: str = "", kind: str = "", topic: str = "", when:
         query = query.where(Event.kind == kind)
     if topic:
         query = query.where(Event.topics.any(Tag.slug == topic))
-    if host.isdigit():
-        query = query.where(Event.host_id == int(host))
+    if (host_id := whole_number(host)) is not None:
+        query = query.where(Event.host_id == host_id)
     if q:
         pattern = f"%{q}%"
         query = query.where(
@@ -83,7 +84,7 @@ def index():
         for key in ("q", "kind", "topic", "when", "host")
     }
     args["when"] = "past" if args["when"] == "past" else "upcoming"
-    page = db.paginate(listing_query(current_user, **args), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(listing_query(current_user, **args), per_page=current_app.config["PAGE_SIZE"])
     ids = [event.id for event in page.items]
     mine: dict[int, Booking] = {}
     invited: set[int] = set()
@@ -103,7 +104,8 @@ def index():
                 )
             )
         )
-    host = db.session.get(Organisation, int(args["host"])) if args["host"].isdigit() else None
+    host_id = whole_number(args["host"])
+    host = db.session.get(Organisation, host_id) if host_id is not None else None
     return render_template(
         "events/index.html",
         page=page,
@@ -172,6 +174,9 @@ def render_detail(event: Event, *, form: BookingForm | None = None, error: str |
         "error": error,
         "can_edit": can_edit_event(current_user, event),
         "can_see_attendees": can_see_attendees(current_user, event),
+        # A joining link is for the people who have a place (as in the calendar files), not for every reader.
+        "show_online_link": can_edit_event(current_user, event)
+        or (booking is not None and booking.state == "confirmed"),
         "json_ld": event_json_ld(event, url_for("events.detail", event_id=event.id, _external=True)),
         "title": event.title,
     }

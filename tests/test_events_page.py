@@ -65,10 +65,24 @@ def test_the_page_shows_time_place_host_speakers_and_places(seminar, make_fellow
 
     assert "Mon 3 Jun 2030, 17:00–18:30" in page
     assert "Judge Lecture Theatre" in page and "Trumpington Street, Cambridge" in page
-    assert "Online: https://meet.example.org/seminar" in page
+    assert "meet.example.org" not in page  # the joining link is for people with a place
+    assert "Online: the joining link is shown here to people with a place" in page
     assert "Hosted by Cambridge Judge Business School" in page
     assert "2 in total · 0 left · 1 on the waitlist" in page
     assert "Dr Mark Thompson" in page and "Innovation policy" in page
+
+
+def test_only_people_with_a_place_and_organisers_see_the_joining_link(
+    seminar, make_fellow, make_organiser, login, client
+):
+    event_id = seminar["id"]  # capacity 2
+    first, second, third = (login(make_fellow()) for _ in range(3))
+    for fellow in (first, second, third):
+        fellow.post(f"/events/{event_id}/book")
+    assert "https://meet.example.org/seminar" in text_of(first.get(f"/events/{event_id}"))
+    assert "meet.example.org" not in text_of(third.get(f"/events/{event_id}"))  # waitlisted
+    assert "meet.example.org" not in text_of(client.get(f"/events/{event_id}"))  # anonymous
+    assert "https://meet.example.org/seminar" in text_of(login(make_organiser()).get(f"/events/{event_id}"))
 
 
 def test_json_ld_describes_the_event_for_search_engines(seminar, client):
@@ -82,7 +96,7 @@ def test_json_ld_describes_the_event_for_search_engines(seminar, client):
     assert ld["eventAttendanceMode"] == "https://schema.org/MixedEventAttendanceMode"
     assert ld["location"] == [
         {"@type": "Place", "name": "Judge Lecture Theatre", "address": "Trumpington Street, Cambridge"},
-        {"@type": "VirtualLocation", "url": "https://meet.example.org/seminar"},
+        {"@type": "VirtualLocation", "url": "http://localhost/events/" + str(seminar["id"])},
     ]
     assert ld["organizer"] == {
         "@type": "Organization",

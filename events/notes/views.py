@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from core.models import utcnow
+from core.request_args import paginate
 from core.tags import all_tags
 from events.models import EVENT_KINDS
 from events.notes import listing, services
@@ -20,14 +20,8 @@ from extensions import db, login_manager
 bp = Blueprint("notes", __name__)
 
 
-def event_url(event) -> str | None:
-    """The event's page, once the events area provides one."""
-    if "events.detail" not in current_app.view_functions:
-        return None
-    try:
-        return url_for("events.detail", event_id=event.id)
-    except BuildError:
-        return None
+def event_url(event) -> str:
+    return url_for("events.detail", event_id=event.id)
 
 
 def home_section(user) -> dict | None:
@@ -59,9 +53,7 @@ def _image_response(note: Note) -> Response:
 def index():
     """Published write-ups the reader may see, newest first; filter by topic, event kind and year; search."""
     args = {key: request.args.get(key, "").strip()[:200] for key in ("topic", "kind", "year", "q")}
-    page = db.paginate(
-        listing.reader_query(current_user, **args), per_page=current_app.config["PAGE_SIZE"], error_out=False
-    )
+    page = paginate(listing.reader_query(current_user, **args), per_page=current_app.config["PAGE_SIZE"])
     return render_template(
         "notes/index.html",
         page=page,
