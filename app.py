@@ -2,18 +2,21 @@
 
 import os
 
-from flask import Flask, render_template
+from flask import Flask, abort, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 import config as app_config
+from core.request_args import MAX_DATABASE_INT, Request
 from extensions import csrf, db, limiter, login_manager, mail, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the Flask application; ``test_config`` overrides everything else (tests use it)."""
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = Request  # query strings and form fields without NUL characters
     os.makedirs(app.instance_path, exist_ok=True)
 
     app.config.from_mapping(app_config.defaults(app.instance_path))
@@ -40,6 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     templating.init_app(app)
     outbox.init_app(app)
+    # Before any route is added: <int:...> URL parts then stop at what a database id can be.
+    app.url_map.converters["int"] = DatabaseIdConverter
+    app.before_request(_refuse_nul_in_path)
 
     from core.views import bp as core_bp
     from events.calendar_import_views import bp as calendar_import_bp
@@ -86,6 +92,21 @@ def _security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` for ids: a number too big for an INTEGER column is a 404, not a database error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_DATABASE_INT)
+        super().__init__(map, *args, **kwargs)
+
+
+def _refuse_nul_in_path():
+    """A path with a NUL character names nothing here (and PostgreSQL refuses NUL in text, so a token
+    carrying one must not reach a query). Query strings and forms are cleaned by ``Request``."""
+    if "\x00" in request.path:
+        abort(404)
 
 
 def _refuse_insecure_secret(app: Flask) -> None:

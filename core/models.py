@@ -43,9 +43,18 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+#: The longest slug (the length of Tag.slug).
+SLUG_LENGTH = 80
+
+
 def slugify(text: str) -> str:
+    """Lower-case ASCII words joined by hyphens, at most SLUG_LENGTH characters.
+
+    The cap matters because NFKD can lengthen text ("ⅷ" becomes "viii"), so a slug may outgrow its name.
+    """
     normalised = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", normalised.lower()).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", normalised.lower()).strip("-")
+    return slug[:SLUG_LENGTH].rstrip("-")
 
 
 class Tag(db.Model):
@@ -55,7 +64,7 @@ class Tag(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
-    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    slug: Mapped[str] = mapped_column(String(SLUG_LENGTH), unique=True)
 
     def __repr__(self) -> str:
         return f"<Tag {self.slug}>"

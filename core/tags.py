@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.models import Tag, slugify
+from core.request_args import whole_number
 from extensions import db
 
 
@@ -18,7 +19,7 @@ def tag_choices() -> dict[str, str]:
 
 
 def tags_by_ids(ids) -> list[Tag]:
-    wanted = {int(i) for i in ids if str(i).isdigit()}
+    wanted = {number for number in map(whole_number, ids) if number is not None}
     if not wanted:
         return []
     return list(db.session.scalars(select(Tag).where(Tag.id.in_(wanted)).order_by(Tag.name)))

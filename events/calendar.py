@@ -292,6 +292,9 @@ def _timezone_range(starts: Iterable[datetime]) -> tuple[date, date]:
 
 
 def _calendar_head(name: str, tzid: str, method: str | None, starts: Iterable[datetime]) -> icalendar.Calendar:
+    # The calendar's NAME is one line (icalendar refuses a line break in it, unlike in SUMMARY), and a
+    # one-event file is named after the event, whose title may come from an imported file with breaks.
+    name = " ".join(name.split())
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from core.models import Tag
 from core.timeutil import local_to_utc
-from events.models import Event
+from events.models import EVENT_YEARS, Event
 from fellows.models import User
 
 #: The fields an import sets on a draft (and compares when the same entry is imported again).
@@ -92,11 +92,22 @@ def pack_calendar(data: bytes) -> str:
     return base64.b64encode(zlib.compress(data, 9)).decode("ascii")
 
 
+#: The largest file the confirmation may unpack to (uploads are limited by MAX_CONTENT_LENGTH too):
+#: a forged field of a few megabytes could otherwise decompress to gigabytes.
+MAX_UNPACKED_BYTES = 10 * 1024 * 1024
+
+
 def unpack_calendar(packed: str) -> bytes:
     try:
-        return zlib.decompress(base64.b64decode(packed.encode("ascii"), validate=True))
+        decompressor = zlib.decompressobj()
+        data = decompressor.decompress(base64.b64decode(packed.encode("ascii"), validate=True), MAX_UNPACKED_BYTES)
     except (binascii.Error, zlib.error, UnicodeEncodeError, ValueError) as error:
         raise IcsFileError("The previewed file did not come back intact. Upload it again.") from error
+    if decompressor.unconsumed_tail:
+        raise IcsFileError("The previewed file is too large. Split it into smaller files.")
+    if not decompressor.eof:
+        raise IcsFileError("The previewed file did not come back intact. Upload it again.")
+    return data
 
 
 def _label(component, index: int) -> str:
@@ -160,6 +171,8 @@ def _read_entry(component, zone: ZoneInfo, tags: dict[str, Tag]) -> ImportItem:
         notes.append("An all-day event: it runs from midnight to midnight until you set its times.")
     if ends_at <= starts_at:
         raise EntryRejected("it ends before it starts")
+    if starts_at.year not in EVENT_YEARS or ends_at.year not in EVENT_YEARS:
+        raise EntryRejected(f"its dates are outside the years {EVENT_YEARS[0]}–{EVENT_YEARS[-1]}")
     if len(title) > 200:
         notes.append("The title was shortened to 200 characters.")
     location = str(component.get("LOCATION") or "").strip()
@@ -195,6 +208,8 @@ def read_calendar(data: bytes, zone: ZoneInfo, tags: list[Tag]) -> tuple[list[Im
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise IcsFileError("The file is not UTF-8 text, so it is not an .ics calendar file.") from error
+    if "\x00" in text:  # no calendar has one, and PostgreSQL refuses NUL characters in text
+        raise IcsFileError("The file contains binary data, not calendar text. Check that you chose the right file.")
     if "BEGIN:VCALENDAR" not in text.upper():
         raise IcsFileError("The file is not an .ics calendar: it has no BEGIN:VCALENDAR.")
     if "END:VCALENDAR" not in text.upper():
@@ -219,8 +234,9 @@ def read_calendar(data: bytes, zone: ZoneInfo, tags: list[Tag]) -> tuple[list[Im
             except EntryRejected as error:
                 problems.append(ImportProblem(label, f"Not imported: {error}."))
                 continue
-            except (ValueError, KeyError, TypeError, AttributeError) as error:
-                # icalendar reports values it could not read lazily, as errors of these kinds.
+            except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as error:
+                # icalendar reports values it could not read lazily, as errors of these kinds; dates near
+                # the ends of the calendar (year 1, year 9999) overflow when moved to UTC or lengthened.
                 problems.append(ImportProblem(label, f"Not imported: it cannot be read ({error})."))
                 continue
             if item.uid in seen:

@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from core.forms import MultiCheckboxField, empty_to_none, strip_filter, validate_web_url
 from core.tags import tags_by_ids
 from core.timeutil import local_to_utc, to_local
-from events.models import AUDIENCES, EVENT_KINDS, Event
+from events.models import AUDIENCES, EVENT_KINDS, EVENT_YEARS, MAX_CAPACITY, Event
 from fellows.models import HONORIFICS
 
 #: How datetime-local inputs send their value (browsers add seconds only when asked to).
@@ -30,9 +30,23 @@ LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 SPEAKER_ROWS = 3
 
 
+def _within_event_years(form, field) -> None:
+    if field.data and field.data.year not in EVENT_YEARS:
+        raise ValidationError(f"Enter a date between {EVENT_YEARS[0]} and {EVENT_YEARS[-1]}")
+
+
 def _local_field(label: str, required: bool = False, description: str | None = None):
     validators = [InputRequired(message=f"Enter the {label.lower()} date and time")] if required else [Optional()]
-    return DateTimeLocalField(label, format=LOCAL_FORMATS, validators=validators, description=description)
+    return DateTimeLocalField(
+        label, format=LOCAL_FORMATS, validators=[*validators, _within_event_years], description=description
+    )
+
+
+def _capacity_range() -> list:
+    return [
+        NumberRange(min=0, message="Enter 0 or more"),
+        NumberRange(max=MAX_CAPACITY, message=f"Enter at most {MAX_CAPACITY:,} places"),
+    ]
 
 
 def _to_utc(value):
@@ -124,7 +138,7 @@ class EventForm(_EventsForm):
     topics = MultiCheckboxField("Topics", choices={})
     capacity = IntegerField(
         "Capacity",
-        validators=[Optional(), NumberRange(min=0, message="Enter 0 or more")],
+        validators=[Optional(), *_capacity_range()],
         description="Number of places. Leave blank for unlimited.",
     )
     registration_opens_at = _local_field("Registration opens", description="Blank: as soon as it is published.")
@@ -265,7 +279,7 @@ class CancelEventForm(_EventsForm):
 class CapacityForm(_EventsForm):
     capacity = IntegerField(
         "Places",
-        validators=[Optional(), NumberRange(min=0, message="Enter 0 or more")],
+        validators=[Optional(), *_capacity_range()],
         description="Leave blank for unlimited. Raising it gives places to the waitlist in order.",
     )
 

@@ -12,9 +12,10 @@ from sqlalchemy.orm import selectinload
 
 from core.models import Tag, utcnow
 from core.permissions import organiser_required
+from core.request_args import paginate
 from core.tags import tag_choices
 from events import services
-from events.changes import FIELD_LABELS
+from events.changes import FIELD_LABELS, TIME_AND_PLACE
 from events.forms import CancelEventForm, EventForm, InviteByInterestForm, InviteFellowsForm
 from events.models import EVENT_STATES, Event, EventChange, EventInvitation
 from events.presenters import booking_stats
@@ -52,7 +53,7 @@ def manage():
         query = query.where(Event.state == state)
     if q:
         query = query.where(or_(Event.title.ilike(f"%{q}%"), Event.venue_name.ilike(f"%{q}%")))
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(query, per_page=current_app.config["PAGE_SIZE"])
     return render_template(
         "events/manage.html",
         page=page,
@@ -120,9 +121,18 @@ def edit(event_id: int):
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            flash("The event is saved." if changes else "Nothing was changed.", "success")
+            flash(_saved_message(event, changes), "success")
             return redirect(url_for("events.detail", event_id=event.id))
     return _render_form(form, event, 400 if request.method == "POST" else 200)
+
+
+def _saved_message(event: Event, changes: dict) -> str:
+    """Say what the save did, including whether people were emailed (the same rule as services.update_event)."""
+    if not changes:
+        return "Nothing was changed."
+    if TIME_AND_PLACE & changes.keys() and event.state == "published" and event.ends_at > utcnow():
+        return "The event is saved. Everyone booked or on the waitlist is emailed the new time or place."
+    return "The event is saved."
 
 
 @bp.post("/organiser/events/<int:event_id>/publish")

@@ -39,6 +39,11 @@ AUDIENCES = {
     "invitation": "Invitation only",
 }
 EVENT_STATES = ("draft", "published", "cancelled")
+#: Events fall in these years: calendars carry time-zone rules for the span of their events, and a typo
+#: such as 9999 would otherwise break every feed that lists the event.
+EVENT_YEARS = range(1970, 2101)
+#: More places than any venue or call has; it also keeps the number within an INTEGER column.
+MAX_CAPACITY = 100_000
 BOOKING_STATES = ("confirmed", "waitlisted", "cancelled")
 ATTENDANCE = ("attended", "no_show")
 

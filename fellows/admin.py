@@ -16,6 +16,7 @@ from core.csvsafe import write_csv
 from core.images import ImageRejected
 from core.models import utcnow
 from core.permissions import organiser_required
+from core.request_args import paginate
 from core.tags import tag_choices
 from extensions import db
 from fellows import services
@@ -48,7 +49,7 @@ def fellows():
         query = query.where(or_(User.name.ilike(pattern), User.email.ilike(pattern), Organisation.name.ilike(pattern)))
     if account in ACCOUNT_FILTERS:
         query = query.where(*ACCOUNT_FILTERS[account][1]())
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"] * 2, error_out=False)
+    page = paginate(query, per_page=current_app.config["PAGE_SIZE"] * 2)
     return render_template(
         "fellows_admin/fellows.html",
         page=page,

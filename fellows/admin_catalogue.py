@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.models import Tag
 from core.permissions import organiser_required
+from core.request_args import paginate
 from core.tags import all_tags
 from extensions import db
 from fellows.admin import bp
@@ -36,7 +37,7 @@ def organisations():
     query = select(Organisation).order_by(Organisation.name, Organisation.id)
     if q:
         query = query.where(Organisation.name.ilike(f"%{q}%"))
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"] * 2, error_out=False)
+    page = paginate(query, per_page=current_app.config["PAGE_SIZE"] * 2)
     return render_template(
         "fellows_admin/organisations.html",
         page=page,

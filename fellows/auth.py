@@ -40,8 +40,14 @@ def load_user(session_id: str) -> User | None:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only follow ``next`` to a path on this site, never to another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only follow ``next`` to a path on this site, never to another host.
+
+    Control characters and spaces are refused outright: browsers drop tabs and newlines from a URL,
+    so "/<TAB>/evil.example" would arrive as "//evil.example", another host.
+    """
+    if not target or any(char.isspace() or not char.isprintable() for char in target):
+        return default
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return default
 

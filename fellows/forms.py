@@ -109,7 +109,10 @@ def _cohort_field():
 class ProfileForm(FlaskForm):
     """A fellow's own profile (organisers edit the same fields)."""
 
-    honorific = SelectField("Title", choices={h: h or "None" for h in HONORIFICS}, validators=[Optional()])
+    # strip_filter: Optional() lets a blank-looking " " past the choice check, so it must become "".
+    honorific = SelectField(
+        "Title", choices={h: h or "None" for h in HONORIFICS}, filters=[strip_filter], validators=[Optional()]
+    )
     name = StringField("Full name", filters=[strip_filter], validators=[InputRequired("Enter a name"), Length(max=200)])
     job_title = StringField("Job title", filters=[empty_to_none], validators=[Optional(), Length(max=200)])
     organisation = StringField(
@@ -118,7 +121,9 @@ class ProfileForm(FlaskForm):
         validators=[Optional(), Length(max=200)],
         description="Start typing to pick an existing organisation; a new name adds it.",
     )
-    sector = SelectField("Sector", choices={"": "Choose a sector", **SECTORS}, validators=[Optional()])
+    sector = SelectField(
+        "Sector", choices={"": "Choose a sector", **SECTORS}, filters=[strip_filter], validators=[Optional()]
+    )
     cohort = _cohort_field()
     fellow_status = RadioField("Status", choices=dict(FELLOW_STATUSES), default="current")
     interests = MultiCheckboxField("Policy interests", choices=[], validate_choice=False)
@@ -191,7 +196,9 @@ class InviteFellowForm(FlaskForm):
     name = StringField("Full name", filters=[strip_filter], validators=[InputRequired("Enter a name"), Length(max=200)])
     email = _email_field()
     organisation = StringField("Organisation", filters=[empty_to_none], validators=[Optional(), Length(max=200)])
-    sector = SelectField("Sector", choices={"": "Choose a sector", **SECTORS}, validators=[Optional()])
+    sector = SelectField(
+        "Sector", choices={"": "Choose a sector", **SECTORS}, filters=[strip_filter], validators=[Optional()]
+    )
     cohort = _cohort_field()
 
 

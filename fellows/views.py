@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from core.images import ImageRejected
 from core.models import Tag
 from core.permissions import can_edit_profile, can_view_profile, is_organiser
+from core.request_args import paginate, whole_number
 from core.tags import all_tags, tag_choices
 from extensions import db
 from fellows.forms import ProfileForm
@@ -35,8 +36,8 @@ def directory_query(viewer, q: str = "", sector: str = "", cohort: str = "", sta
         query = query.where(or_(User.name.ilike(pattern), Organisation.name.ilike(pattern)))
     if sector in SECTORS:
         query = query.where(User.sector == sector)
-    if cohort.isdigit():
-        query = query.where(User.cohort == int(cohort))
+    if (year := whole_number(cohort)) is not None:
+        query = query.where(User.cohort == year)
     if status in FELLOW_STATUSES:
         query = query.where(User.fellow_status == status)
     if interest:
@@ -49,7 +50,7 @@ def directory_query(viewer, q: str = "", sector: str = "", cohort: str = "", sta
 def directory():
     """Search and filter the fellows the viewer may see (signed-in users only)."""
     args = {key: request.args.get(key, "").strip() for key in ("q", "sector", "cohort", "status", "interest")}
-    page = db.paginate(directory_query(current_user, **args), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(directory_query(current_user, **args), per_page=current_app.config["PAGE_SIZE"])
     cohorts = db.session.scalars(
         select(User.cohort)
         .where(User.role == "fellow", User.cohort.is_not(None))

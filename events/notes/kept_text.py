@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
+from core.request_args import whole_number
 from events.notes import services
 from events.notes.access import can_edit_note
 from events.notes.forms import NoteForm
@@ -18,6 +19,11 @@ from extensions import db
 
 #: Longest text kept per field from a form whose session expired.
 STASH_FIELD_LIMIT = 100_000
+#: The session key listing the restore keys this browser was given, newest first. Kept text goes back
+#: only to the browser that typed it: otherwise anyone could plant text (the form accepts it without a
+#: sign-in) and send an organiser a restore link that presents it as their own unsaved words.
+KEPT_KEYS = "kept_note_texts"
+MAX_KEPT = 5
 
 
 def _csrf_ok() -> bool:
@@ -43,7 +49,7 @@ def _submitted_fields() -> dict:
     data = {}
     for name in NoteForm.STASHED:
         if name == "topics":
-            data[name] = [value for value in request.form.getlist(name) if value.isdigit()][:100]
+            data[name] = [value for value in request.form.getlist(name) if whole_number(value) is not None][:100]
         elif name in ("chatham_house", "remove_image"):
             data[name] = name in request.form
         else:
@@ -64,6 +70,7 @@ def keep_text_if_session_lost(event_id: int, note_id: int | None, form_url: str)
         abort(400, "The form was sent from another site.")
     key = services.stash_draft(event_id, note_id, _submitted_fields())
     db.session.commit()
+    session[KEPT_KEYS] = [key, *session.get(KEPT_KEYS, [])][:MAX_KEPT]
     restore_url = f"{form_url}?restore={key}"
     if signed_in:
         flash(
@@ -84,8 +91,13 @@ def restored_form(event_id: int, note_id: int | None) -> NoteForm | None:
     key = request.args.get("restore", "")
     if not key:
         return None
-    data = services.take_stash(key, event_id, note_id)
-    db.session.commit()
+    kept = session.get(KEPT_KEYS, [])
+    data = None
+    if key in kept:
+        data = services.take_stash(key, event_id, note_id)
+        db.session.commit()
+        if data is not None:
+            session[KEPT_KEYS] = [other for other in kept if other != key]
     if data is None:
         flash(
             "The text kept from your expired session is no longer available (it is kept for 24 hours "

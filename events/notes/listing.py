@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, extract, func, literal_column, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from core.models import Tag
+from core.request_args import whole_number
 from core.timeutil import local_to_utc
 from events.models import EVENT_KINDS, Event
 from events.notes.access import public_feed_clause, published_notes_clause
@@ -59,9 +60,10 @@ def reader_query(user, *, topic: str = "", kind: str = "", year: str = "", q: st
         query = query.where(Note.topics.any(Tag.slug == topic))
     if kind in EVENT_KINDS:
         query = query.where(Event.kind == kind)
-    if year.isdigit() and 1900 < int(year) < 3000:
-        start = local_to_utc(datetime(int(year), 1, 1))
-        end = local_to_utc(datetime(int(year) + 1, 1, 1))
+    number = whole_number(year)
+    if number is not None and 1900 < number < 3000:
+        start = local_to_utc(datetime(number, 1, 1))
+        end = local_to_utc(datetime(number + 1, 1, 1))
         query = query.where(Event.starts_at >= start, Event.starts_at < end)
     if q.strip():
         query = query.where(search_clause(q.strip()))

@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.images import ImageRejected
 from core.permissions import organiser_required
+from core.request_args import paginate, whole_number
 from core.tags import tag_choices, tags_by_ids
 from events.models import Event
 from events.notes import services
@@ -36,9 +37,9 @@ def manage():
     )
     if state in NOTE_STATES:
         query = query.where(Note.state == state)
-    if request.args.get("event", "").isdigit():
-        query = query.where(Note.event_id == int(request.args["event"]))
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    if (event_id := whole_number(request.args.get("event"))) is not None:
+        query = query.where(Note.event_id == event_id)
+    page = paginate(query, per_page=current_app.config["PAGE_SIZE"])
     counts = dict(db.session.execute(select(Note.state, func.count(Note.id)).group_by(Note.state)).all())
     events = db.session.scalars(select(Event).order_by(Event.starts_at.desc()).limit(200)).all()
     return render_template(
@@ -56,11 +57,11 @@ def manage():
 @organiser_required
 def choose_event():
     """The list's "write up an event" picker lands here."""
-    event_id = request.args.get("event_id", "")
-    if not event_id.isdigit():
+    event_id = whole_number(request.args.get("event_id"))
+    if event_id is None:
         flash("Choose the event to write up.", "error")
         return redirect(url_for("notes.manage"))
-    return redirect(url_for("notes.create", event_id=int(event_id)))
+    return redirect(url_for("notes.create", event_id=event_id))
 
 
 def _require_editor():
@@ -160,7 +161,7 @@ def edit(note_id: int):
     form = form or NoteForm()
     form.topics.choices = tag_choices()
     if request.method == "POST" and form.validate():
-        version = int(form.version.data) if str(form.version.data or "").isdigit() else None
+        version = whole_number(form.version.data)
         try:
             services.save_note(
                 note,
@@ -349,7 +350,8 @@ def revisions(note_id: int):
         .order_by(NoteRevision.number.desc())
     ).all()
     entries = []
-    for revision, previous in zip(history, list(history[1:]) + [None], strict=True):
+    # Each revision is compared with the one before it; the oldest has none (and a note may have no revisions).
+    for revision, previous in zip(history, [*history[1:], None][: len(history)], strict=True):
         entries.append(
             {
                 "revision": revision,

@@ -1,0 +1,112 @@
+"""Security regressions from the whole-application review: redirects after sign-in, mail headers built
+from titles, text kept from an expired session, and the cache of built calendar feeds."""
+
+from __future__ import annotations
+
+import icalendar
+import pytest
+from sqlalchemy import select
+
+from core.models import utcnow
+from events.models import Booking
+from extensions import db
+from fellows.models import User
+from tests.conftest import PASSWORD
+from tests.events_helpers import text_of
+from tests.notes_helpers import make_note_fixture, past  # noqa: F401  (make_note is a fixture)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/\t/evil.example",  # browsers drop the tab and read //evil.example: another host
+        "/\n/evil.example",
+        "/\r\n/evil.example",  # also a line break in the Location header
+        "/ /evil.example",
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+    ],
+)
+def test_sign_in_never_redirects_to_another_site(client, make_fellow, target):
+    fellow = make_fellow()
+    response = client.post("/login", query_string={"next": target}, data={"email": fellow.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_sign_in_still_returns_to_a_page_of_this_site(client, make_fellow):
+    fellow = make_fellow()
+    target = "/events?when=past&q=digital+government"
+    response = client.post("/login", query_string={"next": target}, data={"email": fellow.email, "password": PASSWORD})
+    assert response.headers["Location"] == target
+
+
+def test_a_line_break_in_a_title_reaches_neither_mail_headers_nor_calendar_names(
+    app, login, make_event, make_fellow, outbox
+):
+    # Titles imported from a partner's .ics file (SUMMARY) may carry line breaks.
+    event_id = make_event(title="Lunch\r\nBcc: everyone@example.org")
+    fellow = login(make_fellow(email="ada@example.org"))
+    assert fellow.post(f"/events/{event_id}/book").status_code == 302  # the confirmation carries an .ics
+    (message,) = outbox(to_address="ada@example.org")
+    assert message.subject == "Your place is confirmed: Lunch Bcc: everyone@example.org"
+    download = fellow.get(f"/events/{event_id}/event.ics")
+    assert download.status_code == 200
+    calendar = icalendar.Calendar.from_ical(download.data)
+    assert str(calendar["X-WR-CALNAME"]) == "Lunch Bcc: everyone@example.org"
+    assert not any(line.startswith("Bcc") for line in download.get_data(as_text=True).splitlines())
+
+
+def test_kept_text_goes_back_only_to_the_browser_that_typed_it(app, client, login, make_event, make_organiser):
+    from events.notes.models import NoteDraftStash
+
+    event_id = make_event(starts_at=past())
+    organiser = login(make_organiser())
+    created = organiser.post(
+        f"/organiser/events/{event_id}/notes/new",
+        data={"title": "Grid", "summary": "Short.", "body": "The organiser's words.", "audience": "fellows"},
+    )
+    note_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    # Anyone can post to the form without a session: the text is kept for whoever sent it ...
+    planted = client.post(
+        f"/organiser/notes/{note_id}/edit",
+        data={"version": "1", "title": "Grid", "summary": "Short.", "body": "Planted words.", "audience": "public"},
+    )
+    restore_url = planted.headers["Location"].split("next=", 1)[1].replace("%3F", "?").replace("%3D", "=")
+    assert restore_url.startswith(f"/organiser/notes/{note_id}/edit?restore=")
+    # ... but an organiser sent that restore link does not get it presented as their own unsaved text.
+    page = organiser.get(restore_url)
+    assert page.status_code == 200
+    assert "Planted words." not in text_of(page) and "no longer available" in text_of(page)
+    with app.app_context():
+        assert db.session.query(NoteDraftStash).count() == 1  # left for its own browser, which may sign in
+
+
+def _summaries(response) -> set[str]:
+    assert response.status_code == 200
+    return {str(v["SUMMARY"]) for v in icalendar.Calendar.from_ical(response.data).walk("VEVENT")}
+
+
+def test_cached_feeds_never_cross_between_requesters(app, client, make_event, make_fellow, make_organiser):
+    draft = make_event(title="Secret draft", state="draft")
+    fellows_only = make_event(title="Fellows lunch", online_url="https://meet.example/fellows")
+    public = make_event(title="Open lecture", audience="public")
+    ada, bob, olivia = make_fellow(), make_fellow(), make_organiser()
+    with app.app_context():
+        db.session.add(Booking(event_id=fellows_only, user_id=ada.id, state="confirmed", confirmed_at=utcnow()))
+        db.session.add(Booking(event_id=public, user_id=bob.id, state="confirmed", confirmed_at=utcnow()))
+        from events.calendar_services import ensure_calendar_token
+
+        tokens = {u.email: ensure_calendar_token(db.session.get(User, u.id)) for u in (ada, bob, olivia)}
+        db.session.commit()
+        assert db.session.scalar(select(Booking.id).where(Booking.event_id == draft)) is None
+    # The organiser's feed (every event, drafts included) is built and cached first ...
+    assert "[Draft] Secret draft" in _summaries(client.get(f"/calendar/{tokens[olivia.email]}.ics"))
+    ada_feed = client.get(f"/calendar/{tokens[ada.email]}.ics")
+    # ... then every other requester gets only their own, even quoting someone else's ETag.
+    assert _summaries(ada_feed) == {"Fellows lunch"}
+    bob_feed = client.get(f"/calendar/{tokens[bob.email]}.ics", headers={"If-None-Match": ada_feed.headers["ETag"]})
+    assert _summaries(bob_feed) == {"Open lecture"}
+    assert _summaries(client.get("/calendar.ics")) == {"Open lecture"}
+    assert b"meet.example" not in client.get("/calendar.ics").data
