@@ -17,7 +17,7 @@ from core.csvsafe import write_csv
 from core.models import slugify, utcnow
 from core.permissions import organiser_required
 from core.timeutil import format_datetime, to_local
-from events import services
+from events import bookings
 from events.forms import AddBookingForm, AttendanceForm, CapacityForm
 from events.models import Booking, Event
 from events.views import bp
@@ -80,16 +80,16 @@ class Attendees:
 
 def load_attendees(event: Event) -> Attendees:
     """Every booking of the event in three lists; the waitlist in queue order (its index is the position)."""
-    bookings = db.session.scalars(
+    rows = db.session.scalars(
         select(Booking)
         .where(Booking.event_id == event.id)
         .options(selectinload(Booking.user))
         .order_by(Booking.requested_at, Booking.id)
     ).all()
     return Attendees(
-        confirmed=sorted((b for b in bookings if b.state == "confirmed"), key=lambda b: _name(b).casefold()),
-        waitlisted=[b for b in bookings if b.state == "waitlisted"],
-        cancelled=[b for b in bookings if b.state == "cancelled"],
+        confirmed=sorted((b for b in rows if b.state == "confirmed"), key=lambda b: _name(b).casefold()),
+        waitlisted=[b for b in rows if b.state == "waitlisted"],
+        cancelled=[b for b in rows if b.state == "cancelled"],
     )
 
 
@@ -149,12 +149,12 @@ def export_attendees(event_id: int):
     event = _event_or_404(event_id)
     people = load_attendees(event)
     rows = []
-    for state, bookings in (
+    for state, group in (
         ("confirmed", people.confirmed),
         ("waitlisted", people.waitlisted),
         ("cancelled", people.cancelled),
     ):
-        for position, booking in enumerate(bookings, start=1):
+        for position, booking in enumerate(group, start=1):
             user = booking.user
             rows.append(
                 [
@@ -212,7 +212,7 @@ def add_booking(event_id: int):
         return render_attendees(event, add_form=form, status=400)
     fellow = db.get_or_404(User, int(form.fellow_id.data))
     try:
-        booking = services.add_booking_by_hand(
+        booking = bookings.add_booking_by_hand(
             _organiser(),
             event,
             fellow,
@@ -220,7 +220,7 @@ def add_booking(event_id: int):
             access_needs=form.access_needs.data,
             comment=form.comment.data,
         )
-    except services.BookingError as error:
+    except bookings.BookingError as error:
         db.session.rollback()
         return render_attendees(event, error=str(error), status=409)
     outcome = "has a confirmed place" if booking.state == "confirmed" else "is on the waitlist (the event is full)"
@@ -236,8 +236,8 @@ def change_capacity(event_id: int):
     if not form.validate_on_submit():
         return render_attendees(event, capacity_form=form, status=400)
     try:
-        promoted = services.change_capacity(_organiser(), event, form.capacity.data)
-    except services.BookingError as error:
+        promoted = bookings.change_capacity(_organiser(), event, form.capacity.data)
+    except bookings.BookingError as error:
         db.session.rollback()
         form.capacity.errors = [str(error)]
         return render_attendees(event, capacity_form=form, status=400)
@@ -250,7 +250,7 @@ def _booking_action(booking_id: int, action, message: str):
     event = booking.event
     try:
         result = action(booking)
-    except services.BookingError as error:
+    except bookings.BookingError as error:
         db.session.rollback()
         return render_attendees(event, error=str(error), status=409)
     return _after_change(event, message.format(name=_name(booking)), result if isinstance(result, list) else None)
@@ -261,7 +261,7 @@ def _booking_action(booking_id: int, action, message: str):
 def remove_booking(booking_id: int):
     """Cancel someone's booking on their behalf; they are emailed and the waitlist moves up."""
     return _booking_action(
-        booking_id, lambda b: services.remove_booking(_organiser(), b), "The booking of {name} is cancelled."
+        booking_id, lambda b: bookings.remove_booking(_organiser(), b), "The booking of {name} is cancelled."
     )
 
 
@@ -271,14 +271,14 @@ def promote_booking(booking_id: int):
     """Move one person off the waitlist now (adding a place if the event is full)."""
 
     def move(booking):
-        raised = services.move_off_waitlist(_organiser(), booking)
+        raised = bookings.move_off_waitlist(_organiser(), booking)
         return " The event was full, so one place was added." if raised else ""
 
     booking = db.get_or_404(Booking, booking_id)
     event = booking.event
     try:
         note = move(booking)
-    except services.BookingError as error:
+    except bookings.BookingError as error:
         db.session.rollback()
         return render_attendees(event, error=str(error), status=409)
     return _after_change(event, f"{_name(booking)} now has a confirmed place.{note}")
@@ -294,5 +294,5 @@ def record_attendance(booking_id: int):
         return render_attendees(booking.event, error="Choose attended or no-show.", status=400)
     value = form.attendance.data or None
     return _booking_action(
-        booking_id, lambda b: services.record_attendance(_organiser(), b, value), "Attendance recorded for {name}."
+        booking_id, lambda b: bookings.record_attendance(_organiser(), b, value), "Attendance recorded for {name}."
     )

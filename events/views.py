@@ -15,7 +15,7 @@ from core.models import Tag, utcnow
 from core.permissions import can_view_profile, is_fellow
 from core.request_args import paginate, whole_number
 from core.tags import all_tags
-from events import services
+from events import bookings
 from events.access import (
     booking_refusal,
     can_cancel_booking,
@@ -205,14 +205,14 @@ def book(event_id: int):
     if not form.validate_on_submit():
         return render_detail(event, form=form, status=400)
     try:
-        booking = services.book_place(
+        booking = bookings.book_place(
             current_user._get_current_object(),
             event,
             dietary_requirements=form.dietary_requirements.data,
             access_needs=form.access_needs.data,
             comment=form.comment.data,
         )
-    except services.BookingError as refusal:
+    except bookings.BookingError as refusal:
         db.session.rollback()
         return render_detail(event, form=form, error=str(refusal), status=409)
     position = booking.waitlist_position
@@ -238,8 +238,8 @@ def cancel_booking(booking_id: int):
     event = booking.event
     was_waitlisted = booking.state == "waitlisted"
     try:
-        services.cancel_booking(current_user._get_current_object(), booking)
-    except services.BookingError as refusal:
+        bookings.cancel_booking(current_user._get_current_object(), booking)
+    except bookings.BookingError as refusal:
         db.session.rollback()
         return render_detail(event, error=str(refusal), status=409)
     db.session.commit()
@@ -251,7 +251,7 @@ def cancel_booking(booking_id: int):
 @login_required
 def my_bookings():
     """The signed-in person's upcoming and past bookings, with their status and waitlist position."""
-    bookings = db.session.scalars(
+    mine = db.session.scalars(
         select(Booking)
         .join(Booking.event)
         .where(Booking.user_id == current_user.id)
@@ -259,8 +259,8 @@ def my_bookings():
         .order_by(Event.starts_at)
     ).all()
     now = utcnow()
-    upcoming = [b for b in bookings if b.event.ends_at > now]
-    past = sorted((b for b in bookings if b.event.ends_at <= now), key=lambda b: b.event.starts_at, reverse=True)
+    upcoming = [b for b in mine if b.event.ends_at > now]
+    past = sorted((b for b in mine if b.event.ends_at <= now), key=lambda b: b.event.starts_at, reverse=True)
     positions = {b.id: b.waitlist_position for b in upcoming if b.state == "waitlisted"}
     return render_template(
         "events/my_bookings.html", upcoming=upcoming, past=past, positions=positions, title="My bookings"

@@ -205,8 +205,8 @@ def test_a_draft_cannot_be_booked_even_with_its_address(app, make_fellow, make_e
 
 
 def test_draft_refusal_in_the_service(app, make_fellow, make_event):
+    from events.bookings import BookingError, book_place
     from events.models import Event
-    from events.services import BookingError, book_place
     from fellows.models import User
 
     event_id = make_event(state="draft")
