@@ -110,3 +110,11 @@ def test_cached_feeds_never_cross_between_requesters(app, client, make_event, ma
     assert _summaries(bob_feed) == {"Open lecture"}
     assert _summaries(client.get("/calendar.ics")) == {"Open lecture"}
     assert b"meet.example" not in client.get("/calendar.ics").data
+
+
+def test_visitors_cannot_probe_event_ids_through_the_new_note_page(client, make_event):
+    event_id = make_event(state="draft")
+    existing = client.get(f"/organiser/events/{event_id}/notes/new")
+    missing = client.get(f"/organiser/events/{event_id + 1000}/notes/new")
+    assert existing.status_code == missing.status_code == 302
+    assert "/login" in existing.headers["Location"] and "/login" in missing.headers["Location"]

@@ -117,6 +117,8 @@ def _render_edit(form: NoteForm, event: Event, note: Note | None, status: int, c
 @limiter.limit("20 per hour", methods=["POST"], exempt_when=lambda: current_user.is_authenticated)
 def create(event_id: int):
     """Start a write-up of an event (saved as a draft)."""
+    if request.method == "GET":
+        _require_editor()  # before the lookup, so that visitors cannot probe which event ids exist
     event = db.get_or_404(Event, event_id)
     form_url = url_for("notes.create", event_id=event.id)
     if request.method == "POST" and (kept := keep_text_if_session_lost(event.id, None, form_url)):
