@@ -105,16 +105,8 @@ def tags():
     """The topic vocabulary with how often each topic is used; add a topic."""
     form = TagForm()
     if form.validate_on_submit():
-        try:
-            tag = create_tag(form.name.data)
-            db.session.commit()
-        except ServiceError as error:
-            db.session.rollback()
-            form.name.errors.append(str(error))
-        except IntegrityError:
-            db.session.rollback()
-            form.name.errors.append(f"There is already a topic called “{form.name.data}”.")
-        else:
+        tag = _save_tag(form, lambda: create_tag(form.name.data))
+        if tag is not None:
             flash(f"“{tag.name}” has been added.", "success")
             return redirect(url_for("fellows_admin.tags"))
     return render_template(
@@ -127,6 +119,23 @@ def tags():
     ), 400 if form.errors else 200
 
 
+def _save_tag(form: TagForm, change) -> Tag | None:
+    """Run ``change`` (which returns the tag) and commit; on a refusal or a name clash, roll back,
+    put the reason on the form and return None."""
+    try:
+        tag = change()
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        form.name.errors.append(str(error))
+    except IntegrityError:
+        db.session.rollback()
+        form.name.errors.append(f"There is already a topic called “{form.name.data}”.")
+    else:
+        return tag
+    return None
+
+
 @bp.route("/topics/<int:tag_id>/edit", methods=["GET", "POST"])
 @organiser_required
 def edit_tag(tag_id: int):
@@ -135,16 +144,7 @@ def edit_tag(tag_id: int):
     form = TagForm(obj=None if request.method == "POST" else tag)
     if form.validate_on_submit():
         old_name = tag.name
-        try:
-            rename_tag(tag, form.name.data)
-            db.session.commit()
-        except ServiceError as error:
-            db.session.rollback()
-            form.name.errors.append(str(error))
-        except IntegrityError:
-            db.session.rollback()
-            form.name.errors.append(f"There is already a topic called “{form.name.data}”.")
-        else:
+        if _save_tag(form, lambda: rename_tag(tag, form.name.data)) is not None:
             flash(f"“{old_name}” is now called “{tag.name}”.", "success")
             return redirect(url_for("fellows_admin.tags"))
     return render_template(
