@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from wtforms import SelectMultipleField, widgets
+from wtforms import TextAreaField as _TextAreaField
 from wtforms.validators import ValidationError
 
 
@@ -13,6 +14,19 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+class TextAreaField(_TextAreaField):
+    """A multi-line text box whose line endings arrive as ``\\n`` whatever the browser sent.
+
+    Browsers submit a textarea's line breaks as CRLF: without this, saving a form unchanged would
+    store different text (and record a change) for every multi-line field.
+    """
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def strip_filter(value):

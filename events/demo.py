@@ -30,7 +30,7 @@ departments that run them?
 shared components, open standards and the commoditisation of IT, and what they mean for the civil
 service of the next decade. Fellows from government and industry then discussed what gets in the way.
 
-The discussion was held under the Chatham House Rule.
+The discussion was held under the Chatham House Rule.\
 """
 
 

@@ -14,12 +14,11 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
-    TextAreaField,
     URLField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from core.forms import MultiCheckboxField, empty_to_none, strip_filter, validate_web_url
+from core.forms import MultiCheckboxField, TextAreaField, empty_to_none, strip_filter, validate_web_url
 from core.tags import tags_by_ids
 from core.timeutil import local_to_utc, to_local
 from events.models import AUDIENCES, EVENT_KINDS, EVENT_YEARS, MAX_CAPACITY, Event

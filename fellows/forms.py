@@ -14,11 +14,10 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
-    TextAreaField,
 )
 from wtforms.validators import Email, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from core.forms import MultiCheckboxField, empty_to_none, strip_filter, validate_web_url
+from core.forms import MultiCheckboxField, TextAreaField, empty_to_none, strip_filter, validate_web_url
 from fellows.models import FELLOW_STATUSES, HONORIFICS, ORGANISATION_KINDS, SECTORS, VISIBILITIES
 
 MIN_PASSWORD_LENGTH = 10

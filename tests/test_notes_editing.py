@@ -7,7 +7,9 @@ import io
 import re
 
 from PIL import Image
+from werkzeug.datastructures import MultiDict
 
+from core.models import StoredImage
 from extensions import db
 from tests.conftest import PASSWORD
 from tests.notes_helpers import get_note, past, text_of
@@ -359,3 +361,67 @@ def test_organiser_pages_refuse_fellows(make_event, make_fellow, make_organiser,
         ("post", f"/organiser/notes/{note_id}/review-links"),
     ]:
         assert getattr(fellow, method)(url).status_code == 403, url
+
+
+def test_a_note_with_further_reading_opens_saves_unchanged_and_saves_changed(app, make_event, make_organiser, login):
+    """Regression: the edit form of a note with links answered 500 ('NoteLink' object is not subscriptable)."""
+    from tests.html import form_posting_to
+
+    client = login(make_organiser())
+    reading = "JBS, Cambridge https://www.jbs.cam.ac.uk/\nhttps://www.gov.uk/government/organisations/gds"
+    note_id = create(client, make_event(starts_at=past()), further_reading=reading)
+    stored = [
+        ("JBS, Cambridge", "https://www.jbs.cam.ac.uk/"),
+        ("https://www.gov.uk/government/organisations/gds",) * 2,
+    ]
+
+    def links():
+        return [(link.title, link.url) for link in get_note(app, note_id).links]
+
+    def edit_form() -> list:
+        page = client.get(f"/organiser/notes/{note_id}/edit")
+        assert page.status_code == 200
+        return form_posting_to(page.get_data(as_text=True), f"/organiser/notes/{note_id}/edit")["fields"]
+
+    fields = edit_form()
+    assert ("further_reading", reading.replace("\n", "\r\n")) in fields  # shown as it was typed
+    response = client.post(f"/organiser/notes/{note_id}/edit", data=MultiDict(fields), follow_redirects=True)
+    assert "There were no changes to save." in text_of(response)
+    note = get_note(app, note_id)
+    assert links() == stored and note.version == 1 and len(note.revisions) == 1
+
+    changed = MultiDict(edit_form())
+    changed["further_reading"] = reading + "\r\nTalk London https://www.london.gov.uk/talk-london"
+    response = client.post(f"/organiser/notes/{note_id}/edit", data=changed, follow_redirects=True)
+    assert "Your changes are saved." in text_of(response)
+    assert links() == [*stored, ("Talk London", "https://www.london.gov.uk/talk-london")]
+    assert get_note(app, note_id).version == 2
+
+
+def test_an_image_chosen_with_a_form_that_had_errors_is_kept_for_the_next_try(app, make_event, make_organiser, login):
+    from tests.html import form_posting_to
+
+    client, event_id = login(make_organiser()), make_event(starts_at=past())
+    path = f"/organiser/events/{event_id}/notes/new"
+    data = form_data(title="")
+    data["image"] = (io.BytesIO(png_bytes()), "tablet.png")
+    response = client.post(path, data=data, content_type="multipart/form-data")
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "Enter a title" in page and "The image you chose (1200 × 675 pixels) is kept" in page
+
+    fields = MultiDict(form_posting_to(response.get_data(as_text=True), path)["fields"])
+    fields["title"] = "Grid write-up"
+    response = client.post(path, data=fields, content_type="multipart/form-data")
+    assert response.status_code == 302
+    note = get_note(app, int(re.search(r"/organiser/notes/(\d+)", response.headers["Location"]).group(1)))
+    with app.app_context():
+        image = db.session.get(StoredImage, note.image_id)
+        assert (image.width, image.height) == (1200, 675)
+
+    # The kept image belongs to the browser that chose it: another organiser cannot adopt it by its number.
+    other = login(make_organiser())
+    response = other.post(path, data={**form_data(), "kept_image": str(note.image_id)})
+    assert response.status_code == 302
+    other_note = get_note(app, int(re.search(r"/organiser/notes/(\d+)", response.headers["Location"]).group(1)))
+    assert other_note.image_id is None

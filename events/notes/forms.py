@@ -10,11 +10,10 @@ from wtforms import (
     HiddenField,
     RadioField,
     StringField,
-    TextAreaField,
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from core.forms import MultiCheckboxField, empty_to_none, strip_filter
+from core.forms import MultiCheckboxField, TextAreaField, empty_to_none, strip_filter
 from events.notes.models import NOTE_AUDIENCES
 
 MAX_LINKS = 10
@@ -40,7 +39,11 @@ def parse_further_reading(text: str) -> tuple[list[dict], list[str]]:
 
 
 def links_to_text(links) -> str:
-    return "\n".join(f"{link['title']} {link['url']}" for link in links)
+    """Stored links (NoteLink rows) → the text the form shows; parse_further_reading reads it back unchanged.
+
+    A link saved without a title has its address as title, so it is shown as the bare address again.
+    """
+    return "\n".join(link.url if link.title == link.url else f"{link.title} {link.url}" for link in links)
 
 
 class NoteForm(FlaskForm):
@@ -71,6 +74,8 @@ class NoteForm(FlaskForm):
         validators=[FileAllowed(["png", "jpg", "jpeg", "webp"], "Upload a PNG, JPEG or WebP picture")],
         description="PNG, JPEG or WebP, up to 5 MB. It is resized and re-encoded.",
     )
+    #: A lead image chosen on an earlier try of this form that had errors, already stored (see manage.py).
+    kept_image = HiddenField()
     remove_image = BooleanField("Remove the current image")
     image_caption = StringField("Image caption", filters=[empty_to_none], validators=[Optional(), Length(max=300)])
     image_credit = StringField(

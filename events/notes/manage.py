@@ -3,13 +3,14 @@ kept through an expired session), preview, the workflow, review links and revisi
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.images import ImageRejected
+from core.models import StoredImage
 from core.permissions import organiser_required
 from core.request_args import paginate, whole_number
 from core.tags import tag_choices, tags_by_ids
@@ -100,16 +101,57 @@ def _content(form: NoteForm) -> services.NoteContent:
     )
 
 
+#: The session key listing the lead images this browser chose on a try of the form that had errors.
+KEPT_IMAGES = "kept_note_images"
+MAX_KEPT_IMAGES = 5
+
+
 def _upload(form: NoteForm) -> bytes | None:
     upload = form.image.data
-    return upload.read() if upload and getattr(upload, "filename", "") else None
+    if not upload or not getattr(upload, "filename", ""):
+        return None
+    upload.stream.seek(0)  # it may be read twice: to save, then to keep after an error
+    return upload.read() or None
+
+
+def _kept_image(form: NoteForm) -> StoredImage | None:
+    """The image this browser chose on an earlier try of the form, if it still stands."""
+    image_id = whole_number(form.kept_image.data)
+    if image_id is None or image_id not in session.get(KEPT_IMAGES, []):
+        return None
+    return db.session.get(StoredImage, image_id)
+
+
+def _keep_chosen_image(form: NoteForm) -> None:
+    """A form sent back with errors keeps the image chosen with it, so it need not be chosen again."""
+    data = _upload(form)
+    if not data or form.image.errors:
+        return
+    try:
+        image = services.store_image(data)
+    except ImageRejected as error:
+        db.session.rollback()
+        form.image.errors.append(str(error))
+        return
+    db.session.commit()
+    session[KEPT_IMAGES] = [image.id, *session.get(KEPT_IMAGES, [])][:MAX_KEPT_IMAGES]
+    form.kept_image.data = str(image.id)
 
 
 def _render_edit(form: NoteForm, event: Event, note: Note | None, status: int, conflict=None):
+    if request.method == "POST":
+        _keep_chosen_image(form)
     diff = body_diff(note.body, form.body.data or "", "Saved version", "Your text") if conflict else None
     title = f"Edit: {note.title}" if note else f"Write up: {event.title}"
     return render_template(
-        "notes/edit.html", form=form, event=event, note=note, conflict=conflict, diff=diff, title=title
+        "notes/edit.html",
+        form=form,
+        event=event,
+        note=note,
+        kept_image=_kept_image(form),
+        conflict=conflict,
+        diff=diff,
+        title=title,
     ), status
 
 
@@ -128,7 +170,9 @@ def create(event_id: int):
     form.topics.choices = tag_choices()
     if form.validate_on_submit():
         try:
-            note = services.create_note(event, current_user, _content(form), image_data=_upload(form))
+            note = services.create_note(
+                event, current_user, _content(form), image_data=_upload(form), image=_kept_image(form)
+            )
         except ImageRejected as error:
             db.session.rollback()
             form.image.errors.append(str(error))
@@ -165,13 +209,14 @@ def edit(note_id: int):
     if request.method == "POST" and form.validate():
         version = whole_number(form.version.data)
         try:
-            services.save_note(
+            changed = services.save_note(
                 note,
                 current_user,
                 _content(form),
                 version,
                 image_data=_upload(form),
                 remove_image=form.remove_image.data,
+                image=_kept_image(form),
             )
         except services.NoteConflict as conflict:
             db.session.rollback()
@@ -187,7 +232,7 @@ def edit(note_id: int):
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            flash("Your changes are saved.", "success")
+            flash("Your changes are saved." if changed else "There were no changes to save.", "success")
             return redirect(_after_save(note))
     return _render_edit(form, note.event, note, 400 if request.method == "POST" else 200)
 

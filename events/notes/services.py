@@ -113,11 +113,19 @@ def _set_fields(note: Note, content: NoteContent, user: User) -> None:
     note.updated_at = utcnow()
 
 
-def _apply_image(note: Note, image_data: bytes | None, remove_image: bool) -> None:
+def store_image(image_data: bytes) -> StoredImage:
+    """Check, resize and store an uploaded lead image; raises ImageRejected."""
+    image = process_image(image_data, max_size=1200)
+    db.session.add(image)
+    db.session.flush()
+    return image
+
+
+def _apply_image(note: Note, image: StoredImage | None, image_data: bytes | None, remove_image: bool) -> None:
     # Old images are kept (revisions point at them), so restoring a revision brings its picture back.
     if image_data:
-        image = process_image(image_data, max_size=1200)
-        db.session.add(image)
+        image = store_image(image_data)
+    if image is not None:
         note.image = image
     elif remove_image:
         note.image = None
@@ -149,16 +157,52 @@ def record_revision(note: Note, user: User | None, reason: str) -> NoteRevision:
     return revision
 
 
-def create_note(event: Event, user: User, content: NoteContent, image_data: bytes | None = None) -> Note:
-    """Start a write-up of ``event`` as a draft; raises NoteError or ImageRejected."""
+def create_note(
+    event: Event,
+    user: User,
+    content: NoteContent,
+    image_data: bytes | None = None,
+    image: StoredImage | None = None,
+) -> Note:
+    """Start a write-up of ``event`` as a draft, with a lead image given as an upload or already stored;
+    raises NoteError or ImageRejected."""
     _check_content(content)
     note = Note(event=event, state="draft", created_by=user, created_at=utcnow())
     _apply_content(note, content, user)
-    _apply_image(note, image_data, remove_image=False)
+    _apply_image(note, image, image_data, remove_image=False)
     db.session.add(note)
     db.session.flush()
     record_revision(note, user, "Created")
     return note
+
+
+def _as_saved(content: NoteContent) -> tuple:
+    """The content as _set_fields would store it, comparable with _stored(note)."""
+    return (
+        content.title.strip(),
+        content.summary.strip(),
+        content.body,
+        content.audience,
+        bool(content.chatham_house),
+        sorted(tag.id for tag in content.topics),
+        content.image_caption or None,
+        content.image_credit or None,
+        [(link["title"].strip() or link["url"], link["url"].strip()) for link in content.links],
+    )
+
+
+def _stored(note: Note) -> tuple:
+    return (
+        note.title,
+        note.summary,
+        note.body,
+        note.audience,
+        note.chatham_house,
+        sorted(tag.id for tag in note.topics),
+        note.image_caption,
+        note.image_credit,
+        [(link.title, link.url) for link in note.links],
+    )
 
 
 def save_note(
@@ -168,24 +212,29 @@ def save_note(
     expected_version: int | None,
     image_data: bytes | None = None,
     remove_image: bool = False,
-) -> Note:
+    image: StoredImage | None = None,
+) -> bool:
     """Save an edit made to version ``expected_version``; a stale version raises NoteConflict.
 
+    Returns False, changing nothing (no revision, no new version), when the edit changes nothing.
     The explicit check catches the common case (the form was opened before someone else saved);
     the version column in the UPDATE's WHERE clause catches two saves racing each other.
     """
     if expected_version != note.version:
         raise NoteConflict(note)
     _check_content(content)
+    image_changes = bool(image_data) or image is not None or (remove_image and note.image_id is not None)
+    if not image_changes and _as_saved(content) == _stored(note):
+        return False
     _apply_content(note, content, user)
-    _apply_image(note, image_data, remove_image)
+    _apply_image(note, image, image_data, remove_image)
     try:
         db.session.flush()  # UPDATE … WHERE version = <the version loaded>
     except StaleDataError:
         db.session.rollback()
         raise NoteConflict(db.session.get(Note, note.id)) from None
     record_revision(note, user, "Saved")
-    return note
+    return True
 
 
 def restore_revision(note: Note, revision: NoteRevision, user: User) -> NoteRevision:
