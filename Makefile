@@ -2,18 +2,27 @@
 PORT ?= 5000
 # Links in emails and calendar files point at the port being served, unless BASE_URL says otherwise.
 BASE_URL ?= http://127.0.0.1:$(PORT)
-PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
+# The newest supported CPython found here (3.13, then 3.12); 3.11 is refused: see README, "Supported Python".
+PYTHON ?= $(shell scripts/choose-python)
+SUPPORTED := import sys; sys.exit(0 if sys.version_info[:2] in ((3, 12), (3, 13)) else 1)
+# The virtualenv is stamped with its Python's version: one made with another (say 3.11, by an earlier
+# checkout) is made again.
+PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+VENV_STAMP := $(VENV)/.python-$(or $(PYTHON_VERSION),none)
 
-.PHONY: run dev test test-sqlite test-postgres lint bench mail clean
-
-$(BIN)/python:
+$(VENV_STAMP):
+	@test -n "$(PYTHON)" || { echo "No supported Python: see the message above."; exit 1; }
+	@$(PYTHON) -c '$(SUPPORTED)' || { echo "$(PYTHON) is Python $(PYTHON_VERSION): this project needs CPython 3.12 or 3.13 (3.11 crashes under load; README, 'Supported Python')."; exit 1; }
+	@echo "Making $(VENV) with $$($(PYTHON) --version) ($(PYTHON))"
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	touch $@
 
-$(VENV)/.installed: $(BIN)/python requirements.txt
+$(VENV)/.installed: $(VENV_STAMP) requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
@@ -44,8 +53,8 @@ test: $(VENV)/.installed-dev
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/js --silent --no-audit --no-fund; \
 	else echo "npm is not installed: the ical.js checks will skip (on CI they fail)."; fi
 	$(BIN)/ruff check .
-	@echo "== the suite on SQLite =="
-	TEST_DATABASE_URL= $(BIN)/python -m pytest -q
+	@echo "== the suite on SQLite (tests marked postgres run in the PostgreSQL pass) =="
+	TEST_DATABASE_URL= $(BIN)/python -m pytest -q -m "not postgres"
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL) =="; \
 		$(BIN)/python -m pytest -q -p no:cacheprovider; \

@@ -54,6 +54,8 @@ def defaults(instance_path: str) -> dict:
         "INVITATION_DAYS": 7,
         "PASSWORD_RESET_HOURS": 2,
         "PAGE_SIZE": 20,
+        #: Each list on an event's attendee page (confirmed, waitlist, cancelled) shows this many a page.
+        "ATTENDEES_PER_PAGE": 100,
     }
 
 

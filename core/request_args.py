@@ -7,6 +7,8 @@ dropped from query strings and form fields (``Request``), because PostgreSQL ref
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Request as FlaskRequest
 from flask import request
 from flask_sqlalchemy.pagination import Pagination
@@ -32,9 +34,41 @@ def whole_number(value) -> int | None:
     return number if number <= MAX_DATABASE_INT else None
 
 
-def requested_page() -> int:
-    """The page number in ?page=: 1 when missing or not a number, at most MAX_PAGE."""
-    return min(whole_number(request.args.get("page")) or 1, MAX_PAGE)
+def requested_page(name: str = "page") -> int:
+    """The page number in ?page= (or another parameter): 1 when missing or not a number, at most MAX_PAGE."""
+    return min(whole_number(request.args.get(name)) or 1, MAX_PAGE)
+
+
+@dataclass
+class CountedPage:
+    """One page of a list whose length is already known (no COUNT query of its own); the same
+    interface as a Flask-SQLAlchemy Pagination for the ``pagination`` macro."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    has_prev = property(lambda self: self.page > 1)
+    has_next = property(lambda self: self.page < self.pages)
+    prev_num = property(lambda self: self.page - 1)
+    next_num = property(lambda self: self.page + 1)
+
+
+def counted_page(query, total: int, per_page: int, name: str = "page") -> CountedPage:
+    """The requested page of ``query`` (a select), which has ``total`` rows; past the end, the last page."""
+    pages = max(1, -(-total // per_page))
+    page = min(requested_page(name), pages)
+    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    return CountedPage(items=list(items), page=page, per_page=per_page, total=total)
 
 
 def paginate(query, per_page: int) -> Pagination:

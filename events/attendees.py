@@ -8,23 +8,27 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
 from core.csvsafe import write_csv
 from core.models import slugify, utcnow
 from core.permissions import organiser_required
+from core.request_args import counted_page, whole_number
+from core.search import every_word_in
 from core.timeutil import format_datetime, to_local
 from events import bookings
 from events.forms import AddBookingForm, AttendanceForm, CapacityForm
 from events.models import Booking, Event
 from events.views import bp
 from extensions import db
-from fellows.models import User
+from fellows.models import Organisation, User
 
 DELETED_ACCOUNT = "Former fellow (account deleted)"
+#: Fellows offered at most by the "add a fellow" search (one more is read to tell that there are more).
+FIND_LIMIT = 20
 
 #: Answers that mean "no requirement" and are left out of the catering summary.
 NO_NEED = {"", "none", "no", "n/a", "na", "nil", "nothing", "no requirements", "not applicable", "-"}
@@ -65,17 +69,11 @@ def summarise_needs(answers) -> list[tuple[str, int]]:
 
 @dataclass
 class Attendees:
+    """Every booking of an event, for the CSV export."""
+
     confirmed: list[Booking]
     waitlisted: list[Booking]
     cancelled: list[Booking]
-
-    @property
-    def dietary(self) -> list[tuple[str, int]]:
-        return summarise_needs(b.dietary_requirements for b in self.confirmed)
-
-    @property
-    def access(self) -> list[tuple[str, int]]:
-        return summarise_needs(b.access_needs for b in self.confirmed)
 
 
 def load_attendees(event: Event) -> Attendees:
@@ -101,27 +99,137 @@ def _event_or_404(event_id: int) -> Event:
     return db.get_or_404(Event, event_id)
 
 
-def _fellow_choices(event: Event) -> dict[str, str]:
-    """Active fellows without a current booking for this event."""
+@dataclass
+class Catering:
+    """What the caterer needs: numbers of confirmed places and of each need, no names."""
+
+    confirmed: int
+    dietary: list[tuple[str, int]]
+    access: list[tuple[str, int]]
+
+
+def catering_summary(event: Event) -> Catering:
+    """The needs of confirmed places, read as two columns (never whole bookings)."""
+    confirmed = (Booking.event_id == event.id) & (Booking.state == "confirmed")
+    rows = db.session.execute(
+        select(Booking.dietary_requirements, Booking.access_needs).where(
+            confirmed, (Booking.dietary_requirements.is_not(None)) | (Booking.access_needs.is_not(None))
+        )
+    ).all()
+    return Catering(
+        confirmed=db.session.scalar(select(func.count(Booking.id)).where(confirmed)) or 0,
+        dietary=summarise_needs(row.dietary_requirements for row in rows),
+        access=summarise_needs(row.access_needs for row in rows),
+    )
+
+
+def _shown_bookings(event: Event, state: str):
+    """One state's bookings with only the columns the attendee page shows."""
+    return (
+        select(Booking)
+        .outerjoin(Booking.user)
+        .where(Booking.event_id == event.id, Booking.state == state)
+        .options(
+            load_only(*(getattr(Booking, name) for name in SHOWN_BOOKING_COLUMNS)),
+            contains_eager(Booking.user)
+            .load_only(User.id, User.name, User.honorific, User.email, User.organisation_id)
+            .joinedload(User.organisation)
+            .load_only(Organisation.id, Organisation.name),
+        )
+    )
+
+
+SHOWN_BOOKING_COLUMNS = (
+    "id",
+    "event_id",
+    "user_id",
+    "state",
+    "requested_at",
+    "cancelled_at",
+    "dietary_requirements",
+    "access_needs",
+    "comment",
+    "attendance",
+    "changed_by_id",
+)
+
+
+def attendee_lists(event: Event) -> dict:
+    """The page's three lists, each paged on its own (?confirmed=, ?waitlist=, ?cancelled=), and their sizes.
+
+    The same handful of queries whatever the number of bookings: one count per state, one page per list.
+    """
+    sizes = dict(
+        db.session.execute(
+            select(Booking.state, func.count(Booking.id)).where(Booking.event_id == event.id).group_by(Booking.state)
+        ).all()
+    )
+    per_list = current_app.config["ATTENDEES_PER_PAGE"]
+    by_name = (User.id.is_(None), func.lower(User.name), Booking.id)  # deleted accounts last
+    return {
+        "confirmed": counted_page(
+            _shown_bookings(event, "confirmed").order_by(*by_name), sizes.get("confirmed", 0), per_list, "confirmed"
+        ),
+        "waitlisted": counted_page(
+            _shown_bookings(event, "waitlisted").order_by(Booking.requested_at, Booking.id),
+            sizes.get("waitlisted", 0),
+            per_list,
+            "waitlist",
+        ),
+        "cancelled": counted_page(
+            _shown_bookings(event, "cancelled").order_by(Booking.cancelled_at.desc(), Booking.id),
+            sizes.get("cancelled", 0),
+            per_list,
+            "cancelled",
+        ),
+    }
+
+
+def bookable_fellows(event: Event, text: str, limit: int) -> list[User]:
+    """Active fellows without a current booking whose name or email has every word of ``text``, by name.
+
+    At most ``limit`` + 1 are read, so the caller can say that there are more without counting them.
+    """
+    clause = every_word_in(text, User.name, User.email)
+    if clause is None:
+        return []
     booked = select(Booking.user_id).where(
         Booking.event_id == event.id, Booking.state != "cancelled", Booking.user_id.is_not(None)
     )
-    fellows = db.session.scalars(
-        select(User).where(User.role == "fellow", User.active.is_(True), User.id.not_in(booked)).order_by(User.name)
+    return list(
+        db.session.scalars(
+            select(User)
+            .options(
+                load_only(User.id, User.name, User.honorific, User.email, User.organisation_id),
+                joinedload(User.organisation).load_only(Organisation.id, Organisation.name),
+            )
+            .where(User.role == "fellow", User.active.is_(True), User.id.not_in(booked), clause)
+            .order_by(func.lower(User.name), User.id)
+            .limit(limit + 1)
+        )
     )
-    return {"": "— choose a fellow —"} | {str(f.id): f"{f.display_name} ({f.email})" for f in fellows}
+
+
+def _fellow_label(user: User) -> str:
+    organisation = f" · {user.organisation.name}" if user.organisation else ""
+    return f"{user.display_name} ({user.email}){organisation}"
 
 
 def render_attendees(event: Event, *, add_form=None, capacity_form=None, error=None, status: int = 200):
+    find = (request.args.get("find") or "").strip()[:200]
+    matches = bookable_fellows(event, find, FIND_LIMIT) if find else []
     add_form = add_form or AddBookingForm(formdata=None)
-    add_form.fellow_id.choices = _fellow_choices(event)
+    if not add_form.fellow_id.choices:
+        add_form.fellow_id.choices = [(str(user.id), _fellow_label(user)) for user in matches[:FIND_LIMIT]]
     capacity_form = capacity_form or CapacityForm(formdata=None, data={"capacity": event.capacity})
-    attendees = load_attendees(event)
     may_record = to_local(utcnow()).date() >= to_local(event.starts_at).date()
     return render_template(
         "events/attendees.html",
         event=event,
-        attendees=attendees,
+        lists=attendee_lists(event),
+        catering=catering_summary(event),
+        find=find,
+        more_matches=len(matches) > FIND_LIMIT,
         add_form=add_form,
         capacity_form=capacity_form,
         error=error,
@@ -134,7 +242,8 @@ def render_attendees(event: Event, *, add_form=None, capacity_form=None, error=N
 @bp.get("/organiser/events/<int:event_id>/attendees")
 @organiser_required
 def attendees(event_id: int):
-    """Confirmed, waitlisted and cancelled bookings with the catering summary and the organiser's tools."""
+    """Confirmed, waitlisted and cancelled bookings (paged), the catering summary and the organiser's tools,
+    with a search for fellows to add by hand (?find=)."""
     return render_attendees(_event_or_404(event_id))
 
 
@@ -180,12 +289,23 @@ def export_attendees(event_id: int):
 def export_catering(event_id: int):
     """The catering summary as CSV: numbers per dietary requirement and access need, no names."""
     event = _event_or_404(event_id)
-    people = load_attendees(event)
-    rows = [["Confirmed places", "", len(people.confirmed)]]
-    rows += [["Dietary requirement", need, number] for need, number in people.dietary]
-    rows += [["Access need", need, number] for need, number in people.access]
+    catering = catering_summary(event)
+    rows = [["Confirmed places", "", catering.confirmed]]
+    rows += [["Dietary requirement", need, number] for need, number in catering.dietary]
+    rows += [["Access need", need, number] for need, number in catering.access]
     filename = f"catering-{slugify(event.title)[:60]}-{to_local(event.starts_at):%Y-%m-%d}.csv"
     return _csv_response(write_csv(["Kind", "Need", "Number of people"], rows), filename)
+
+
+def _bookable_fellow(event: Event, fellow_id) -> User | None:
+    """The active fellow ``fellow_id`` names, if they have no current booking for ``event``."""
+    user = db.session.get(User, whole_number(fellow_id)) if whole_number(fellow_id) is not None else None
+    if user is None or user.role != "fellow" or not user.active:
+        return None
+    current = db.session.scalar(
+        select(Booking.id).where(Booking.event_id == event.id, Booking.user_id == user.id, Booking.state != "cancelled")
+    )
+    return None if current else user
 
 
 def _organiser() -> User:
@@ -207,10 +327,12 @@ def add_booking(event_id: int):
     """Book a fellow in by hand (confirmed while places remain, otherwise waitlisted)."""
     event = _event_or_404(event_id)
     form = AddBookingForm()
-    form.fellow_id.choices = _fellow_choices(event)
-    if not form.validate_on_submit():
+    fellow = _bookable_fellow(event, form.fellow_id.data)
+    form.fellow_id.choices = [(str(fellow.id), _fellow_label(fellow))] if fellow else []
+    if not form.validate_on_submit() or fellow is None:
+        if fellow is None and form.fellow_id.data:
+            form.fellow_id.errors = ["That fellow already has a booking or can no longer be booked: search again"]
         return render_attendees(event, add_form=form, status=400)
-    fellow = db.get_or_404(User, int(form.fellow_id.data))
     try:
         booking = bookings.add_booking_by_hand(
             _organiser(),

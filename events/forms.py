@@ -263,7 +263,8 @@ class BookingForm(_EventsForm):
 class AddBookingForm(BookingForm):
     """An organiser books a fellow in by hand."""
 
-    fellow_id = SelectField("Fellow", choices={}, validators=[InputRequired(message="Choose a fellow")])
+    #: Choices are the fellows the organiser searched for (or, on POST, the one chosen).
+    fellow_id = RadioField("Fellow", choices=[], validators=[InputRequired(message="Choose a fellow")])
 
 
 class CancelEventForm(_EventsForm):

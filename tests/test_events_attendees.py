@@ -229,3 +229,83 @@ def test_attendance_is_recorded_from_the_day_of_the_event(app, make_fellow, make
     assert refused.status_code == 409 and "confirmed places only" in text_of(refused)
     bad = organiser_client.post(f"/organiser/bookings/{booking_id}/attendance", data={"attendance": "maybe"})
     assert bad.status_code == 400
+
+
+def test_fellows_to_add_are_found_by_search_not_listed(app, make_fellow, make_event, organiser_client):
+    """The page offers no list of every fellow: a search (a plain GET form) finds those without a booking."""
+    event_id = make_event()
+    booked = make_fellow(name="Amelia Booked", email="amelia.booked@example.org")
+    wanted = make_fellow(name="Amelia Hart", email="amelia.hart@example.org")
+    make_fellow(name="Ben Okafor", email="ben@example.org")
+    organiser_client.post(f"/organiser/events/{event_id}/attendees/add", data={"fellow_id": str(booked.id)})
+
+    page = text_of(organiser_client.get(f"/organiser/events/{event_id}/attendees"))
+    assert "Find a fellow by name or email address" in page and "Ben Okafor" not in page
+
+    found = organiser_client.get(f"/organiser/events/{event_id}/attendees?find=amelia")
+    html = found.get_data(as_text=True)
+    assert f'value="{wanted.id}"' in html and f'value="{booked.id}"' not in html and "Ben Okafor" not in html
+    by_email = organiser_client.get(f"/organiser/events/{event_id}/attendees?find=HART%20example.org")
+    assert f'value="{wanted.id}"' in by_email.get_data(as_text=True)
+    nobody = text_of(organiser_client.get(f"/organiser/events/{event_id}/attendees?find=100%25"))
+    assert "No fellow without a booking matches “100%”" in nobody  # LIKE wildcards are taken literally
+
+    added = organiser_client.post(
+        f"/organiser/events/{event_id}/attendees/add", data={"fellow_id": str(wanted.id)}, follow_redirects=True
+    )
+    assert "Amelia Hart has a confirmed place" in text_of(added)
+    again = organiser_client.post(f"/organiser/events/{event_id}/attendees/add", data={"fellow_id": str(wanted.id)})
+    assert again.status_code == 400 and "already has a booking" in text_of(again)
+
+
+def test_the_search_offers_at_most_twenty_and_says_there_are_more(app, make_fellow, make_event, organiser_client):
+    event_id = make_event()
+    for n in range(23):
+        make_fellow(name=f"Grace Fellow {n:02}")
+    response = organiser_client.get(f"/organiser/events/{event_id}/attendees?find=grace")
+    html = response.get_data(as_text=True)
+    assert html.count('name="fellow_id"') == 20 and "Grace Fellow 00" in html and "Grace Fellow 20" not in html
+    assert "Only the first 20 matches are shown" in text_of(response)
+
+
+def test_long_attendee_lists_are_paged_each_on_its_own(app, make_fellow, make_event, login, organiser_client):
+    app.config["ATTENDEES_PER_PAGE"] = 2
+    event_id = make_event(capacity=3)
+    names = ["Carys Abbott", "Dmitri Baker", "Elin Chowdhury", "Felix Devlin", "Gita Ellis", "Hamid Ferreira"]
+    for name in names:
+        assert login(make_fellow(name=name)).post(f"/events/{event_id}/book").status_code == 302
+    path = f"/organiser/events/{event_id}/attendees"
+
+    first = text_of(organiser_client.get(path))
+    assert "Confirmed (3)" in first and "Waitlist (3)" in first and "3 confirmed of 3 places" in first
+    assert "Carys Abbott" in first and "Dmitri Baker" in first and "Elin Chowdhury" not in first
+    assert "Felix Devlin" in first and "Gita Ellis" in first and "Hamid Ferreira" not in first
+    assert "Page 1 of 2" in first
+
+    second = organiser_client.get(f"{path}?confirmed=2&waitlist=2")
+    html = second.get_data(as_text=True)
+    assert "Elin Chowdhury" in text_of(second) and "Carys Abbott" not in text_of(second)
+    # The waitlist's second page goes on counting positions: Hamid Ferreira is third in the queue.
+    assert '<td data-label="Position">3</td>' in html and "Hamid Ferreira" in text_of(second)
+    assert "Page 9" not in text_of(organiser_client.get(f"{path}?confirmed=9"))  # past the end: the last page
+
+
+def test_the_attendee_page_costs_the_same_queries_for_many_bookings(
+    app, make_fellow, make_event, login, organiser_client, count_queries
+):
+    def queries(event_id) -> int:
+        with count_queries() as counter:
+            assert organiser_client.get(f"/organiser/events/{event_id}/attendees?find=fellow").status_code == 200
+        return counter.count
+
+    small, large = make_event(capacity=2), make_event(capacity=20)
+    for n in range(3):
+        login(make_fellow(name=f"Fellow small {n}")).post(
+            f"/events/{small}/book", data={"dietary_requirements": "Vegan"}
+        )
+    for n in range(40):
+        client = login(make_fellow(name=f"Fellow large {n}"))
+        client.post(f"/events/{large}/book", data={"dietary_requirements": f"Need {n % 4}", "access_needs": "Ramp"})
+        if n % 10 == 0:
+            client.post(f"/events/{large}/book")  # a few book twice: still one booking
+    assert queries(small) == queries(large)

@@ -11,30 +11,19 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from core.models import Tag
 from core.request_args import whole_number
+from core.search import MAX_WORDS, every_word_in
 from core.timeutil import local_to_utc
 from events.models import EVENT_KINDS, Event
 from events.notes.access import public_feed_clause, published_notes_clause
 from events.notes.models import Note
 from extensions import db
 
-MAX_SEARCH_WORDS = 8
-
-
-def _like_pattern(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
 
 def search_clause(q: str):
     """Every word must appear in the title, summary or body (any case). On PostgreSQL, English full
     text search is tried as well, so "transforming" also finds "transformation"."""
-    words = q.split()[:MAX_SEARCH_WORDS]
-    like = and_(
-        *[
-            or_(*(column.ilike(_like_pattern(word), escape="\\") for column in (Note.title, Note.summary, Note.body)))
-            for word in words
-        ]
-    )
+    words = q.split()[:MAX_WORDS]
+    like = every_word_in(q, Note.title, Note.summary, Note.body)
     if db.engine.dialect.name != "postgresql":
         return like
     english = literal_column("'english'::regconfig")

@@ -1,0 +1,146 @@
+"""The app under gunicorn on PostgreSQL, with data at 1/16 of a large programme, under a bounded load across
+the main pages: no worker may die (gunicorn logs every worker killed by a signal) and no page may fail.
+
+This is the guard for issue 14 (workers killed by SIGSEGV on CPython 3.11). It runs for SOAK_SECONDS
+(20 by default) with four clients; it needs PostgreSQL, as deployments do.
+"""
+
+from __future__ import annotations
+
+import http.client
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bench.scale import scale_up
+from extensions import db
+from tests.conftest import database_url
+
+pytestmark = pytest.mark.postgres
+ROOT = Path(__file__).resolve().parent.parent
+SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "20"))
+CLIENTS = 4
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_ready(port: int, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert server.poll() is None, f"gunicorn stopped:\n{log.read_text()}"
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/")
+            connection.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"gunicorn did not answer on port {port}:\n{log.read_text()}")
+
+
+def _session_cookie(port: int, email: str, password: str) -> str:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"http://127.0.0.1:{port}/login").read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": token}).encode()
+    opener.open(f"http://127.0.0.1:{port}/login", data=form).read()
+    return "session=" + next(cookie.value for cookie in jar if cookie.name == "session")
+
+
+def test_no_worker_dies_under_a_bounded_load_on_scaled_data(app, runner, tmp_path):
+    if not database_url():  # `make test` runs it only in its PostgreSQL pass
+        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL")
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        scaled = scale_up(1 / 16)
+        db.session.remove()
+
+    port, log = _free_port(), tmp_path / "gunicorn.log"
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url(),
+        SECRET_KEY="soak-test-secret-key-0123456789abcdef",
+        MAIL_SEND_ON_COMMIT="false",
+        BASE_URL=f"http://127.0.0.1:{port}",
+        PYTHONFAULTHANDLER="1",
+    )
+    command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
+    command += ["--no-control-socket", "app:create_app()"]
+    with log.open("wb") as output:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        _wait_ready(port, server, log)
+        cookies = {
+            None: "",
+            "fellow": _session_cookie(port, scaled.fellow_email, scaled.password),
+            "organiser": _session_cookie(port, scaled.organiser_email, scaled.password),
+        }
+        big = scaled.big_event_id
+        pages = [
+            ("/", None),
+            ("/", "fellow"),
+            ("/events", None),
+            ("/events?when=past", None),
+            (f"/events/{big}", None),
+            ("/notes", None),
+            (f"/notes/{scaled.public_note_id}", None),
+            ("/notes/feed.atom", None),
+            ("/calendar.ics", None),
+            ("/fellows", "fellow"),
+            ("/fellows?q=hart", "fellow"),
+            ("/my/bookings", "fellow"),
+            (f"/organiser/events/{big}/attendees", "organiser"),
+            (f"/organiser/events/{big}/attendees?find=amara", "organiser"),
+            (f"/organiser/events/{big}/attendees.csv", "organiser"),
+            ("/organiser/events", "organiser"),
+        ]
+        answers: list[tuple[str, int]] = []
+        failures: list[str] = []
+        deadline = time.monotonic() + SOAK_SECONDS
+
+        def client(offset: int) -> None:
+            n = offset
+            while time.monotonic() < deadline:
+                path, who = pages[n % len(pages)]
+                n += 1
+                try:
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                    connection.request("GET", path, headers={"Cookie": cookies[who]} if who else {})
+                    response = connection.getresponse()
+                    response.read()
+                    answers.append((path, response.status))
+                except (OSError, http.client.HTTPException) as error:  # a worker that died mid-request
+                    failures.append(f"{path}: {error!r}")
+
+        threads = [threading.Thread(target=client, args=(n * 3,)) for n in range(CLIENTS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    output = log.read_text(errors="replace")
+    killed = re.findall(r"Worker \(pid:\d+\) was sent \w+", output)
+    assert not killed and "Fatal Python error" not in output, f"workers died: {killed}\n{output[-5000:]}"
+    assert not failures, failures[:5]
+    errors = [(path, status) for path, status in answers if status != 200]
+    assert not errors, errors[:10]
+    assert len(answers) >= len(pages), f"only {len(answers)} requests in {SOAK_SECONDS} s"
+    print(f"{len(answers)} requests in {SOAK_SECONDS:.0f} s on {scaled.fellows} fellows, {scaled.bookings} bookings")
