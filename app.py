@@ -47,32 +47,29 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = DatabaseIdConverter
     app.before_request(_refuse_nul_in_path)
 
-    from core.views import bp as core_bp
-    from events.calendar_import_views import bp as calendar_import_bp
-    from events.calendar_views import bp as calendar_bp
-    from events.notes.views import bp as notes_bp
-    from events.views import bp as events_bp
-    from fellows.admin import bp as fellows_admin_bp
-    from fellows.auth import bp as auth_bp
-    from fellows.organisations import bp as organisations_bp
-    from fellows.views import bp as fellows_bp
-
-    app.register_blueprint(core_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(fellows_bp)
-    app.register_blueprint(fellows_admin_bp)
-    app.register_blueprint(organisations_bp)
-    app.register_blueprint(events_bp)
-    app.register_blueprint(notes_bp)
-    app.register_blueprint(calendar_bp)
-    app.register_blueprint(calendar_import_bp)
-
+    # Each area's blueprint module declares its URLs and registers what it adds to core (core.registry),
+    # so importing it here is all an area needs.
+    from core import blueprint as core_pages
     from core.cli import register_cli
+    from events import blueprint as events_pages
+    from events.calendar import blueprint as calendar_pages
+    from events.notes import blueprint as notes_pages
+    from fellows import blueprint as fellows_pages
+    from fellows.manage import blueprint as fellows_manage_pages
 
+    for bp in (
+        core_pages.bp,
+        fellows_pages.auth_bp,
+        fellows_pages.fellows_bp,
+        fellows_manage_pages.bp,
+        fellows_pages.organisations_bp,
+        events_pages.bp,
+        notes_pages.bp,
+        calendar_pages.bp,
+        calendar_pages.import_bp,
+    ):
+        app.register_blueprint(bp)
     register_cli(app)
-    from events.calendar_cli import reminders_command
-
-    app.cli.add_command(reminders_command)
     _register_error_pages(app)
     app.after_request(_security_headers)
     return app

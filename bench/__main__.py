@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 from app import create_app  # noqa: E402
 from config import normalise_database_url  # noqa: E402
 from core.models import Tag, slugify  # noqa: E402
-from events import calendar  # noqa: E402
-from events.calendar_feeds import feed_cache  # noqa: E402
+from events.calendar import ical  # noqa: E402
+from events.calendar.feeds import feed_cache  # noqa: E402
 from events.models import Event, Speaker  # noqa: E402
 from extensions import db  # noqa: E402
 from fellows.models import Organisation  # noqa: E402
@@ -127,8 +127,8 @@ def _bench_database(label: str, uri: str) -> list[Result]:
     has_events_page = "events.index" in app.view_functions
 
     def cold() -> None:
-        calendar._vevent_bytes.cache_clear()
-        calendar._plain_text.cache_clear()
+        ical._vevent_bytes.cache_clear()
+        ical._plain_text.cache_clear()
         feed_cache.clear()
 
     _add_events(app, 0, 5)

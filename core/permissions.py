@@ -45,3 +45,8 @@ def can_view_profile(viewer, fellow) -> bool:
 
 def can_edit_profile(viewer, fellow) -> bool:
     return is_organiser(viewer) or (viewer.is_authenticated and viewer.id == fellow.id)
+
+
+def acting_user():
+    """The signed-in person as a model object (not Flask-Login's proxy), for services that record who acted."""
+    return current_user._get_current_object()

@@ -25,11 +25,11 @@ ORGANISER_NAVIGATION = [
     ("Manage events", "events.manage", "organiser"),
     ("Manage write-ups", "notes.manage", "organiser"),
     ("Import events", "calendar_import.upload", "organiser"),
-    ("Fellows", "fellows_admin.fellows", "organiser"),
-    ("Join requests", "fellows_admin.join_requests", "organiser"),
-    ("Import fellows", "fellows_admin.import_csv", "organiser"),
-    ("Organisations", "fellows_admin.organisations", "organiser"),
-    ("Topics", "fellows_admin.tags", "organiser"),
+    ("Fellows", "fellows_manage.fellows", "organiser"),
+    ("Join requests", "fellows_manage.join_requests", "organiser"),
+    ("Import fellows", "fellows_manage.import_csv", "organiser"),
+    ("Organisations", "fellows_manage.organisations", "organiser"),
+    ("Topics", "fellows_manage.tags", "organiser"),
     ("Outbox", "core.outbox", "organiser"),
 ]
 

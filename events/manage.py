@@ -6,31 +6,22 @@ Registered on the ``events`` blueprint (imported at the end of ``events/views.py
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from core.errors import ServiceError
 from core.models import Tag, utcnow
-from core.permissions import organiser_required
+from core.permissions import acting_user, organiser_required
 from core.request_args import paginate
 from core.tags import tag_choices
 from events import services
 from events.changes import FIELD_LABELS, TIME_AND_PLACE
 from events.forms import CancelEventForm, EventForm, InviteByInterestForm, InviteFellowsForm
 from events.models import EVENT_STATES, Event, EventChange, EventInvitation
+from events.pages import event_or_404, render_detail
 from events.presenters import booking_stats
-from events.views import bp, render_detail
 from extensions import db
 from fellows.models import Organisation, User
-from fellows.services import ServiceError
-
-
-def _organiser() -> User:
-    return current_user._get_current_object()
-
-
-def _event_or_404(event_id: int) -> Event:
-    return db.get_or_404(Event, event_id)
 
 
 def _fellows() -> list[User]:
@@ -42,7 +33,6 @@ def _fellows() -> list[User]:
     )
 
 
-@bp.get("/organiser/events", endpoint="manage")
 @organiser_required
 def manage():
     """Every event including drafts, newest first, with booking numbers; filter by state and text."""
@@ -84,7 +74,6 @@ def _prepare_form(form: EventForm) -> dict[int, str]:
     return {fellow.id: fellow.name for fellow in fellows}
 
 
-@bp.route("/organiser/events/new", methods=["GET", "POST"])
 @organiser_required
 def create():
     """A new event, saved as a draft that only organisers can see until it is published."""
@@ -92,7 +81,7 @@ def create():
     fellow_names = _prepare_form(form)
     if form.validate_on_submit():
         try:
-            event = services.create_event(_organiser(), form.event_data(fellow_names))
+            event = services.create_event(acting_user(), form.event_data(fellow_names))
         except ServiceError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
@@ -103,11 +92,10 @@ def create():
     return _render_form(form, None, 400 if request.method == "POST" else 200)
 
 
-@bp.route("/organiser/events/<int:event_id>/edit", methods=["GET", "POST"])
 @organiser_required
 def edit(event_id: int):
     """Edit an event. Changes to a published event are recorded and a new time or place is emailed."""
-    event = _event_or_404(event_id)
+    event = event_or_404(event_id)
     form = EventForm()
     if request.method == "GET":
         form.fill_from(event)
@@ -115,7 +103,7 @@ def edit(event_id: int):
     fellow_names = _prepare_form(form)
     if form.validate_on_submit():
         try:
-            changes = services.update_event(_organiser(), event, form.event_data(fellow_names))
+            changes = services.update_event(acting_user(), event, form.event_data(fellow_names))
         except ServiceError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
@@ -135,13 +123,12 @@ def _saved_message(event: Event, changes: dict) -> str:
     return "The event is saved."
 
 
-@bp.post("/organiser/events/<int:event_id>/publish")
 @organiser_required
 def publish(event_id: int):
     """Publish a draft: its audience can see and book it."""
-    event = _event_or_404(event_id)
+    event = event_or_404(event_id)
     try:
-        services.publish_event(_organiser(), event)
+        services.publish_event(acting_user(), event)
     except ServiceError as error:
         db.session.rollback()
         return render_detail(event, error=str(error), status=409)
@@ -150,17 +137,16 @@ def publish(event_id: int):
     return redirect(url_for("events.detail", event_id=event.id))
 
 
-@bp.route("/organiser/events/<int:event_id>/cancel", methods=["GET", "POST"])
 @organiser_required
 def cancel(event_id: int):
     """Cancel a published event with a reason; bookings are kept and everyone booked is emailed."""
-    event = _event_or_404(event_id)
+    event = event_or_404(event_id)
     if event.state != "published":
         return render_detail(event, error="Only a published event can be cancelled.", status=409)
     form = CancelEventForm()
     if form.validate_on_submit():
         try:
-            services.cancel_event(_organiser(), event, form.reason.data)
+            services.cancel_event(acting_user(), event, form.reason.data)
         except ServiceError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
@@ -179,24 +165,22 @@ def cancel(event_id: int):
     ), status
 
 
-@bp.post("/organiser/events/<int:event_id>/duplicate")
 @organiser_required
 def duplicate(event_id: int):
     """Copy an event as a new draft (e.g. the next lunch in a series), then open it for editing."""
-    event = _event_or_404(event_id)
-    copy = services.duplicate_event(_organiser(), event)
+    event = event_or_404(event_id)
+    copy = services.duplicate_event(acting_user(), event)
     db.session.commit()
     flash("This is a new draft copied from the original. Set its date and time, then publish it.", "success")
     return redirect(url_for("events.edit", event_id=copy.id))
 
 
-@bp.post("/organiser/events/<int:event_id>/delete")
 @organiser_required
 def delete(event_id: int):
     """Delete a draft (published events are cancelled instead, so their record stays)."""
-    event = _event_or_404(event_id)
+    event = event_or_404(event_id)
     try:
-        services.delete_draft(_organiser(), event)
+        services.delete_draft(acting_user(), event)
     except ServiceError as error:
         db.session.rollback()
         return render_detail(event, error=str(error), status=409)
@@ -205,11 +189,10 @@ def delete(event_id: int):
     return redirect(url_for("events.manage"))
 
 
-@bp.get("/organiser/events/<int:event_id>/history")
 @organiser_required
 def history(event_id: int):
     """Who changed what, and when, since the event was published."""
-    event = _event_or_404(event_id)
+    event = event_or_404(event_id)
     changes = db.session.scalars(
         select(EventChange)
         .where(EventChange.event_id == event.id)
@@ -247,31 +230,28 @@ def _render_invitations(event: Event, fellows_form=None, interest_form=None, sta
     ), status
 
 
-@bp.get("/organiser/events/<int:event_id>/invitations")
 @organiser_required
 def invitations(event_id: int):
     """Who is invited to an invitation-only event, with forms to invite more."""
-    return _render_invitations(_event_or_404(event_id))
+    return _render_invitations(event_or_404(event_id))
 
 
-@bp.post("/organiser/events/<int:event_id>/invitations")
 @organiser_required
 def invite(event_id: int):
     """Invite chosen fellows."""
-    event = _event_or_404(event_id)
+    event = event_or_404(event_id)
     form = InviteFellowsForm()
     form.fellows.choices = {str(f.id): f.display_name for f in _fellows()}
     if not form.validate_on_submit():
         return _render_invitations(event, fellows_form=form, status=400)
     chosen = [f for f in _fellows() if f.id in set(form.fellows.data)]
-    return _finish_inviting(event, lambda: services.invite_fellows(_organiser(), event, chosen))
+    return _finish_inviting(event, lambda: services.invite_fellows(acting_user(), event, chosen))
 
 
-@bp.post("/organiser/events/<int:event_id>/invitations/interest")
 @organiser_required
 def invite_interest(event_id: int):
     """Invite every current fellow with a chosen policy interest."""
-    event = _event_or_404(event_id)
+    event = event_or_404(event_id)
     form = InviteByInterestForm()
     form.tag_id.choices = {"": "— choose —"} | tag_choices()
     if not form.validate_on_submit() or not form.tag_id.data:
@@ -279,7 +259,7 @@ def invite_interest(event_id: int):
             form.tag_id.errors.append("Choose an interest")
         return _render_invitations(event, interest_form=form, status=400)
     tag = db.get_or_404(Tag, int(form.tag_id.data))
-    return _finish_inviting(event, lambda: services.invite_by_interest(_organiser(), event, tag))
+    return _finish_inviting(event, lambda: services.invite_by_interest(acting_user(), event, tag))
 
 
 def _finish_inviting(event: Event, invite):
@@ -296,13 +276,12 @@ def _finish_inviting(event: Event, invite):
     return redirect(url_for("events.invitations", event_id=event.id))
 
 
-@bp.post("/organiser/invitations/<int:invitation_id>/withdraw")
 @organiser_required
 def withdraw_invitation(invitation_id: int):
     """Take back an invitation (a place already booked is kept)."""
     invitation = db.get_or_404(EventInvitation, invitation_id)
     event_id = invitation.event_id
-    services.withdraw_invitation(_organiser(), invitation)
+    services.withdraw_invitation(acting_user(), invitation)
     db.session.commit()
     flash("The invitation is withdrawn.", "success")
     return redirect(url_for("events.invitations", event_id=event_id))

@@ -16,9 +16,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    inspect,
     select,
+    update,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.models import Tag, UTCDateTime, utcnow
 from extensions import db
@@ -248,3 +251,42 @@ class EventChange(db.Model):
     summary: Mapped[str | None] = mapped_column(String(300))
 
     user: Mapped[User | None] = relationship()
+
+
+# Keeping updated_at honest -----------------------------------------------------------------------
+
+
+@sa_event.listens_for(Session, "before_flush")
+def _touch_events_with_changed_details(session: Session, flush_context, instances) -> None:
+    """What a calendar shows from other tables (speakers, topics, host names) counts as a change of the event."""
+    touched: set[Event] = set()
+    organisation_ids: set[int] = set()
+    tag_ids: set[int] = set()
+    with session.no_autoflush:
+        for obj in list(session.dirty) + list(session.new) + list(session.deleted):
+            if isinstance(obj, Speaker):
+                if obj in session.new or obj in session.deleted or session.is_modified(obj):
+                    loaded = "event" not in inspect(obj).unloaded
+                    parent = obj.event if loaded else (obj.event_id and session.get(Event, obj.event_id))
+                    if parent is not None and parent not in session.new:
+                        touched.add(parent)
+            elif isinstance(obj, Event) and obj not in session.new:
+                attrs = inspect(obj).attrs
+                if attrs.topics.history.has_changes() or attrs.speakers.history.has_changes():
+                    touched.add(obj)
+            elif isinstance(obj, Organisation) and obj in session.dirty and session.is_modified(obj):
+                organisation_ids.add(obj.id)
+            elif isinstance(obj, Tag) and obj in session.dirty and session.is_modified(obj):
+                tag_ids.add(obj.id)
+        now = utcnow()
+        for parent in touched:
+            if parent not in session.deleted:
+                parent.updated_at = now
+        events = Event.__table__
+        if organisation_ids:
+            hosted = events.c.host_id.in_(organisation_ids)
+            spoken = events.c.id.in_(select(Speaker.event_id).where(Speaker.organisation_id.in_(organisation_ids)))
+            session.connection().execute(update(events).where(hosted | spoken).values(updated_at=now))
+        if tag_ids:
+            tagged = select(event_topics.c.event_id).where(event_topics.c.tag_id.in_(tag_ids))
+            session.connection().execute(update(events).where(events.c.id.in_(tagged)).values(updated_at=now))

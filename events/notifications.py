@@ -11,16 +11,11 @@ from sqlalchemy.orm import selectinload
 
 from core.mail import queue_email
 from core.models import OutboxMessage
-from core.urls import external_url
-from events.calendar import ics_attachment
+from events.calendar.ical import ics_attachment
 from events.changes import FIELD_LABELS
 from events.models import Booking, Event
+from events.urls import event_url
 from extensions import db
-
-
-def event_url(event: Event) -> str:
-    """The event page as an absolute link on BASE_URL (emails are read far from this request)."""
-    return external_url("events.detail", event_id=event.id)
 
 
 def _queue(

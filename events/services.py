@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from core.errors import ServiceError
 from core.models import Tag, utcnow
 from events import notifications
-from events.bookings import BookingError, count_bookings, fill_places, lock_event
+from events.bookings.services import BookingError, fill_places, lock_event
 from events.changes import EVENT_FIELDS, TIME_AND_PLACE, diff_event, record_change
 from events.models import Event, EventInvitation, Speaker
 from extensions import db
 from fellows.models import User
-from fellows.services import ServiceError, find_or_create_organisation
+from fellows.services import find_or_create_organisation
 
 # Event lifecycle ---------------------------------------------------------------------------------
 
@@ -68,7 +69,7 @@ def update_event(organiser: User, event: Event, data: dict) -> dict:
     """
     _check_event_data(data)
     lock_event(event)  # a capacity change moves people off the waitlist, so bookings must be held still
-    confirmed = count_bookings(event, "confirmed")
+    confirmed = event.count_bookings("confirmed")
     if data.get("capacity") is not None and data["capacity"] < confirmed:
         raise BookingError(
             f"{confirmed} people already have a confirmed place, so the capacity cannot be lower than {confirmed}."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from core.models import utcnow
@@ -13,14 +13,13 @@ from fellows import services
 from fellows.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
+    EmailPreferencesForm,
     ForgotPasswordForm,
     JoinRequestForm,
     LoginForm,
     SetPasswordForm,
 )
 from fellows.models import User
-
-bp = Blueprint("auth", __name__)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Sign in to see that page."
@@ -60,7 +59,6 @@ def _login_email_key() -> str:
     return "login:" + (request.form.get("email") or "").strip().lower()
 
 
-@bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT"],
     key_func=_login_email_key,
@@ -86,7 +84,6 @@ def login():
     return render_template("auth/login.html", form=form, title="Sign in"), status
 
 
-@bp.post("/logout")
 def logout():
     """Sign out (a POST, so that no link or image can sign anyone out)."""
     logout_user()
@@ -94,7 +91,6 @@ def logout():
     return redirect(url_for("core.home"))
 
 
-@bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 def forgot_password():
     """Ask for a reset link; the answer is the same whether or not the email has an account."""
@@ -121,7 +117,6 @@ def _token_or_404(token: str, purpose: str):
     return record
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     """Choose a new password with a reset link (single-use, time-limited)."""
     record = _token_or_404(token, "password_reset")
@@ -141,7 +136,6 @@ def reset_password(token: str):
     ), 400 if form.errors else 200
 
 
-@bp.route("/invitation/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
     """Accept an invitation: set a password, then land on one's own profile."""
     record = _token_or_404(token, "invitation")
@@ -161,7 +155,6 @@ def accept_invitation(token: str):
     ), 400 if form.errors else 200
 
 
-@bp.route("/join", methods=["GET", "POST"])
 @limiter.limit("5 per hour", methods=["POST"])
 def join():
     """Ask for a fellow account; an organiser decides. The answer never says whether the email is known."""
@@ -175,7 +168,6 @@ def join():
     return render_template("auth/join.html", form=form, title="Ask to join"), 400 if form.errors else 200
 
 
-@bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
     """Change password (ending other sessions), download one's data, delete the account."""
@@ -195,7 +187,6 @@ def account():
     ), status
 
 
-@bp.post("/account/export")
 @login_required
 def export_data():
     """Download everything held about the signed-in person, as JSON."""
@@ -208,7 +199,6 @@ def export_data():
     )
 
 
-@bp.post("/account/delete")
 @login_required
 def delete_account():
     """Delete one's own account; bookings stay counted as anonymous places."""
@@ -225,3 +215,17 @@ def delete_account():
     return render_template(
         "auth/account.html", form=ChangePasswordForm(prefix="password"), delete_form=form, title="Your account"
     ), 400
+
+
+@login_required
+def email_preferences():
+    """Which optional emails (reminders, write-ups) the person receives."""
+    form = EmailPreferencesForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.update_email_preferences(
+        current_user, reminders=form.notify_reminders.data, writeups=form.notify_writeups.data
+    )
+    db.session.commit()
+    flash("Your email preferences are saved.", "success")
+    return redirect(url_for("auth.account") + "#emails")

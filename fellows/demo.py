@@ -186,8 +186,10 @@ FELLOWS = [
 ]
 
 
-def load() -> None:
-    """Create what is missing; existing records (matched by name or email) are left as they are."""
+def load() -> list[str]:
+    """Create what is missing; existing records (matched by name or email) are left as they are.
+
+    Returns the demo sign-ins, for ``flask demo`` to print."""
     for name, kind in ORGANISATIONS:
         find_or_create_organisation(name, kind)
     for topic in TOPICS:
@@ -228,3 +230,8 @@ def load() -> None:
         fellow.set_password(DEMO_PASSWORD)
         db.session.add(fellow)
     db.session.flush()
+    return [
+        "Sign in with:",
+        f"  organiser: {ORGANISER_EMAIL} / {DEMO_PASSWORD}",
+        f"  fellow:    {FELLOW_EMAIL} / {DEMO_PASSWORD}",
+    ]

@@ -235,3 +235,8 @@ class ConfirmImportForm(FlaskForm):
     """Carries the checked file's content back for the confirmed import."""
 
     content = TextAreaField(validators=[InputRequired()])
+
+
+class EmailPreferencesForm(FlaskForm):
+    notify_reminders = BooleanField("A reminder the day before an event I have a place at")
+    notify_writeups = BooleanField("An email when the write-up of an event I attended is published")

@@ -5,7 +5,7 @@ Other areas link here (event hosts, speakers' affiliations) with ``url_for('orga
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -13,8 +13,6 @@ from sqlalchemy.orm import selectinload
 from core.permissions import can_view_profile
 from extensions import db
 from fellows.models import Organisation, User
-
-bp = Blueprint("organisations", __name__)
 
 
 def visible_fellows(organisation: Organisation, viewer) -> list[User]:
@@ -34,7 +32,6 @@ def visible_fellows(organisation: Organisation, viewer) -> list[User]:
     return [fellow for fellow in fellows if can_view_profile(viewer, fellow)]
 
 
-@bp.get("/organisations/<int:org_id>")
 @login_required
 def detail(org_id: int):
     """An organisation's page: kind, website and the fellows the viewer may see."""

@@ -8,15 +8,13 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
+from core.errors import ServiceError
 from core.mail import queue_email
 from core.models import OutboxMessage, utcnow
+from core.registry import data_export
 from core.urls import external_url
 from extensions import db
 from fellows.models import AccountToken, JoinRequest, Organisation, User
-
-
-class ServiceError(ValueError):
-    """A request that cannot be carried out; the message is safe to show the user."""
 
 
 def normalise_email(email: str) -> str:
@@ -252,10 +250,7 @@ def delete_account(user: User) -> None:
 
 def export_account_data(user: User) -> dict:
     """Everything the app holds about ``user``, for the download-my-data button."""
-    from events.models import Booking  # events build on fellows, not the other way round
-
-    bookings = db.session.scalars(select(Booking).where(Booking.user_id == user.id).order_by(Booking.id))
-    return {
+    data = {
         "exported_at": utcnow().isoformat(),
         "account": {
             "email": user.email,
@@ -277,17 +272,14 @@ def export_account_data(user: User) -> dict:
             "visibility": user.visibility,
             "has_photo": user.photo_id is not None,
         },
-        "bookings": [
-            {
-                "event": booking.event.title,
-                "starts_at": booking.event.starts_at.isoformat(),
-                "state": booking.state,
-                "requested_at": booking.requested_at.isoformat(),
-                "dietary_requirements": booking.dietary_requirements,
-                "access_needs": booking.access_needs,
-                "comment": booking.comment,
-                "attendance": booking.attendance,
-            }
-            for booking in bookings
-        ],
     }
+    for name, part in data_export.items():  # what other areas hold about the person (core.registry)
+        data[name] = part(user)
+    return data
+
+
+def update_email_preferences(user: User, *, reminders: bool, writeups: bool) -> None:
+    """The optional emails the person wants; essential ones (bookings, password resets) always go."""
+    user.notify_reminders = reminders
+    user.notify_writeups = writeups
+    db.session.flush()

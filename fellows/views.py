@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -16,8 +16,6 @@ from extensions import db
 from fellows.forms import ProfileForm
 from fellows.models import FELLOW_STATUSES, SECTORS, Organisation, User
 from fellows.profiles import apply_profile_form, fill_profile_form
-
-bp = Blueprint("fellows", __name__)
 
 
 def directory_query(viewer, q: str = "", sector: str = "", cohort: str = "", status: str = "", interest: str = ""):
@@ -45,7 +43,6 @@ def directory_query(viewer, q: str = "", sector: str = "", cohort: str = "", sta
     return query
 
 
-@bp.get("/fellows")
 @login_required
 def directory():
     """Search and filter the fellows the viewer may see (signed-in users only)."""
@@ -69,7 +66,6 @@ def directory():
     )
 
 
-@bp.get("/fellows/<int:user_id>")
 def profile(user_id: int):
     """A fellow's profile page, as far as their visibility choice allows this viewer."""
     fellow = db.get_or_404(User, user_id)
@@ -84,7 +80,6 @@ def profile(user_id: int):
     )
 
 
-@bp.get("/fellows/<int:user_id>/photo")
 def photo(user_id: int):
     """The profile photo, under the same visibility rule as the profile."""
     fellow = db.get_or_404(User, user_id)
@@ -97,14 +92,12 @@ def photo(user_id: int):
     return response
 
 
-@bp.get("/profile")
 @login_required
 def my_profile():
     """The signed-in fellow's own profile page."""
     return redirect(url_for("fellows.profile", user_id=current_user.id))
 
 
-@bp.route("/profile/edit", methods=["GET", "POST"])
 @login_required
 def edit_profile():
     """A fellow edits their own profile, photo and visibility."""

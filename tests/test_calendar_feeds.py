@@ -32,7 +32,7 @@ def _book(app, event_id: int, user, state: str = "confirmed") -> None:
 
 def _token(app, user) -> str:
     with app.app_context():
-        from events.calendar_services import ensure_calendar_token
+        from events.calendar.tokens import ensure_calendar_token
 
         token = ensure_calendar_token(db.session.get(User, user.id))
         db.session.commit()
@@ -306,7 +306,7 @@ def test_event_file_follows_the_event_pages_access(
         vevent = next(iter(_feed(response).values()))
         with app.app_context():
             event = db.session.get(Event, event_id)
-            from events.calendar import event_uid
+            from events.calendar.ical import event_uid
 
             assert str(vevent["UID"]) == event_uid(event)
         assert response.headers["Content-Disposition"].startswith('attachment; filename="lunch.ics"')

@@ -10,9 +10,10 @@ import icalendar
 import pytest
 
 from core.models import Tag
-from events import calendar
-from events.calendar_feeds import FeedEntry, entry_data, event_page_url
+from events.calendar import ical
+from events.calendar.feeds import FeedEntry, entry_data
 from events.models import Event, Speaker
+from events.urls import event_url
 from extensions import db
 from fellows.models import Organisation, User
 
@@ -66,17 +67,17 @@ def rich_event(app, make_event, make_organiser):
 def test_every_field_reads_back(app, rich_event):
     with app.app_context(), app.test_request_context():
         event = _event(rich_event)
-        url = event_page_url(event)
-        data = calendar.build_calendar([calendar.event_to_vevent(event, url=url)], "One event").to_ical()
+        url = event_url(event)
+        data = ical.build_calendar([ical.event_to_vevent(event, url=url)], "One event").to_ical()
         parsed = icalendar.Calendar.from_ical(data)
         vevent = _one_vevent(data)
 
         assert parsed["VERSION"] == "2.0"
-        assert parsed["PRODID"] == calendar.PRODID
+        assert parsed["PRODID"] == ical.PRODID
         assert "METHOD" not in parsed
         assert [tz["TZID"] for tz in parsed.walk("VTIMEZONE")] == ["Europe/London"]
 
-        assert str(vevent["UID"]) == f"{event.uid}@localhost" == calendar.event_uid(event)
+        assert str(vevent["UID"]) == f"{event.uid}@localhost" == ical.event_uid(event)
         assert vevent["DTSTART"].params["TZID"] == "Europe/London"
         assert vevent["DTEND"].params["TZID"] == "Europe/London"
         # 12:30 UTC in January is 12:30 London time (GMT).
@@ -110,7 +111,7 @@ def test_every_field_reads_back(app, rich_event):
 def test_private_details_add_the_online_link(app, rich_event):
     with app.app_context(), app.test_request_context():
         event = _event(rich_event)
-        vevent = calendar.event_to_vevent(event, url=event_page_url(event), private_details=True)
+        vevent = ical.event_to_vevent(event, url=event_url(event), private_details=True)
         assert str(vevent["LOCATION"]).endswith("https://meet.example.org/secret-room")
         assert "Join online: https://meet.example.org/secret-room" in str(vevent["DESCRIPTION"])
 
@@ -120,7 +121,7 @@ def test_text_is_escaped_and_lines_folded(app, make_event):
     event_id = make_event(title=title[:200], description="Line one\nLine two; with, commas\\backslash " * 10)
     with app.app_context(), app.test_request_context():
         event = _event(event_id)
-        raw = calendar.build_calendar([calendar.event_to_vevent(event, url="https://x.test/e")], "Esc").to_ical()
+        raw = ical.build_calendar([ical.event_to_vevent(event, url="https://x.test/e")], "Esc").to_ical()
         lines = raw.split(b"\r\n")
         # RFC 5545 3.1: no line longer than 75 octets, continuation lines start with one space.
         assert all(len(line) <= 75 for line in lines)
@@ -141,7 +142,7 @@ def test_summer_time_carries_the_london_offset(app, make_event):
     # 11:30 UTC in July is 12:30 British Summer Time.
     event_id = make_event(starts_at=datetime(2027, 7, 8, 11, 30, tzinfo=UTC))
     with app.app_context(), app.test_request_context():
-        raw = calendar.build_calendar([calendar.event_to_vevent(_event(event_id), url="https://x.test/e")], "S")
+        raw = ical.build_calendar([ical.event_to_vevent(_event(event_id), url="https://x.test/e")], "S")
         text = raw.to_ical().decode()
         assert "DTSTART;TZID=Europe/London:20270708T123000" in text
         assert "TZOFFSETTO:+0100" in text and "TZNAME:BST" in text
@@ -155,7 +156,7 @@ def test_uid_never_changes_and_sequence_increases_with_time_or_place(app, make_e
     event_id = make_event()
     with app.app_context(), app.test_request_context():
         event = _event(event_id)
-        before = _one_vevent(calendar.build_calendar([calendar.event_to_vevent(event, url="u")], "c").to_ical())
+        before = _one_vevent(ical.build_calendar([ical.event_to_vevent(event, url="u")], "c").to_ical())
         data = {field: getattr(event, field) for field in EVENT_FIELDS}
         data["starts_at"] = event.starts_at + timedelta(hours=1)
         data["ends_at"] = event.ends_at + timedelta(hours=1)
@@ -163,7 +164,7 @@ def test_uid_never_changes_and_sequence_increases_with_time_or_place(app, make_e
         data["speakers"] = []
         update_event(db.session.get(User, organiser.id), event, data)
         db.session.commit()
-        after = _one_vevent(calendar.build_calendar([calendar.event_to_vevent(event, url="u")], "c").to_ical())
+        after = _one_vevent(ical.build_calendar([ical.event_to_vevent(event, url="u")], "c").to_ical())
         assert str(after["UID"]) == str(before["UID"])
         assert after["SEQUENCE"] == before["SEQUENCE"] + 1 == 1
         assert after.DTSTART - before.DTSTART == timedelta(hours=1)
@@ -180,7 +181,7 @@ def test_cancelled_event_is_status_cancelled(app, make_event, make_organiser):
         event = _event(event_id)
         cancel_event(db.session.get(User, organiser.id), event, "The speaker is ill.")
         db.session.commit()
-        vevent = calendar.event_to_vevent(event, url="u", status_override="TENTATIVE")
+        vevent = ical.event_to_vevent(event, url="u", status_override="TENTATIVE")
         assert vevent["STATUS"] == "CANCELLED"
         assert vevent["SEQUENCE"] == 1
         assert str(vevent["DESCRIPTION"]).startswith("This event has been cancelled.\nThe speaker is ill.")
@@ -189,7 +190,7 @@ def test_cancelled_event_is_status_cancelled(app, make_event, make_organiser):
 def test_drafts_are_marked_for_organisers(app, make_event):
     event_id = make_event(state="draft", title="Quiet planning")
     with app.app_context(), app.test_request_context():
-        vevent = calendar.event_to_vevent(_event(event_id), url="u", for_organiser=True)
+        vevent = ical.event_to_vevent(_event(event_id), url="u", for_organiser=True)
         assert str(vevent["SUMMARY"]) == "[Draft] Quiet planning"
         assert vevent["STATUS"] == "TENTATIVE"
         assert vevent["TRANSP"] == "TRANSPARENT"
@@ -198,7 +199,7 @@ def test_drafts_are_marked_for_organisers(app, make_event):
 def test_unknown_status_is_refused(app, make_event):
     event_id = make_event()
     with app.app_context(), pytest.raises(ValueError):
-        calendar.event_to_vevent(_event(event_id), url="u", status_override="MAYBE")
+        ical.event_to_vevent(_event(event_id), url="u", status_override="MAYBE")
 
 
 def test_fast_feed_bytes_equal_the_built_calendar(app, rich_event, make_event):
@@ -206,9 +207,9 @@ def test_fast_feed_bytes_equal_the_built_calendar(app, rich_event, make_event):
     with app.app_context(), app.test_request_context():
         entries = [FeedEntry(_event(rich_event)), FeedEntry(_event(other), status_override="TENTATIVE")]
         data = entry_data(entries)
-        built = calendar.build_calendar([calendar.vevent_from_data(d) for d in data], "Feed").to_ical()
-        assert calendar.feed_bytes(data, "Feed") == built
-        assert calendar.feed_bytes(data, "Feed") == built  # and again, from the cache
+        built = ical.build_calendar([ical.vevent_from_data(d) for d in data], "Feed").to_ical()
+        assert ical.feed_bytes(data, "Feed") == built
+        assert ical.feed_bytes(data, "Feed") == built  # and again, from the cache
         parsed = icalendar.Calendar.from_ical(built)
         assert parsed["REFRESH-INTERVAL"].params["VALUE"] == "DURATION"
         assert [str(v["STATUS"]) for v in parsed.walk("VEVENT")] == ["CONFIRMED", "CANCELLED"]
@@ -219,7 +220,7 @@ def test_fast_feed_bytes_equal_the_built_calendar(app, rich_event, make_event):
 def test_invitation_attachments(app, rich_event):
     with app.app_context(), app.test_request_context():
         event = _event(rich_event)
-        name, mimetype, data = calendar.ics_attachment(
+        name, mimetype, data = ical.ics_attachment(
             event, url="https://x.test/e", method="REQUEST", attendee=("ada@example.org", "Ada")
         )
         assert (name, mimetype) == ("invite.ics", "text/calendar; method=REQUEST; charset=utf-8")
@@ -229,32 +230,32 @@ def test_invitation_attachments(app, rich_event):
         assert str(vevent["ATTENDEE"]) == "mailto:ada@example.org"
         assert vevent["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
         assert "secret-room" in str(vevent["LOCATION"])
-        assert str(vevent["UID"]) == calendar.event_uid(event)
-        name, mimetype, data = calendar.ics_attachment(event, url="https://x.test/e", method="CANCEL")
+        assert str(vevent["UID"]) == ical.event_uid(event)
+        name, mimetype, data = ical.ics_attachment(event, url="https://x.test/e", method="CANCEL")
         parsed = icalendar.Calendar.from_ical(data)
         assert name == "cancel.ics" and "method=CANCEL" in mimetype
         assert parsed["METHOD"] == "CANCEL"
         assert parsed.walk("VEVENT")[0]["STATUS"] == "CANCELLED"
         with pytest.raises(ValueError):
-            calendar.ics_attachment(event, url="u", method="PUBLISH")
+            ical.ics_attachment(event, url="u", method="PUBLISH")
 
 
 def test_add_to_google_and_outlook_links(app, rich_event):
     with app.app_context(), app.test_request_context():
         event = _event(rich_event)
-        google = urlsplit(calendar.google_calendar_link(event, url="https://x.test/e/1"))
+        google = urlsplit(ical.google_calendar_link(event, url="https://x.test/e/1"))
         query = {key: values[0] for key, values in parse_qs(google.query).items()}
         assert google.netloc == "calendar.google.com"
         assert query["text"] == "AI, ethics; and \\ the law"
         assert query["dates"] == "20270114T123000Z/20270114T140000Z"
         assert query["ctz"] == "Europe/London"
         assert "https://x.test/e/1" in query["details"]
-        outlook = urlsplit(calendar.outlook_calendar_link(event, url="https://x.test/e/1"))
+        outlook = urlsplit(ical.outlook_calendar_link(event, url="https://x.test/e/1"))
         query = {key: values[0] for key, values in parse_qs(outlook.query).items()}
         assert outlook.netloc == "outlook.live.com"
         assert query["startdt"] == "2027-01-14T12:30:00Z" and query["enddt"] == "2027-01-14T14:00:00Z"
         assert query["subject"] == event.title
-        work = urlsplit(calendar.outlook_calendar_link(event, url="u", work=True))
+        work = urlsplit(ical.outlook_calendar_link(event, url="u", work=True))
         assert work.netloc == "outlook.office.com"
 
 
@@ -287,8 +288,8 @@ def test_the_autumn_hour_that_happens_twice_is_written_in_utc(app, make_event):
     noon = make_event(starts_at=datetime(2027, 10, 31, 12, 0, tzinfo=UTC))  # 12:00 GMT, unambiguous
     with app.app_context(), app.test_request_context():
         text = (
-            calendar.build_calendar(
-                [calendar.event_to_vevent(_event(first), url="u"), calendar.event_to_vevent(_event(noon), url="u")], "c"
+            ical.build_calendar(
+                [ical.event_to_vevent(_event(first), url="u"), ical.event_to_vevent(_event(noon), url="u")], "c"
             )
             .to_ical()
             .decode()
@@ -301,7 +302,7 @@ def test_each_time_zone_onset_has_its_own_rdate(app, make_event):
     """ical.js reads only the first value of an RDATE, so every onset gets a line of its own."""
     event_id = make_event(starts_at=datetime(2027, 6, 1, 12, 0, tzinfo=UTC))
     with app.app_context(), app.test_request_context():
-        calendar_ = calendar.build_calendar([calendar.event_to_vevent(_event(event_id), url="u")], "c")
+        calendar_ = ical.build_calendar([ical.event_to_vevent(_event(event_id), url="u")], "c")
         [zone] = calendar_.walk("VTIMEZONE")
         text = zone.to_ical().decode()
         assert "RDATE:20270328T020000\r\n" in text and "RDATE:20271031T020000\r\n" in text

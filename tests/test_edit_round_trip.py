@@ -155,7 +155,9 @@ def test_every_edit_page_of_the_demo_opens_and_saves_unchanged(demo_app):
         for path in paths:
             resubmit_unchanged(app, organiser, path)
         covered[rule.endpoint] = paths
-    assert {"events.edit", "notes.edit", "fellows_admin.edit_fellow", "fellows_admin.edit_organisation"} <= set(covered)
+    assert {"events.edit", "notes.edit", "fellows_manage.edit_fellow", "fellows_manage.edit_organisation"} <= set(
+        covered
+    )
 
 
 def test_every_demo_fellow_can_save_their_own_profile_unchanged(demo_app):

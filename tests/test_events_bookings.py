@@ -205,7 +205,7 @@ def test_a_draft_cannot_be_booked_even_with_its_address(app, make_fellow, make_e
 
 
 def test_draft_refusal_in_the_service(app, make_fellow, make_event):
-    from events.bookings import BookingError, book_place
+    from events.bookings.services import BookingError, book_place
     from events.models import Event
     from fellows.models import User
 

@@ -64,7 +64,7 @@ def smtp(app):
 
 
 def _book(app, event_id: int, user_id: int) -> None:
-    from events.bookings import book_place
+    from events.bookings.services import book_place
 
     with app.app_context():
         book_place(db.session.get(User, user_id), db.session.get(Event, event_id))
@@ -76,7 +76,7 @@ def _count(model) -> int:
 
 
 def test_a_booking_and_its_email_are_saved_together_or_not_at_all(app, make_event, make_fellow):
-    from events.bookings import book_place
+    from events.bookings.services import book_place
 
     fellow = make_fellow()
     event_id = make_event(title="Policy lunch")

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from core.models import OutboxMessage, utcnow
-from events.calendar_services import queue_reminders
 from events.models import Booking, Event
+from events.reminders import queue_reminders
 from extensions import db
 from fellows.models import User
 
@@ -96,7 +96,7 @@ def test_people_who_turned_reminders_off_or_left_get_none(app, runner, make_even
 def test_a_reminder_queued_by_another_run_is_not_queued_again(app, make_event, make_fellow):
     """The dedupe key is shared by every run (and unique in the database), whoever queued first."""
     from core.mail import queue_email
-    from events.calendar_services import reminder_key
+    from events.reminders import reminder_key
 
     ada = make_fellow()
     event_id = make_event(starts_at=_soon(20))

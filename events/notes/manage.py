@@ -22,11 +22,9 @@ from events.notes.diffs import body_diff, field_changes
 from events.notes.forms import NoteForm, PublishForm, ReviewLinkForm, links_to_text
 from events.notes.kept_text import keep_text_if_session_lost, restored_form
 from events.notes.models import NOTE_STATES, ChathamHouseConfirmation, Note, NoteReviewLink, NoteRevision
-from events.notes.views import bp
 from extensions import csrf, db, limiter, login_manager
 
 
-@bp.get("/organiser/notes", endpoint="manage")
 @organiser_required
 def manage():
     """Every note in every state, newest change first, with a way to write up an event."""
@@ -54,7 +52,6 @@ def manage():
     )
 
 
-@bp.get("/organiser/notes/new")
 @organiser_required
 def choose_event():
     """The list's "write up an event" picker lands here."""
@@ -155,7 +152,6 @@ def _render_edit(form: NoteForm, event: Event, note: Note | None, status: int, c
     ), status
 
 
-@bp.route("/organiser/events/<int:event_id>/notes/new", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"], exempt_when=lambda: current_user.is_authenticated)
 def create(event_id: int):
     """Start a write-up of an event (saved as a draft)."""
@@ -192,7 +188,6 @@ def _after_save(note: Note) -> str:
     return url_for("notes.note", note_id=note.id)
 
 
-@bp.route("/organiser/notes/<int:note_id>/edit", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"], exempt_when=lambda: current_user.is_authenticated)
 def edit(note_id: int):
     """Edit a note. A save made to an out-of-date version is refused (409) with the text kept."""
@@ -241,7 +236,6 @@ csrf.exempt(create)  # CSRF is checked in keep_text_if_session_lost, which keeps
 csrf.exempt(edit)
 
 
-@bp.get("/organiser/notes/<int:note_id>/preview")
 @organiser_required
 def preview(note_id: int):
     """The note exactly as readers will see it, whatever its state."""
@@ -276,7 +270,6 @@ def _render_note_page(
     ), status
 
 
-@bp.get("/organiser/notes/<int:note_id>", endpoint="note")
 @organiser_required
 def note_page(note_id: int):
     """A note's workflow: its state, the Chatham House check, review links and responses."""
@@ -299,7 +292,6 @@ def _workflow(note_id: int, action, success: str):
     return redirect(url_for("notes.note", note_id=note_id))
 
 
-@bp.post("/organiser/notes/<int:note_id>/submit")
 @organiser_required
 def submit(note_id: int):
     """Draft → in review."""
@@ -310,7 +302,6 @@ def submit(note_id: int):
     )
 
 
-@bp.post("/organiser/notes/<int:note_id>/unpublish")
 @organiser_required
 def unpublish(note_id: int):
     """Take a published note down."""
@@ -321,7 +312,6 @@ def unpublish(note_id: int):
     )
 
 
-@bp.post("/organiser/notes/<int:note_id>/publish")
 @organiser_required
 def publish(note_id: int):
     """Publish; under the Chatham House Rule each person the text names must be confirmed first."""
@@ -352,7 +342,6 @@ def publish(note_id: int):
     return redirect(url_for("notes.note", note_id=note.id))
 
 
-@bp.post("/organiser/notes/<int:note_id>/review-links")
 @organiser_required
 def create_review_link(note_id: int):
     """Email a private review link to a speaker or named fellow."""
@@ -372,7 +361,6 @@ def create_review_link(note_id: int):
     return _render_note_page(note, new_review_url=url_for("notes.review", token=token, _external=True))
 
 
-@bp.post("/organiser/notes/<int:note_id>/review-links/<int:link_id>/revoke")
 @organiser_required
 def revoke_review_link(note_id: int, link_id: int):
     """Withdraw a review link: it stops working at once."""
@@ -385,7 +373,6 @@ def revoke_review_link(note_id: int, link_id: int):
     return redirect(url_for("notes.note", note_id=note_id))
 
 
-@bp.get("/organiser/notes/<int:note_id>/revisions")
 @organiser_required
 def revisions(note_id: int):
     """Every saved version, newest first, each with its differences from the one before."""
@@ -413,7 +400,6 @@ def revisions(note_id: int):
     return render_template("notes/revisions.html", note=note, entries=entries, title=f"History: {note.title}")
 
 
-@bp.post("/organiser/notes/<int:note_id>/revisions/<int:revision_id>/restore")
 @organiser_required
 def restore(note_id: int, revision_id: int):
     """Make an earlier version current again (recorded as a new revision)."""

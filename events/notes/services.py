@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from core.errors import ServiceError
 from core.images import process_image
 from core.mail import queue_email
 from core.models import OutboxMessage, StoredImage, Tag, utcnow
@@ -39,7 +40,7 @@ from fellows.models import User
 STASH_LIFETIME = timedelta(hours=24)
 
 
-class NoteError(ValueError):
+class NoteError(ServiceError):
     """A request the workflow refuses; the message is safe to show to the organiser."""
 
 

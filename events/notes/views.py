@@ -3,7 +3,7 @@ the private page where a reviewer reads a draft and responds. Organisers' pages 
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from core.models import utcnow
@@ -17,26 +17,11 @@ from events.notes.forms import ReviewResponseForm
 from events.notes.models import Note
 from extensions import db, login_manager
 
-bp = Blueprint("notes", __name__)
-
-
-def event_url(event) -> str:
-    return url_for("events.detail", event_id=event.id)
-
 
 def home_section(user) -> dict | None:
     """The newest write-ups this person may read, for the home page."""
     notes = listing.latest_notes(user)
     return {"notes": notes} if notes else None
-
-
-@bp.record_once
-def _register(state) -> None:
-    from core.views import HOME_SECTIONS
-
-    state.app.jinja_env.globals.update(visible_event_notes=listing.visible_event_notes, note_event_url=event_url)
-    if ("notes/_home.html", home_section) not in HOME_SECTIONS:
-        HOME_SECTIONS.append(("notes/_home.html", home_section))
 
 
 def _image_response(note: Note) -> Response:
@@ -49,7 +34,6 @@ def _image_response(note: Note) -> Response:
     return response
 
 
-@bp.get("/notes")
 def index():
     """Published write-ups the reader may see, newest first; filter by topic, event kind and year; search."""
     args = {key: request.args.get(key, "").strip()[:200] for key in ("topic", "kind", "year", "q")}
@@ -76,7 +60,6 @@ def _readable_note_or_abort(note_id: int) -> Note:
     abort(403, "This write-up is for the people who attended the event.")
 
 
-@bp.get("/notes/<int:note_id>")
 def detail(note_id: int):
     """A write-up as readers see it: event, Chatham House notice, image, text and further reading."""
     note = _readable_note_or_abort(note_id)
@@ -85,13 +68,11 @@ def detail(note_id: int):
     )
 
 
-@bp.get("/notes/<int:note_id>/image")
 def image(note_id: int):
     """A note's lead image, under the same rule as the note."""
     return _image_response(_readable_note_or_abort(note_id))
 
 
-@bp.get("/notes/feed.atom")
 def feed():
     """Atom 1.0 feed of the newest public write-ups (the same for every visitor)."""
     notes = listing.feed_notes()
@@ -117,7 +98,6 @@ def _private(response) -> Response:
     return response
 
 
-@bp.route("/review/<token>", methods=["GET", "POST"])
 def review(token: str):
     """A reviewer (no account needed) reads the draft and approves it or comments."""
     link = _review_link_or_404(token)
@@ -150,7 +130,6 @@ def review(token: str):
     )
 
 
-@bp.get("/review/<token>/image")
 def review_image(token: str):
     """The draft's lead image, for its reviewer."""
     return _private(_image_response(_review_link_or_404(token).note))

@@ -1,0 +1,12 @@
+"""URLs of core's pages: the home page (sections from core.registry) and the organisers' mail outbox."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from core import views
+
+bp = Blueprint("core", __name__)
+bp.add_url_rule("/", "home", views.home, methods=["GET"])
+bp.add_url_rule("/organiser/outbox", "outbox", views.outbox_page, methods=["GET"])
+bp.add_url_rule("/organiser/outbox/<int:message_id>/retry", "retry", views.retry, methods=["POST"])

@@ -1,0 +1,49 @@
+"""What the areas contribute to core: home-page sections, parts of a person's data export, demo data
+loaders and command-line commands.
+
+Core imports no area. Each area registers its contributions here from its ``blueprint.py``, which the
+application factory imports (Indico does the same with signals); core then asks the registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import click
+
+
+class Registry[T]:
+    """Named contributions in a stable order; registering a name again replaces it (imports may repeat)."""
+
+    def __init__(self, what: str):
+        self.what = what
+        self._entries: dict[str, tuple[int, T]] = {}
+
+    def register(self, name: str, item: T, order: int = 50) -> T:
+        self._entries[name] = (order, item)
+        return item
+
+    def items(self) -> list[tuple[str, T]]:
+        return [(name, item) for name, (_, item) in sorted(self._entries.items(), key=lambda e: (e[1][0], e[0]))]
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(item for _, item in self.items())
+
+
+@dataclass(frozen=True)
+class HomeSection:
+    #: The partial template that shows the section.
+    template: str
+    #: build(user) -> the template's context, or None to leave the section out.
+    build: Callable[[object], dict | None]
+
+
+#: Sections of the home page, in order.
+home_sections: Registry[HomeSection] = Registry("home page sections")
+#: export(user) -> what the area holds about the person, under the part's name in "Download my data".
+data_export: Registry[Callable[[object], object]] = Registry("parts of a person's data export")
+#: load() -> lines to print after loading (e.g. the demo sign-ins); run in order, inside one transaction.
+demo_loaders: Registry[Callable[[], list[str] | None]] = Registry("demo data loaders")
+#: Commands added to ``flask``.
+cli_commands: Registry[click.Command] = Registry("command-line commands")

@@ -1,0 +1,75 @@
+"""URLs of the events area: the events list and pages, bookings, and the organisers' event and attendee
+pages; and what events contribute to core (home-page section, data export, demo events, reminders)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from core.registry import HomeSection, cli_commands, data_export, demo_loaders, home_sections
+from events import demo, home, manage, views
+from events.bookings import attendees
+from events.bookings import services as booking_services
+from events.bookings import views as booking_views
+from events.cli import reminders_command
+from events.display import event_when, event_where
+from events.presenters import organisation_url
+
+bp = Blueprint("events", __name__)
+bp.add_app_template_global(event_when)
+bp.add_app_template_global(event_where)
+bp.add_app_template_global(organisation_url)
+
+bp.add_url_rule("/events", "index", views.index, methods=["GET"])
+bp.add_url_rule("/events/<int:event_id>", "detail", views.detail, methods=["GET"])
+bp.add_url_rule("/events/<int:event_id>/book", "book", booking_views.book, methods=["POST"])
+bp.add_url_rule("/bookings/<int:booking_id>/cancel", "cancel_booking", booking_views.cancel_booking, methods=["POST"])
+bp.add_url_rule("/my/bookings", "my_bookings", booking_views.my_bookings, methods=["GET"])
+bp.add_url_rule("/organiser/events", "manage", manage.manage, methods=["GET"])
+bp.add_url_rule("/organiser/events/new", "create", manage.create, methods=["GET", "POST"])
+bp.add_url_rule("/organiser/events/<int:event_id>/edit", "edit", manage.edit, methods=["GET", "POST"])
+bp.add_url_rule("/organiser/events/<int:event_id>/publish", "publish", manage.publish, methods=["POST"])
+bp.add_url_rule("/organiser/events/<int:event_id>/cancel", "cancel", manage.cancel, methods=["GET", "POST"])
+bp.add_url_rule("/organiser/events/<int:event_id>/duplicate", "duplicate", manage.duplicate, methods=["POST"])
+bp.add_url_rule("/organiser/events/<int:event_id>/delete", "delete", manage.delete, methods=["POST"])
+bp.add_url_rule("/organiser/events/<int:event_id>/history", "history", manage.history, methods=["GET"])
+bp.add_url_rule("/organiser/events/<int:event_id>/invitations", "invitations", manage.invitations, methods=["GET"])
+bp.add_url_rule("/organiser/events/<int:event_id>/invitations", "invite", manage.invite, methods=["POST"])
+bp.add_url_rule(
+    "/organiser/events/<int:event_id>/invitations/interest", "invite_interest", manage.invite_interest, methods=["POST"]
+)
+bp.add_url_rule(
+    "/organiser/invitations/<int:invitation_id>/withdraw",
+    "withdraw_invitation",
+    manage.withdraw_invitation,
+    methods=["POST"],
+)
+bp.add_url_rule("/organiser/events/<int:event_id>/attendees", "attendees", attendees.attendees, methods=["GET"])
+bp.add_url_rule(
+    "/organiser/events/<int:event_id>/attendees.csv", "export_attendees", attendees.export_attendees, methods=["GET"]
+)
+bp.add_url_rule(
+    "/organiser/events/<int:event_id>/catering.csv", "export_catering", attendees.export_catering, methods=["GET"]
+)
+bp.add_url_rule(
+    "/organiser/events/<int:event_id>/attendees/add", "add_booking", attendees.add_booking, methods=["POST"]
+)
+bp.add_url_rule(
+    "/organiser/events/<int:event_id>/capacity", "change_capacity", attendees.change_capacity, methods=["POST"]
+)
+bp.add_url_rule(
+    "/organiser/bookings/<int:booking_id>/remove", "remove_booking", attendees.remove_booking, methods=["POST"]
+)
+bp.add_url_rule(
+    "/organiser/bookings/<int:booking_id>/promote", "promote_booking", attendees.promote_booking, methods=["POST"]
+)
+bp.add_url_rule(
+    "/organiser/bookings/<int:booking_id>/attendance",
+    "record_attendance",
+    attendees.record_attendance,
+    methods=["POST"],
+)
+
+home_sections.register("events", HomeSection("events/_home.html", home.home_section), order=10)
+data_export.register("bookings", booking_services.export_bookings)
+demo_loaders.register("events", demo.load, order=20)
+cli_commands.register("reminders", reminders_command)

@@ -1,0 +1,178 @@
+"""Calendar files and feeds, the "My calendar" page and email preferences.
+
+Views only choose the events (with the same access rules as the pages) and send the bytes; the
+calendar data itself comes from ``events.calendar``. Feeds answer conditional requests cheaply: the
+ETag is a fingerprint of the rows that decide the feed, checked before anything is built.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from werkzeug.http import is_resource_modified
+
+from core.models import slugify
+from core.permissions import is_organiser
+from core.urls import external_url
+from events.access import can_view_event, needs_sign_in
+from events.calendar import ical, tokens
+from events.calendar.feeds import (
+    entry_data,
+    feed_cache,
+    personal_entries,
+    personal_fingerprint,
+    public_entries,
+    public_fingerprint,
+)
+from events.calendar.forms import CalendarSettingsForm, ResetCalendarLinkForm
+from events.models import Booking, Event
+from events.urls import event_url
+from extensions import db, login_manager
+
+CALENDAR_MIMETYPE = "text/calendar; charset=utf-8"
+
+
+def _feed_response(build, *, etag: str, last_modified: datetime | None, filename: str, public: bool) -> Response:
+    """A feed, or 304 Not Modified when the client's copy (ETag / Last-Modified) is still current."""
+    if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
+        response = Response(status=304)
+    else:
+        response = Response(feed_cache.get_or_build(etag, build), mimetype="text/calendar")
+        response.content_type = CALENDAR_MIMETYPE
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.set_etag(etag)
+    if last_modified is not None:
+        response.last_modified = last_modified
+    # The public feed may sit in shared caches for a few minutes; a personal feed's URL is a secret.
+    response.headers["Cache-Control"] = "public, max-age=300" if public else "private, no-cache"
+    return response
+
+
+def public_feed():
+    """Published public events, upcoming and from the last few months, for any calendar client."""
+    session = db.session
+    etag, _ = public_fingerprint(session)
+    # Any change to a listed event can take it out of this feed (e.g. a new audience), so Last-Modified
+    # follows all of them; the ETag decides for clients that send If-None-Match, as clients do.
+    last_modified = session.scalar(select(func.max(Event.updated_at)).where(Event.state != "draft"))
+    name = f"{current_app.config['APP_NAME']} events"
+
+    def build() -> bytes:
+        return ical.feed_bytes(entry_data(public_entries(session)), name)
+
+    return _feed_response(build, etag=etag, last_modified=last_modified, filename="events.ics", public=True)
+
+
+def personal_feed(token: str):
+    """One person's feed at a secret URL (calendar clients cannot sign in); a reset token answers 404."""
+    user = tokens.find_feed_owner(token)
+    if user is None:
+        abort(404)
+    session = db.session
+    etag, last_modified = personal_fingerprint(session, user)
+    app_name = current_app.config["APP_NAME"]
+    name = f"{app_name}: all events" if user.is_organiser else f"{app_name}: my events"
+
+    def build() -> bytes:
+        return ical.feed_bytes(entry_data(personal_entries(session, user)), name)
+
+    return _feed_response(build, etag=etag, last_modified=last_modified, filename="my-events.ics", public=False)
+
+
+def event_ics(event_id: int):
+    """One event as an .ics file, for whoever may see its page."""
+    event = db.get_or_404(Event, event_id)
+    if not can_view_event(current_user, event):
+        if needs_sign_in(current_user, event):
+            return login_manager.unauthorized()
+        abort(404)
+    booking = None
+    if current_user.is_authenticated:
+        booking = db.session.scalar(
+            select(Booking).where(Booking.event_id == event.id, Booking.user_id == current_user.id)
+        )
+    waitlisted = booking is not None and booking.state == "waitlisted"
+    organiser = is_organiser(current_user)
+    vevent = ical.event_to_vevent(
+        event,
+        url=event_url(event),
+        status_override="TENTATIVE" if waitlisted else None,
+        summary_prefix="Waiting list:" if waitlisted else None,
+        for_organiser=organiser,
+        private_details=organiser or (booking is not None and booking.state == "confirmed"),
+    )
+    body = ical.build_calendar([vevent], event.title).to_ical()
+    response = Response(body, mimetype="text/calendar")
+    response.content_type = CALENDAR_MIMETYPE
+    filename = (slugify(event.title)[:60] or "event") + ".ics"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _feed_links(endpoint: str, **values) -> dict[str, str]:
+    https = external_url(endpoint, **values)
+    return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]}
+
+
+@login_required
+def mine():
+    """The person's feed address (https and webcal), what it holds, and buttons to change or reset it."""
+    # Making the token on first visit changes nothing anyone can see or use but the person: it is the
+    # lazy start of a value every account has, so it does not need a POST of its own.
+    if not current_user.calendar_token:
+        tokens.ensure_calendar_token(current_user)
+        db.session.commit()
+    settings = CalendarSettingsForm(include_invitations=current_user.calendar_include_invitations)
+    return render_template(
+        "calendar/mine.html",
+        title="My calendar",
+        personal=_feed_links("calendar.personal_feed", token=current_user.calendar_token),
+        public=_feed_links("calendar.public_feed"),
+        settings_form=settings,
+        reset_form=ResetCalendarLinkForm(),
+    )
+
+
+@login_required
+def reset_link():
+    """Give the feed a new address; the old one stops working straight away."""
+    form = ResetCalendarLinkForm()
+    if not form.validate_on_submit():
+        abort(400)
+    tokens.reset_calendar_token(current_user)
+    db.session.commit()
+    flash("Your calendar has a new address. Subscribe to it again; the old address no longer works.", "success")
+    return redirect(url_for("calendar.mine"))
+
+
+@login_required
+def settings():
+    """Whether the personal feed also lists invitations the person has not answered."""
+    form = CalendarSettingsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    tokens.set_calendar_invitations(current_user, form.include_invitations.data)
+    db.session.commit()
+    flash("Your calendar settings are saved.", "success")
+    return redirect(url_for("calendar.mine"))
+
+
+def calendar_links(event: Event) -> dict[str, str]:
+    """Download and "Add to …" links for an event page (templates/calendar/_event_links.html)."""
+    url = event_url(event)
+    return {
+        "ics": url_for("calendar.event_ics", event_id=event.id),
+        "google": ical.google_calendar_link(event, url=url),
+        "outlook": ical.outlook_calendar_link(event, url=url),
+        "office365": ical.outlook_calendar_link(event, url=url, work=True),
+    }
+
+
+def public_feed_links() -> dict[str, str]:
+    """The public feed's https and webcal addresses, for the events page's "Subscribe" box."""
+    return _feed_links("calendar.public_feed")

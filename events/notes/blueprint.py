@@ -1,0 +1,43 @@
+"""URLs of write-ups: reading (list, page, feed, images, review links) and the organisers' pages; with
+the home-page section of the latest write-ups and the demo write-ups."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from core.registry import HomeSection, demo_loaders, home_sections
+from events.notes import demo, listing, manage, views
+
+bp = Blueprint("notes", __name__)
+bp.add_app_template_global(listing.visible_event_notes)
+bp.add_url_rule("/notes", "index", views.index, methods=["GET"])
+bp.add_url_rule("/notes/<int:note_id>", "detail", views.detail, methods=["GET"])
+bp.add_url_rule("/notes/<int:note_id>/image", "image", views.image, methods=["GET"])
+bp.add_url_rule("/notes/feed.atom", "feed", views.feed, methods=["GET"])
+bp.add_url_rule("/review/<token>", "review", views.review, methods=["GET", "POST"])
+bp.add_url_rule("/review/<token>/image", "review_image", views.review_image, methods=["GET"])
+bp.add_url_rule("/organiser/notes", "manage", manage.manage, methods=["GET"])
+bp.add_url_rule("/organiser/notes/new", "choose_event", manage.choose_event, methods=["GET"])
+bp.add_url_rule("/organiser/events/<int:event_id>/notes/new", "create", manage.create, methods=["GET", "POST"])
+bp.add_url_rule("/organiser/notes/<int:note_id>/edit", "edit", manage.edit, methods=["GET", "POST"])
+bp.add_url_rule("/organiser/notes/<int:note_id>/preview", "preview", manage.preview, methods=["GET"])
+bp.add_url_rule("/organiser/notes/<int:note_id>", "note", manage.note_page, methods=["GET"])
+bp.add_url_rule("/organiser/notes/<int:note_id>/submit", "submit", manage.submit, methods=["POST"])
+bp.add_url_rule("/organiser/notes/<int:note_id>/unpublish", "unpublish", manage.unpublish, methods=["POST"])
+bp.add_url_rule("/organiser/notes/<int:note_id>/publish", "publish", manage.publish, methods=["POST"])
+bp.add_url_rule(
+    "/organiser/notes/<int:note_id>/review-links", "create_review_link", manage.create_review_link, methods=["POST"]
+)
+bp.add_url_rule(
+    "/organiser/notes/<int:note_id>/review-links/<int:link_id>/revoke",
+    "revoke_review_link",
+    manage.revoke_review_link,
+    methods=["POST"],
+)
+bp.add_url_rule("/organiser/notes/<int:note_id>/revisions", "revisions", manage.revisions, methods=["GET"])
+bp.add_url_rule(
+    "/organiser/notes/<int:note_id>/revisions/<int:revision_id>/restore", "restore", manage.restore, methods=["POST"]
+)
+
+home_sections.register("notes", HomeSection("notes/_home.html", views.home_section), order=30)
+demo_loaders.register("notes", demo.load, order=30)

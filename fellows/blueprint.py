@@ -1,0 +1,35 @@
+"""URLs of the fellows area (accounts, profiles and the directory, organisation pages), and what the
+area contributes to core: the demo fellows and the ``users`` command."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from core.registry import cli_commands, demo_loaders
+from fellows import auth, demo, organisations, views
+from fellows.cli import users_cli
+
+auth_bp = Blueprint("auth", __name__)
+auth_bp.add_url_rule("/login", "login", auth.login, methods=["GET", "POST"])
+auth_bp.add_url_rule("/logout", "logout", auth.logout, methods=["POST"])
+auth_bp.add_url_rule("/password/forgot", "forgot_password", auth.forgot_password, methods=["GET", "POST"])
+auth_bp.add_url_rule("/password/reset/<token>", "reset_password", auth.reset_password, methods=["GET", "POST"])
+auth_bp.add_url_rule("/invitation/<token>", "accept_invitation", auth.accept_invitation, methods=["GET", "POST"])
+auth_bp.add_url_rule("/join", "join", auth.join, methods=["GET", "POST"])
+auth_bp.add_url_rule("/account", "account", auth.account, methods=["GET", "POST"])
+auth_bp.add_url_rule("/account/export", "export_data", auth.export_data, methods=["POST"])
+auth_bp.add_url_rule("/account/delete", "delete_account", auth.delete_account, methods=["POST"])
+auth_bp.add_url_rule("/account/email-preferences", "email_preferences", auth.email_preferences, methods=["POST"])
+
+fellows_bp = Blueprint("fellows", __name__)
+fellows_bp.add_url_rule("/fellows", "directory", views.directory, methods=["GET"])
+fellows_bp.add_url_rule("/fellows/<int:user_id>", "profile", views.profile, methods=["GET"])
+fellows_bp.add_url_rule("/fellows/<int:user_id>/photo", "photo", views.photo, methods=["GET"])
+fellows_bp.add_url_rule("/profile", "my_profile", views.my_profile, methods=["GET"])
+fellows_bp.add_url_rule("/profile/edit", "edit_profile", views.edit_profile, methods=["GET", "POST"])
+
+organisations_bp = Blueprint("organisations", __name__)
+organisations_bp.add_url_rule("/organisations/<int:org_id>", "detail", organisations.detail, methods=["GET"])
+
+demo_loaders.register("fellows", demo.load, order=10)
+cli_commands.register("users", users_cli)

@@ -1,0 +1,40 @@
+"""``flask users create``: an account that can sign in straight away (a deployment's first organiser)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from extensions import db
+from fellows.forms import MIN_PASSWORD_LENGTH
+from fellows.models import User
+from fellows.services import find_user_by_email, normalise_email
+
+users_cli = AppGroup("users", help="Manage accounts.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="The person's full name.")
+@click.option("--role", type=click.Choice(["organiser", "fellow"]), default="fellow", show_default=True)
+def create_user(email: str, name: str, role: str) -> None:
+    """Create an account that can sign in straight away (e.g. a deployment's first organiser).
+
+    The password is asked for at a prompt, or read from the first line of standard input when
+    that is not a terminal (for scripts).
+    """
+    if find_user_by_email(email):
+        raise click.ClickException(f"An account for {normalise_email(email)} already exists.")
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    user = User(email=normalise_email(email), name=name, role=role, visibility="fellows", links=[])
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {role} {user.email}.")
