@@ -53,6 +53,7 @@ test: $(VENV)/.installed-dev
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/js --silent --no-audit --no-fund; \
 	else echo "npm is not installed: the ical.js checks will skip (on CI they fail)."; fi
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	@echo "== the suite on SQLite (tests marked postgres run in the PostgreSQL pass) =="
 	TEST_DATABASE_URL= $(BIN)/python -m pytest -q -m "not postgres"
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
@@ -63,6 +64,7 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench

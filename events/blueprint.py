@@ -7,7 +7,7 @@ from flask import Blueprint
 
 from core.registry import HomeSection, cli_commands, data_export, demo_loaders, home_sections
 from events import demo, home, manage, views
-from events.bookings import attendees
+from events.bookings import attendees, exports
 from events.bookings import services as booking_services
 from events.bookings import views as booking_views
 from events.cli import reminders_command
@@ -45,10 +45,10 @@ bp.add_url_rule(
 )
 bp.add_url_rule("/organiser/events/<int:event_id>/attendees", "attendees", attendees.attendees, methods=["GET"])
 bp.add_url_rule(
-    "/organiser/events/<int:event_id>/attendees.csv", "export_attendees", attendees.export_attendees, methods=["GET"]
+    "/organiser/events/<int:event_id>/attendees.csv", "export_attendees", exports.export_attendees, methods=["GET"]
 )
 bp.add_url_rule(
-    "/organiser/events/<int:event_id>/catering.csv", "export_catering", attendees.export_catering, methods=["GET"]
+    "/organiser/events/<int:event_id>/catering.csv", "export_catering", exports.export_catering, methods=["GET"]
 )
 bp.add_url_rule(
     "/organiser/events/<int:event_id>/attendees/add", "add_booking", attendees.add_booking, methods=["POST"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from werkzeug.datastructures import MultiDict
 from wtforms import (
     DateTimeLocalField,
     FieldList,
@@ -56,22 +55,6 @@ def _to_local_naive(value):
     return to_local(value).replace(tzinfo=None) if value else None
 
 
-class _EventsForm(FlaskForm):
-    """Drops NUL characters from what was typed: PostgreSQL refuses them in text, which would be a 500."""
-
-    class Meta(FlaskForm.Meta):
-        def wrap_formdata(self, form, formdata):
-            data = super().wrap_formdata(form, formdata)
-            if data is None:
-                return None
-            return MultiDict(
-                [
-                    (key, value.replace("\x00", "") if isinstance(value, str) else value)
-                    for key, value in data.items(multi=True)
-                ]
-            )
-
-
 class SpeakerForm(Form):
     """One speaker row; a row left blank is ignored. (A plain Form: the page's CSRF token covers it.)"""
 
@@ -105,7 +88,7 @@ class SpeakerForm(Form):
         return not (self.name.data or self.fellow_id.data)
 
 
-class EventForm(_EventsForm):
+class EventForm(FlaskForm):
     title = StringField(
         "Title", filters=[strip_filter], validators=[InputRequired(message="Enter a title"), Length(max=200)]
     )
@@ -242,7 +225,7 @@ class EventForm(_EventsForm):
         }
 
 
-class BookingForm(_EventsForm):
+class BookingForm(FlaskForm):
     """Book a place; everything asked here is optional."""
 
     dietary_requirements = StringField(
@@ -267,7 +250,7 @@ class AddBookingForm(BookingForm):
     fellow_id = RadioField("Fellow", choices=[], validators=[InputRequired(message="Choose a fellow")])
 
 
-class CancelEventForm(_EventsForm):
+class CancelEventForm(FlaskForm):
     reason = TextAreaField(
         "Reason",
         filters=[strip_filter],
@@ -276,7 +259,7 @@ class CancelEventForm(_EventsForm):
     )
 
 
-class CapacityForm(_EventsForm):
+class CapacityForm(FlaskForm):
     capacity = IntegerField(
         "Places",
         validators=[Optional(), *_capacity_range()],
@@ -284,11 +267,11 @@ class CapacityForm(_EventsForm):
     )
 
 
-class AttendanceForm(_EventsForm):
+class AttendanceForm(FlaskForm):
     attendance = SelectField("Attendance", choices={"attended": "Attended", "no_show": "No-show", "": "Not recorded"})
 
 
-class InviteFellowsForm(_EventsForm):
+class InviteFellowsForm(FlaskForm):
     fellows = SelectMultipleField(
         "Fellows",
         choices={},
@@ -298,7 +281,7 @@ class InviteFellowsForm(_EventsForm):
     )
 
 
-class InviteByInterestForm(_EventsForm):
+class InviteByInterestForm(FlaskForm):
     tag_id = SelectField(
         "Policy interest",
         choices={},

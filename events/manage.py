@@ -1,6 +1,6 @@
 """Organiser pages: the list of all events, create/edit, publish, cancel, duplicate, invitations, history.
 
-Registered on the ``events`` blueprint (imported at the end of ``events/views.py``).
+The attendee pages are in ``events/bookings/attendees.py``; ``events/blueprint.py`` declares the URLs.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from events.pages import event_or_404, render_detail
 from events.presenters import booking_stats
 from extensions import db
 from fellows.models import Organisation, User
+from fellows.services import organisation_names
 
 
 def _fellows() -> list[User]:
@@ -37,7 +38,7 @@ def _fellows() -> list[User]:
 def manage():
     """Every event including drafts, newest first, with booking numbers; filter by state and text."""
     state = request.args.get("state", "")
-    q = request.args.get("q", "").replace("\x00", "").strip()[:200]
+    q = request.args.get("q", "").strip()[:200]
     query = select(Event).options(selectinload(Event.topics)).order_by(Event.starts_at.desc(), Event.id.desc())
     if state in EVENT_STATES:
         query = query.where(Event.state == state)
@@ -57,12 +58,11 @@ def manage():
 
 
 def _render_form(form: EventForm, event: Event | None, status: int = 200):
-    organisation_names = list(db.session.scalars(select(Organisation.name).order_by(Organisation.name)))
     return render_template(
         "events/form.html",
         form=form,
         event=event,
-        organisation_names=organisation_names,
+        organisation_names=organisation_names(),
         title=f"Edit {event.title}" if event else "New event",
     ), status
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from core.mail import queue_email
 from core.models import OutboxMessage
 from events.calendar.ical import ics_attachment
+from events.calendar.settings import calendar_settings
 from events.changes import FIELD_LABELS
 from events.models import Booking, Event
 from events.urls import event_url
@@ -27,7 +28,13 @@ def _queue(
     event = booking.event
     # The event's .ics: REQUEST puts it in (or updates) the person's calendar, CANCEL takes it out.
     attachment = (
-        ics_attachment(event, url=event_url(event), method=ics_method, attendee=(user.email, user.display_name))
+        ics_attachment(
+            event,
+            settings=calendar_settings(),
+            url=event_url(event),
+            method=ics_method,
+            attendee=(user.email, user.display_name),
+        )
         if ics_method
         else None
     )

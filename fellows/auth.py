@@ -1,4 +1,4 @@
-"""Signing in and out, invitations, password resets, requests to join and the account page."""
+"""Signing in and out, invitations, password resets, requests to join, the account page and email preferences."""
 
 from __future__ import annotations
 

@@ -283,3 +283,8 @@ def update_email_preferences(user: User, *, reminders: bool, writeups: bool) -> 
     user.notify_reminders = reminders
     user.notify_writeups = writeups
     db.session.flush()
+
+
+def organisation_names() -> list[str]:
+    """Every organisation's name, for the suggestions of an organisation field (profiles, speakers)."""
+    return list(db.session.scalars(select(Organisation.name).order_by(Organisation.name)))

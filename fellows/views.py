@@ -13,6 +13,7 @@ from core.permissions import can_edit_profile, can_view_profile, is_organiser
 from core.request_args import paginate, whole_number
 from core.tags import all_tags, tag_choices
 from extensions import db
+from fellows import services
 from fellows.forms import ProfileForm
 from fellows.models import FELLOW_STATUSES, SECTORS, Organisation, User
 from fellows.profiles import apply_profile_form, fill_profile_form
@@ -124,10 +125,5 @@ def edit_profile():
         form=form,
         fellow=user,
         title="Edit your profile",
-        organisation_names=organisation_names(),
+        organisation_names=services.organisation_names(),
     ), status
-
-
-def organisation_names() -> list[str]:
-    """Suggestions for the organisation field."""
-    return list(db.session.scalars(select(Organisation.name).order_by(Organisation.name)))

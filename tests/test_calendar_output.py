@@ -10,8 +10,9 @@ import icalendar
 import pytest
 
 from core.models import Tag
-from events.calendar import ical
+from events.calendar import ical, links
 from events.calendar.feeds import FeedEntry, entry_data
+from events.calendar.settings import calendar_settings
 from events.models import Event, Speaker
 from events.urls import event_url
 from extensions import db
@@ -68,7 +69,11 @@ def test_every_field_reads_back(app, rich_event):
     with app.app_context(), app.test_request_context():
         event = _event(rich_event)
         url = event_url(event)
-        data = ical.build_calendar([ical.event_to_vevent(event, url=url)], "One event").to_ical()
+        data = ical.build_calendar(
+            [ical.event_to_vevent(event, settings=calendar_settings(), url=url)],
+            "One event",
+            tzid=calendar_settings().tzid,
+        ).to_ical()
         parsed = icalendar.Calendar.from_ical(data)
         vevent = _one_vevent(data)
 
@@ -77,7 +82,7 @@ def test_every_field_reads_back(app, rich_event):
         assert "METHOD" not in parsed
         assert [tz["TZID"] for tz in parsed.walk("VTIMEZONE")] == ["Europe/London"]
 
-        assert str(vevent["UID"]) == f"{event.uid}@localhost" == ical.event_uid(event)
+        assert str(vevent["UID"]) == f"{event.uid}@localhost" == ical.event_uid(event, calendar_settings())
         assert vevent["DTSTART"].params["TZID"] == "Europe/London"
         assert vevent["DTEND"].params["TZID"] == "Europe/London"
         # 12:30 UTC in January is 12:30 London time (GMT).
@@ -111,7 +116,7 @@ def test_every_field_reads_back(app, rich_event):
 def test_private_details_add_the_online_link(app, rich_event):
     with app.app_context(), app.test_request_context():
         event = _event(rich_event)
-        vevent = ical.event_to_vevent(event, url=event_url(event), private_details=True)
+        vevent = ical.event_to_vevent(event, settings=calendar_settings(), url=event_url(event), private_details=True)
         assert str(vevent["LOCATION"]).endswith("https://meet.example.org/secret-room")
         assert "Join online: https://meet.example.org/secret-room" in str(vevent["DESCRIPTION"])
 
@@ -121,7 +126,11 @@ def test_text_is_escaped_and_lines_folded(app, make_event):
     event_id = make_event(title=title[:200], description="Line one\nLine two; with, commas\\backslash " * 10)
     with app.app_context(), app.test_request_context():
         event = _event(event_id)
-        raw = ical.build_calendar([ical.event_to_vevent(event, url="https://x.test/e")], "Esc").to_ical()
+        raw = ical.build_calendar(
+            [ical.event_to_vevent(event, settings=calendar_settings(), url="https://x.test/e")],
+            "Esc",
+            tzid=calendar_settings().tzid,
+        ).to_ical()
         lines = raw.split(b"\r\n")
         # RFC 5545 3.1: no line longer than 75 octets, continuation lines start with one space.
         assert all(len(line) <= 75 for line in lines)
@@ -142,7 +151,11 @@ def test_summer_time_carries_the_london_offset(app, make_event):
     # 11:30 UTC in July is 12:30 British Summer Time.
     event_id = make_event(starts_at=datetime(2027, 7, 8, 11, 30, tzinfo=UTC))
     with app.app_context(), app.test_request_context():
-        raw = ical.build_calendar([ical.event_to_vevent(_event(event_id), url="https://x.test/e")], "S")
+        raw = ical.build_calendar(
+            [ical.event_to_vevent(_event(event_id), settings=calendar_settings(), url="https://x.test/e")],
+            "S",
+            tzid=calendar_settings().tzid,
+        )
         text = raw.to_ical().decode()
         assert "DTSTART;TZID=Europe/London:20270708T123000" in text
         assert "TZOFFSETTO:+0100" in text and "TZNAME:BST" in text
@@ -156,7 +169,11 @@ def test_uid_never_changes_and_sequence_increases_with_time_or_place(app, make_e
     event_id = make_event()
     with app.app_context(), app.test_request_context():
         event = _event(event_id)
-        before = _one_vevent(ical.build_calendar([ical.event_to_vevent(event, url="u")], "c").to_ical())
+        before = _one_vevent(
+            ical.build_calendar(
+                [ical.event_to_vevent(event, settings=calendar_settings(), url="u")], "c", tzid=calendar_settings().tzid
+            ).to_ical()
+        )
         data = {field: getattr(event, field) for field in EVENT_FIELDS}
         data["starts_at"] = event.starts_at + timedelta(hours=1)
         data["ends_at"] = event.ends_at + timedelta(hours=1)
@@ -164,7 +181,11 @@ def test_uid_never_changes_and_sequence_increases_with_time_or_place(app, make_e
         data["speakers"] = []
         update_event(db.session.get(User, organiser.id), event, data)
         db.session.commit()
-        after = _one_vevent(ical.build_calendar([ical.event_to_vevent(event, url="u")], "c").to_ical())
+        after = _one_vevent(
+            ical.build_calendar(
+                [ical.event_to_vevent(event, settings=calendar_settings(), url="u")], "c", tzid=calendar_settings().tzid
+            ).to_ical()
+        )
         assert str(after["UID"]) == str(before["UID"])
         assert after["SEQUENCE"] == before["SEQUENCE"] + 1 == 1
         assert after.DTSTART - before.DTSTART == timedelta(hours=1)
@@ -181,7 +202,7 @@ def test_cancelled_event_is_status_cancelled(app, make_event, make_organiser):
         event = _event(event_id)
         cancel_event(db.session.get(User, organiser.id), event, "The speaker is ill.")
         db.session.commit()
-        vevent = ical.event_to_vevent(event, url="u", status_override="TENTATIVE")
+        vevent = ical.event_to_vevent(event, settings=calendar_settings(), url="u", status_override="TENTATIVE")
         assert vevent["STATUS"] == "CANCELLED"
         assert vevent["SEQUENCE"] == 1
         assert str(vevent["DESCRIPTION"]).startswith("This event has been cancelled.\nThe speaker is ill.")
@@ -190,7 +211,7 @@ def test_cancelled_event_is_status_cancelled(app, make_event, make_organiser):
 def test_drafts_are_marked_for_organisers(app, make_event):
     event_id = make_event(state="draft", title="Quiet planning")
     with app.app_context(), app.test_request_context():
-        vevent = ical.event_to_vevent(_event(event_id), url="u", for_organiser=True)
+        vevent = ical.event_to_vevent(_event(event_id), settings=calendar_settings(), url="u", for_organiser=True)
         assert str(vevent["SUMMARY"]) == "[Draft] Quiet planning"
         assert vevent["STATUS"] == "TENTATIVE"
         assert vevent["TRANSP"] == "TRANSPARENT"
@@ -199,7 +220,7 @@ def test_drafts_are_marked_for_organisers(app, make_event):
 def test_unknown_status_is_refused(app, make_event):
     event_id = make_event()
     with app.app_context(), pytest.raises(ValueError):
-        ical.event_to_vevent(_event(event_id), url="u", status_override="MAYBE")
+        ical.event_to_vevent(_event(event_id), settings=calendar_settings(), url="u", status_override="MAYBE")
 
 
 def test_fast_feed_bytes_equal_the_built_calendar(app, rich_event, make_event):
@@ -207,9 +228,11 @@ def test_fast_feed_bytes_equal_the_built_calendar(app, rich_event, make_event):
     with app.app_context(), app.test_request_context():
         entries = [FeedEntry(_event(rich_event)), FeedEntry(_event(other), status_override="TENTATIVE")]
         data = entry_data(entries)
-        built = ical.build_calendar([ical.vevent_from_data(d) for d in data], "Feed").to_ical()
-        assert ical.feed_bytes(data, "Feed") == built
-        assert ical.feed_bytes(data, "Feed") == built  # and again, from the cache
+        built = ical.build_calendar(
+            [ical.vevent_from_data(d) for d in data], "Feed", tzid=calendar_settings().tzid
+        ).to_ical()
+        assert ical.feed_bytes(data, "Feed", tzid=calendar_settings().tzid) == built
+        assert ical.feed_bytes(data, "Feed", tzid=calendar_settings().tzid) == built  # and again, from the cache
         parsed = icalendar.Calendar.from_ical(built)
         assert parsed["REFRESH-INTERVAL"].params["VALUE"] == "DURATION"
         assert [str(v["STATUS"]) for v in parsed.walk("VEVENT")] == ["CONFIRMED", "CANCELLED"]
@@ -221,7 +244,11 @@ def test_invitation_attachments(app, rich_event):
     with app.app_context(), app.test_request_context():
         event = _event(rich_event)
         name, mimetype, data = ical.ics_attachment(
-            event, url="https://x.test/e", method="REQUEST", attendee=("ada@example.org", "Ada")
+            event,
+            settings=calendar_settings(),
+            url="https://x.test/e",
+            method="REQUEST",
+            attendee=("ada@example.org", "Ada"),
         )
         assert (name, mimetype) == ("invite.ics", "text/calendar; method=REQUEST; charset=utf-8")
         parsed = icalendar.Calendar.from_ical(data)
@@ -230,32 +257,34 @@ def test_invitation_attachments(app, rich_event):
         assert str(vevent["ATTENDEE"]) == "mailto:ada@example.org"
         assert vevent["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
         assert "secret-room" in str(vevent["LOCATION"])
-        assert str(vevent["UID"]) == ical.event_uid(event)
-        name, mimetype, data = ical.ics_attachment(event, url="https://x.test/e", method="CANCEL")
+        assert str(vevent["UID"]) == ical.event_uid(event, calendar_settings())
+        name, mimetype, data = ical.ics_attachment(
+            event, settings=calendar_settings(), url="https://x.test/e", method="CANCEL"
+        )
         parsed = icalendar.Calendar.from_ical(data)
         assert name == "cancel.ics" and "method=CANCEL" in mimetype
         assert parsed["METHOD"] == "CANCEL"
         assert parsed.walk("VEVENT")[0]["STATUS"] == "CANCELLED"
         with pytest.raises(ValueError):
-            ical.ics_attachment(event, url="u", method="PUBLISH")
+            ical.ics_attachment(event, settings=calendar_settings(), url="u", method="PUBLISH")
 
 
 def test_add_to_google_and_outlook_links(app, rich_event):
     with app.app_context(), app.test_request_context():
         event = _event(rich_event)
-        google = urlsplit(ical.google_calendar_link(event, url="https://x.test/e/1"))
+        google = urlsplit(links.google_calendar_link(event, url="https://x.test/e/1", tzid=calendar_settings().tzid))
         query = {key: values[0] for key, values in parse_qs(google.query).items()}
         assert google.netloc == "calendar.google.com"
         assert query["text"] == "AI, ethics; and \\ the law"
         assert query["dates"] == "20270114T123000Z/20270114T140000Z"
         assert query["ctz"] == "Europe/London"
         assert "https://x.test/e/1" in query["details"]
-        outlook = urlsplit(ical.outlook_calendar_link(event, url="https://x.test/e/1"))
+        outlook = urlsplit(links.outlook_calendar_link(event, url="https://x.test/e/1"))
         query = {key: values[0] for key, values in parse_qs(outlook.query).items()}
         assert outlook.netloc == "outlook.live.com"
         assert query["startdt"] == "2027-01-14T12:30:00Z" and query["enddt"] == "2027-01-14T14:00:00Z"
         assert query["subject"] == event.title
-        work = urlsplit(ical.outlook_calendar_link(event, url="u", work=True))
+        work = urlsplit(links.outlook_calendar_link(event, url="u", work=True))
         assert work.netloc == "outlook.office.com"
 
 
@@ -289,7 +318,12 @@ def test_the_autumn_hour_that_happens_twice_is_written_in_utc(app, make_event):
     with app.app_context(), app.test_request_context():
         text = (
             ical.build_calendar(
-                [ical.event_to_vevent(_event(first), url="u"), ical.event_to_vevent(_event(noon), url="u")], "c"
+                [
+                    ical.event_to_vevent(_event(first), settings=calendar_settings(), url="u"),
+                    ical.event_to_vevent(_event(noon), settings=calendar_settings(), url="u"),
+                ],
+                "c",
+                tzid=calendar_settings().tzid,
             )
             .to_ical()
             .decode()
@@ -302,9 +336,37 @@ def test_each_time_zone_onset_has_its_own_rdate(app, make_event):
     """ical.js reads only the first value of an RDATE, so every onset gets a line of its own."""
     event_id = make_event(starts_at=datetime(2027, 6, 1, 12, 0, tzinfo=UTC))
     with app.app_context(), app.test_request_context():
-        calendar_ = ical.build_calendar([ical.event_to_vevent(_event(event_id), url="u")], "c")
+        calendar_ = ical.build_calendar(
+            [ical.event_to_vevent(_event(event_id), settings=calendar_settings(), url="u")],
+            "c",
+            tzid=calendar_settings().tzid,
+        )
         [zone] = calendar_.walk("VTIMEZONE")
         text = zone.to_ical().decode()
         assert "RDATE:20270328T020000\r\n" in text and "RDATE:20271031T020000\r\n" in text
         assert not any("," in line for line in text.splitlines() if line.startswith("RDATE"))
         assert "RDATE:20260329T020000\r\n" in text  # DTSTART's onset is listed too
+
+
+def test_calendar_files_are_built_without_an_application():
+    """ical.py is pure: settings come in as arguments, so it runs with no app or request at all."""
+    from events.models import Event
+
+    settings = ical.CalendarSettings(
+        tzid="Europe/London", uid_domain="events.example.org", organizer_email="e@example.org", organizer_name="E"
+    )
+    starts = datetime(2016, 10, 12, 11, 30, tzinfo=UTC)
+    event = Event(uid="abc", title="Public Service Transformation", state="published", kind="lunch", sequence=2)
+    event.starts_at, event.ends_at = starts, starts + timedelta(hours=1, minutes=30)
+    event.created_at = event.updated_at = starts
+    text = (
+        ical.build_calendar(
+            [ical.event_to_vevent(event, settings=settings, url="https://events.example.org/events/1")],
+            event.title,
+            tzid=settings.tzid,
+        )
+        .to_ical()
+        .decode()
+    )
+    assert "UID:abc@events.example.org" in text and "SEQUENCE:2" in text
+    assert "DTSTART;TZID=Europe/London:20161012T123000" in text and "ORGANIZER;CN=E:mailto:e@example.org" in text

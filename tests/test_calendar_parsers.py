@@ -24,6 +24,7 @@ import vobject
 
 from events.calendar import ical
 from events.calendar.feeds import FeedEntry, entry_data
+from events.calendar.settings import calendar_settings
 from events.models import Event
 from extensions import db
 
@@ -134,7 +135,10 @@ def seasonal_feed(app, make_event):
     for label, start in STARTS:
         ids[label] = make_event(title=f"Event {label}, with; text", starts_at=start, audience="public")
     with app.app_context():
-        uids = {label: ical.event_uid(db.session.get(Event, event_id)) for label, event_id in ids.items()}
+        uids = {
+            label: ical.event_uid(db.session.get(Event, event_id), calendar_settings())
+            for label, event_id in ids.items()
+        }
     return uids
 
 
@@ -156,8 +160,11 @@ def test_each_parser_reads_the_same_start(app, client, seasonal_feed, label, sta
 def test_all_parsers_agree_on_every_event_of_a_feed_and_an_invitation(app, seasonal_feed):
     with app.app_context(), app.test_request_context():
         events = db.session.scalars(db.select(Event).order_by(Event.starts_at)).all()
-        feed = ical.feed_bytes(entry_data([FeedEntry(event) for event in events]), "All")
-        for ics in [feed] + [ical.ics_attachment(e, url="https://x.test", method="REQUEST")[2] for e in events]:
+        feed = ical.feed_bytes(entry_data([FeedEntry(event) for event in events]), "All", tzid=calendar_settings().tzid)
+        for ics in [feed] + [
+            ical.ics_attachment(e, settings=calendar_settings(), url="https://x.test", method="REQUEST")[2]
+            for e in events
+        ]:
             by_icalendar = icalendar_starts(ics)
             assert by_icalendar == vobject_starts(ics) == ical_js_starts(ics)
         assert sorted(icalendar_starts(feed).values()) == sorted(start for _, start in STARTS)

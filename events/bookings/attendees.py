@@ -1,208 +1,25 @@
-"""Organiser attendee management: the lists, the catering summary, CSV exports, and booking changes.
-
-Registered on the ``events`` blueprint (imported at the end of ``events/views.py``).
-"""
+"""The organisers' attendee page and the changes made from it: adding a fellow by hand, removing a
+booking, moving someone off the waitlist, changing the capacity, recording attendance."""
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
-
-from core.csvsafe import write_csv
-from core.models import slugify, utcnow
+from core.models import utcnow
 from core.permissions import acting_user, organiser_required
-from core.request_args import counted_page, whole_number
-from core.search import every_word_in
-from core.timeutil import format_datetime, to_local
+from core.request_args import whole_number
+from core.timeutil import to_local
 from events.bookings import services as bookings
+from events.bookings.lists import DELETED_ACCOUNT, attendee_lists, attendee_name, bookable_fellows, catering_summary
 from events.forms import AddBookingForm, AttendanceForm, CapacityForm
 from events.models import Booking, Event
 from events.pages import event_or_404
 from extensions import db
-from fellows.models import Organisation, User
+from fellows.models import User
 
-DELETED_ACCOUNT = "Former fellow (account deleted)"
 #: Fellows offered at most by the "add a fellow" search (one more is read to tell that there are more).
 FIND_LIMIT = 20
-
-#: Answers that mean "no requirement" and are left out of the catering summary.
-NO_NEED = {"", "none", "no", "n/a", "na", "nil", "nothing", "no requirements", "not applicable", "-"}
-
-CSV_HEADER = [
-    "Status",
-    "Waitlist position",
-    "Name",
-    "Email",
-    "Organisation",
-    "Booked at",
-    "Dietary requirements",
-    "Access needs",
-    "Comment",
-    "Attendance",
-    "Changed by an organiser",
-]
-
-
-def normalise_need(answer: str | None) -> str:
-    """The comparable form of a free-text answer: "Vegetarian." and " vegetarian" are the same need."""
-    text = " ".join((answer or "").split()).strip(" .;,!").casefold()
-    return "" if text in NO_NEED else text
-
-
-def summarise_needs(answers) -> list[tuple[str, int]]:
-    """[(need, number of people)], most common first: the caterer needs numbers, not names."""
-    counts: Counter[str] = Counter()
-    labels: dict[str, str] = {}
-    for answer in answers:
-        key = normalise_need(answer)
-        if not key:
-            continue
-        counts[key] += 1
-        labels.setdefault(key, key[0].upper() + key[1:])
-    return [(labels[key], number) for key, number in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
-
-
-@dataclass
-class Attendees:
-    """Every booking of an event, for the CSV export."""
-
-    confirmed: list[Booking]
-    waitlisted: list[Booking]
-    cancelled: list[Booking]
-
-
-def load_attendees(event: Event) -> Attendees:
-    """Every booking of the event in three lists; the waitlist in queue order (its index is the position)."""
-    rows = db.session.scalars(
-        select(Booking)
-        .where(Booking.event_id == event.id)
-        .options(selectinload(Booking.user))
-        .order_by(Booking.requested_at, Booking.id)
-    ).all()
-    return Attendees(
-        confirmed=sorted((b for b in rows if b.state == "confirmed"), key=lambda b: _name(b).casefold()),
-        waitlisted=[b for b in rows if b.state == "waitlisted"],
-        cancelled=[b for b in rows if b.state == "cancelled"],
-    )
-
-
-def _name(booking: Booking) -> str:
-    return booking.user.display_name if booking.user else DELETED_ACCOUNT
-
-
-@dataclass
-class Catering:
-    """What the caterer needs: numbers of confirmed places and of each need, no names."""
-
-    confirmed: int
-    dietary: list[tuple[str, int]]
-    access: list[tuple[str, int]]
-
-
-def catering_summary(event: Event) -> Catering:
-    """The needs of confirmed places, read as two columns (never whole bookings)."""
-    confirmed = (Booking.event_id == event.id) & (Booking.state == "confirmed")
-    rows = db.session.execute(
-        select(Booking.dietary_requirements, Booking.access_needs).where(
-            confirmed, (Booking.dietary_requirements.is_not(None)) | (Booking.access_needs.is_not(None))
-        )
-    ).all()
-    return Catering(
-        confirmed=db.session.scalar(select(func.count(Booking.id)).where(confirmed)) or 0,
-        dietary=summarise_needs(row.dietary_requirements for row in rows),
-        access=summarise_needs(row.access_needs for row in rows),
-    )
-
-
-def _shown_bookings(event: Event, state: str):
-    """One state's bookings with only the columns the attendee page shows."""
-    return (
-        select(Booking)
-        .outerjoin(Booking.user)
-        .where(Booking.event_id == event.id, Booking.state == state)
-        .options(
-            load_only(*(getattr(Booking, name) for name in SHOWN_BOOKING_COLUMNS)),
-            contains_eager(Booking.user)
-            .load_only(User.id, User.name, User.honorific, User.email, User.organisation_id)
-            .joinedload(User.organisation)
-            .load_only(Organisation.id, Organisation.name),
-        )
-    )
-
-
-SHOWN_BOOKING_COLUMNS = (
-    "id",
-    "event_id",
-    "user_id",
-    "state",
-    "requested_at",
-    "cancelled_at",
-    "dietary_requirements",
-    "access_needs",
-    "comment",
-    "attendance",
-    "changed_by_id",
-)
-
-
-def attendee_lists(event: Event) -> dict:
-    """The page's three lists, each paged on its own (?confirmed=, ?waitlist=, ?cancelled=), and their sizes.
-
-    The same handful of queries whatever the number of bookings: one count per state, one page per list.
-    """
-    sizes = dict(
-        db.session.execute(
-            select(Booking.state, func.count(Booking.id)).where(Booking.event_id == event.id).group_by(Booking.state)
-        ).all()
-    )
-    per_list = current_app.config["ATTENDEES_PER_PAGE"]
-    by_name = (User.id.is_(None), func.lower(User.name), Booking.id)  # deleted accounts last
-    return {
-        "confirmed": counted_page(
-            _shown_bookings(event, "confirmed").order_by(*by_name), sizes.get("confirmed", 0), per_list, "confirmed"
-        ),
-        "waitlisted": counted_page(
-            _shown_bookings(event, "waitlisted").order_by(Booking.requested_at, Booking.id),
-            sizes.get("waitlisted", 0),
-            per_list,
-            "waitlist",
-        ),
-        "cancelled": counted_page(
-            _shown_bookings(event, "cancelled").order_by(Booking.cancelled_at.desc(), Booking.id),
-            sizes.get("cancelled", 0),
-            per_list,
-            "cancelled",
-        ),
-    }
-
-
-def bookable_fellows(event: Event, text: str, limit: int) -> list[User]:
-    """Active fellows without a current booking whose name or email has every word of ``text``, by name.
-
-    At most ``limit`` + 1 are read, so the caller can say that there are more without counting them.
-    """
-    clause = every_word_in(text, User.name, User.email)
-    if clause is None:
-        return []
-    booked = select(Booking.user_id).where(
-        Booking.event_id == event.id, Booking.state != "cancelled", Booking.user_id.is_not(None)
-    )
-    return list(
-        db.session.scalars(
-            select(User)
-            .options(
-                load_only(User.id, User.name, User.honorific, User.email, User.organisation_id),
-                joinedload(User.organisation).load_only(Organisation.id, Organisation.name),
-            )
-            .where(User.role == "fellow", User.active.is_(True), User.id.not_in(booked), clause)
-            .order_by(func.lower(User.name), User.id)
-            .limit(limit + 1)
-        )
-    )
 
 
 def _fellow_label(user: User) -> str:
@@ -241,54 +58,6 @@ def attendees(event_id: int):
     return render_attendees(event_or_404(event_id))
 
 
-def _csv_response(body: str, filename: str) -> Response:
-    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-@organiser_required
-def export_attendees(event_id: int):
-    """Every booking as CSV (formula-safe): confirmed, then the waitlist in order, then cancellations."""
-    event = event_or_404(event_id)
-    people = load_attendees(event)
-    rows = []
-    for state, group in (
-        ("confirmed", people.confirmed),
-        ("waitlisted", people.waitlisted),
-        ("cancelled", people.cancelled),
-    ):
-        for position, booking in enumerate(group, start=1):
-            user = booking.user
-            rows.append(
-                [
-                    state,
-                    position if state == "waitlisted" else "",
-                    _name(booking),
-                    user.email if user else "",
-                    user.organisation.name if user and user.organisation else "",
-                    format_datetime(booking.requested_at, "%Y-%m-%d %H:%M"),
-                    booking.dietary_requirements or "",
-                    booking.access_needs or "",
-                    booking.comment or "",
-                    {"attended": "attended", "no_show": "no-show"}.get(booking.attendance or "", ""),
-                    "yes" if booking.changed_by_id else "",
-                ]
-            )
-    filename = f"attendees-{slugify(event.title)[:60]}-{to_local(event.starts_at):%Y-%m-%d}.csv"
-    return _csv_response(write_csv(CSV_HEADER, rows), filename)
-
-
-@organiser_required
-def export_catering(event_id: int):
-    """The catering summary as CSV: numbers per dietary requirement and access need, no names."""
-    event = event_or_404(event_id)
-    catering = catering_summary(event)
-    rows = [["Confirmed places", "", catering.confirmed]]
-    rows += [["Dietary requirement", need, number] for need, number in catering.dietary]
-    rows += [["Access need", need, number] for need, number in catering.access]
-    filename = f"catering-{slugify(event.title)[:60]}-{to_local(event.starts_at):%Y-%m-%d}.csv"
-    return _csv_response(write_csv(["Kind", "Need", "Number of people"], rows), filename)
-
-
 def _bookable_fellow(event: Event, fellow_id) -> User | None:
     """The active fellow ``fellow_id`` names, if they have no current booking for ``event``."""
     user = db.session.get(User, whole_number(fellow_id)) if whole_number(fellow_id) is not None else None
@@ -303,7 +72,7 @@ def _bookable_fellow(event: Event, fellow_id) -> User | None:
 def _after_change(event: Event, message: str, promoted: list[Booking] | None = None):
     db.session.commit()
     if promoted:
-        names = ", ".join(_name(b) for b in promoted)
+        names = ", ".join(attendee_name(b) for b in promoted)
         message += f" Moved off the waitlist: {names}."
     flash(message, "success")
     return redirect(url_for("events.attendees", event_id=event.id))
@@ -361,7 +130,9 @@ def _booking_action(booking_id: int, action, message: str):
     except bookings.BookingError as error:
         db.session.rollback()
         return render_attendees(event, error=str(error), status=409)
-    return _after_change(event, message.format(name=_name(booking)), result if isinstance(result, list) else None)
+    return _after_change(
+        event, message.format(name=attendee_name(booking)), result if isinstance(result, list) else None
+    )
 
 
 @organiser_required
@@ -387,7 +158,7 @@ def promote_booking(booking_id: int):
     except bookings.BookingError as error:
         db.session.rollback()
         return render_attendees(event, error=str(error), status=409)
-    return _after_change(event, f"{_name(booking)} now has a confirmed place.{note}")
+    return _after_change(event, f"{attendee_name(booking)} now has a confirmed place.{note}")
 
 
 @organiser_required

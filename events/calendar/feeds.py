@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.models import utcnow
 from events.calendar.ical import EventData, event_data
+from events.calendar.settings import calendar_settings
 from events.models import Booking, Event, EventInvitation
 from events.urls import event_url_builder
 
@@ -48,9 +49,11 @@ class FeedEntry:
 
 def entry_data(entries: list[FeedEntry]) -> list[EventData]:
     url_for_event = event_url_builder()
+    settings = calendar_settings()
     return [
         event_data(
             entry.event,
+            settings=settings,
             url=url_for_event(entry.event),
             status_override=entry.status_override,
             for_organiser=entry.for_organiser,

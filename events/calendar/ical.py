@@ -17,14 +17,11 @@ import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from email.utils import parseaddr
 from functools import lru_cache
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
-from flask import current_app
 
 from core.markdown import markdown_to_text
 
@@ -63,31 +60,22 @@ class EventData:
     attendee: tuple[str, str] | None = None
 
 
-def uid_domain() -> str:
-    """The right-hand side of every UID: CALENDAR_UID_DOMAIN, else the host of BASE_URL.
+@dataclass(frozen=True)
+class CalendarSettings:
+    """What a deployment decides about its calendar files; passed in, as this module reads no configuration
+    (``events.calendar.settings.calendar_settings()`` builds it from the app's)."""
 
-    Changing it would change every UID (and duplicate every event in subscribed calendars), so a
-    deployment that moves to a new address should set CALENDAR_UID_DOMAIN to the old host.
-    """
-    configured = current_app.config.get("CALENDAR_UID_DOMAIN")
-    if configured:
-        return configured
-    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    #: The zone times are written in (with its VTIMEZONE), e.g. "Europe/London".
+    tzid: str
+    #: The right-hand side of every UID; changing it would duplicate every event in subscribed calendars.
+    uid_domain: str
+    organizer_email: str
+    organizer_name: str
 
 
-def event_uid(event: Event) -> str:
+def event_uid(event: Event, settings: CalendarSettings) -> str:
     """The event's iCalendar UID: the same in every file, feed and email for the event's whole life."""
-    return f"{event.uid}@{uid_domain()}"
-
-
-def _organizer() -> tuple[str, str]:
-    return _parse_sender(current_app.config["MAIL_DEFAULT_SENDER"], current_app.config["APP_NAME"])
-
-
-@lru_cache(maxsize=8)
-def _parse_sender(sender: str, app_name: str) -> tuple[str, str]:
-    name, address = parseaddr(sender)
-    return address or "events@localhost", name or app_name
+    return f"{event.uid}@{settings.uid_domain}"
 
 
 def event_location(event: Event, *, private_details: bool = False) -> str:
@@ -133,6 +121,7 @@ def event_description(event: Event, *, url: str, private_details: bool = False) 
 def event_data(
     event: Event,
     *,
+    settings: CalendarSettings,
     url: str,
     status_override: str | None = None,
     for_organiser: bool = False,
@@ -151,7 +140,7 @@ def event_data(
     """
     if status_override is not None and status_override not in STATUSES:
         raise ValueError(f"unknown STATUS {status_override!r}")
-    tzid = current_app.config["TIMEZONE"]
+    tzid = settings.tzid
     zone = ZoneInfo(tzid)
     summary = event.title
     status = status_override or "CONFIRMED"
@@ -163,10 +152,9 @@ def event_data(
             summary = f"[Draft] {summary}"
     if summary_prefix:
         summary = f"{summary_prefix} {summary}"
-    organizer_email, organizer_name = _organizer()
-    modified = _second(event.updated_at or event.created_at)
+    modified = whole_second(event.updated_at or event.created_at)
     return EventData(
-        uid=event_uid(event),
+        uid=event_uid(event, settings),
         summary=summary,
         description=event_description(event, url=url, private_details=private_details),
         location=event_location(event, private_details=private_details),
@@ -174,20 +162,21 @@ def event_data(
         tzid=tzid,
         start=_wall_clock(event.starts_at, zone),
         end=_wall_clock(event.ends_at, zone),
-        stamp=_second(stamp) if stamp else modified,
-        created=_second(event.created_at) if event.created_at else None,
+        stamp=whole_second(stamp) if stamp else modified,
+        created=whole_second(event.created_at) if event.created_at else None,
         last_modified=modified,
         sequence=event.sequence or 0,
         status=status,
-        organizer_email=organizer_email,
-        organizer_name=organizer_name,
+        organizer_email=settings.organizer_email,
+        organizer_name=settings.organizer_name,
         categories=tuple(topic.name for topic in event.topics),
         transparent=status == "TENTATIVE",
         attendee=attendee,
     )
 
 
-def _second(value: datetime) -> datetime:
+def whole_second(value: datetime) -> datetime:
+    """In UTC, without microseconds: what every iCalendar time is written as."""
     return value.astimezone(UTC).replace(microsecond=0)
 
 
@@ -197,9 +186,9 @@ def _wall_clock(value: datetime, zone: ZoneInfo) -> datetime:
     RFC 5545 (3.3.5) says a TZID time in that hour means its first occurrence, but parsers differ
     (dateutil, under vobject, takes the second), so both are written in UTC, which nobody misreads.
     """
-    local = _second(value).astimezone(zone)
+    local = whole_second(value).astimezone(zone)
     ambiguous = local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
-    return _second(value) if ambiguous else local
+    return whole_second(value) if ambiguous else local
 
 
 def vevent_from_data(data: EventData) -> icalendar.Event:
@@ -238,6 +227,7 @@ def vevent_from_data(data: EventData) -> icalendar.Event:
 def event_to_vevent(
     event: Event,
     *,
+    settings: CalendarSettings,
     url: str,
     status_override: str | None = None,
     for_organiser: bool = False,
@@ -250,6 +240,7 @@ def event_to_vevent(
     return vevent_from_data(
         event_data(
             event,
+            settings=settings,
             url=url,
             status_override=status_override,
             for_organiser=for_organiser,
@@ -315,12 +306,13 @@ def _calendar_head(name: str, tzid: str, method: str | None, starts: Iterable[da
     return calendar
 
 
-def build_calendar(events: Sequence[icalendar.Event], name: str, method: str | None = None) -> icalendar.Calendar:
-    """A VCALENDAR holding ``events`` (VEVENTs) and the VTIMEZONE of the configured zone.
+def build_calendar(
+    events: Sequence[icalendar.Event], name: str, *, tzid: str, method: str | None = None
+) -> icalendar.Calendar:
+    """A VCALENDAR holding ``events`` (VEVENTs) and the VTIMEZONE of the zone ``tzid``.
 
     ``method`` is None for downloads and feeds, "REQUEST" or "CANCEL" for emailed invitations.
     """
-    tzid = current_app.config["TIMEZONE"]
     calendar = _calendar_head(name, tzid, method, (vevent.DTSTART for vevent in events))
     for vevent in events:
         calendar.add_component(vevent)
@@ -332,13 +324,12 @@ def _vevent_bytes(data: EventData) -> bytes:
     return vevent_from_data(data).to_ical()
 
 
-def feed_bytes(entries: Sequence[EventData], name: str) -> bytes:
+def feed_bytes(entries: Sequence[EventData], name: str, *, tzid: str) -> bytes:
     """The same bytes as ``build_calendar([vevent_from_data(e) ...], name).to_ical()``, made faster.
 
     A feed is polled far more often than its events change, so each event's VEVENT is serialised
     once per distinct content and reused.
     """
-    tzid = current_app.config["TIMEZONE"]
     head = _calendar_head(name, tzid, None, (entry.start for entry in entries)).to_ical()
     end = b"END:VCALENDAR\r\n"
     assert head.endswith(end)
@@ -346,7 +337,7 @@ def feed_bytes(entries: Sequence[EventData], name: str) -> bytes:
 
 
 def ics_attachment(
-    event: Event, *, url: str, method: str, attendee: tuple[str, str] | None = None
+    event: Event, *, settings: CalendarSettings, url: str, method: str, attendee: tuple[str, str] | None = None
 ) -> tuple[str, str, bytes]:
     """An emailed invitation (METHOD:REQUEST) or cancellation (METHOD:CANCEL) for ``queue_email``.
 
@@ -356,49 +347,13 @@ def ics_attachment(
         raise ValueError(f"unsupported METHOD {method!r}")
     vevent = event_to_vevent(
         event,
+        settings=settings,
         url=url,
         status_override="CANCELLED" if method == "CANCEL" else None,
         private_details=method == "REQUEST",
         attendee=attendee,
         stamp=datetime.now(UTC),
     )
-    data = build_calendar([vevent], event.title, method=method).to_ical()
+    data = build_calendar([vevent], event.title, tzid=settings.tzid, method=method).to_ical()
     mimetype = f"text/calendar; method={method}; charset=utf-8"
     return ("invite.ics" if method == "REQUEST" else "cancel.ics"), mimetype, data
-
-
-def _utc_stamp(value: datetime) -> str:
-    return _second(value).strftime("%Y%m%dT%H%M%SZ")
-
-
-def google_calendar_link(event: Event, *, url: str) -> str:
-    """ "Add to Google Calendar": a prefilled event form on calendar.google.com."""
-    query = {
-        "action": "TEMPLATE",
-        "text": event.title,
-        "dates": f"{_utc_stamp(event.starts_at)}/{_utc_stamp(event.ends_at)}",
-        "details": _short(event_description(event, url=url)),
-        "location": event_location(event),
-        "ctz": current_app.config["TIMEZONE"],
-    }
-    return "https://calendar.google.com/calendar/render?" + urlencode(query)
-
-
-def outlook_calendar_link(event: Event, *, url: str, work: bool = False) -> str:
-    """ "Add to Outlook": a prefilled event on Outlook.com, or Microsoft 365 for ``work`` accounts."""
-    host = "outlook.office.com" if work else "outlook.live.com"
-    query = {
-        "path": "/calendar/action/compose",
-        "rru": "addevent",
-        "subject": event.title,
-        "startdt": _second(event.starts_at).isoformat().replace("+00:00", "Z"),
-        "enddt": _second(event.ends_at).isoformat().replace("+00:00", "Z"),
-        "body": _short(event_description(event, url=url)),
-        "location": event_location(event),
-    }
-    return f"https://{host}/calendar/0/deeplink/compose?" + urlencode(query)
-
-
-def _short(text: str, limit: int = 1200) -> str:
-    """Calendar links carry the description in the URL, which browsers and servers cap in length."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

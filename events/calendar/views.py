@@ -1,4 +1,4 @@
-"""Calendar files and feeds, the "My calendar" page and email preferences.
+"""Calendar files and feeds, and the "My calendar" page.
 
 Views only choose the events (with the same access rules as the pages) and send the bytes; the
 calendar data itself comes from ``events.calendar``. Feeds answer conditional requests cheaply: the
@@ -18,7 +18,7 @@ from core.models import slugify
 from core.permissions import is_organiser
 from core.urls import external_url
 from events.access import can_view_event, needs_sign_in
-from events.calendar import ical, tokens
+from events.calendar import ical, links, tokens
 from events.calendar.feeds import (
     entry_data,
     feed_cache,
@@ -28,6 +28,7 @@ from events.calendar.feeds import (
     public_fingerprint,
 )
 from events.calendar.forms import CalendarSettingsForm, ResetCalendarLinkForm
+from events.calendar.settings import calendar_settings
 from events.models import Booking, Event
 from events.urls import event_url
 from extensions import db, login_manager
@@ -61,7 +62,7 @@ def public_feed():
     name = f"{current_app.config['APP_NAME']} events"
 
     def build() -> bytes:
-        return ical.feed_bytes(entry_data(public_entries(session)), name)
+        return ical.feed_bytes(entry_data(public_entries(session)), name, tzid=calendar_settings().tzid)
 
     return _feed_response(build, etag=etag, last_modified=last_modified, filename="events.ics", public=True)
 
@@ -77,7 +78,7 @@ def personal_feed(token: str):
     name = f"{app_name}: all events" if user.is_organiser else f"{app_name}: my events"
 
     def build() -> bytes:
-        return ical.feed_bytes(entry_data(personal_entries(session, user)), name)
+        return ical.feed_bytes(entry_data(personal_entries(session, user)), name, tzid=calendar_settings().tzid)
 
     return _feed_response(build, etag=etag, last_modified=last_modified, filename="my-events.ics", public=False)
 
@@ -96,15 +97,17 @@ def event_ics(event_id: int):
         )
     waitlisted = booking is not None and booking.state == "waitlisted"
     organiser = is_organiser(current_user)
+    settings = calendar_settings()
     vevent = ical.event_to_vevent(
         event,
+        settings=settings,
         url=event_url(event),
         status_override="TENTATIVE" if waitlisted else None,
         summary_prefix="Waiting list:" if waitlisted else None,
         for_organiser=organiser,
         private_details=organiser or (booking is not None and booking.state == "confirmed"),
     )
-    body = ical.build_calendar([vevent], event.title).to_ical()
+    body = ical.build_calendar([vevent], event.title, tzid=settings.tzid).to_ical()
     response = Response(body, mimetype="text/calendar")
     response.content_type = CALENDAR_MIMETYPE
     filename = (slugify(event.title)[:60] or "event") + ".ics"
@@ -167,9 +170,9 @@ def calendar_links(event: Event) -> dict[str, str]:
     url = event_url(event)
     return {
         "ics": url_for("calendar.event_ics", event_id=event.id),
-        "google": ical.google_calendar_link(event, url=url),
-        "outlook": ical.outlook_calendar_link(event, url=url),
-        "office365": ical.outlook_calendar_link(event, url=url, work=True),
+        "google": links.google_calendar_link(event, url=url, tzid=calendar_settings().tzid),
+        "outlook": links.outlook_calendar_link(event, url=url),
+        "office365": links.outlook_calendar_link(event, url=url, work=True),
     }
 
 

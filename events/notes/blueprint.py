@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from core.registry import HomeSection, demo_loaders, home_sections
-from events.notes import demo, listing, manage, views
+from events.notes import demo, listing, manage, views, workflow
 
 bp = Blueprint("notes", __name__)
 bp.add_app_template_global(listing.visible_event_notes)
@@ -21,22 +21,22 @@ bp.add_url_rule("/organiser/notes/new", "choose_event", manage.choose_event, met
 bp.add_url_rule("/organiser/events/<int:event_id>/notes/new", "create", manage.create, methods=["GET", "POST"])
 bp.add_url_rule("/organiser/notes/<int:note_id>/edit", "edit", manage.edit, methods=["GET", "POST"])
 bp.add_url_rule("/organiser/notes/<int:note_id>/preview", "preview", manage.preview, methods=["GET"])
-bp.add_url_rule("/organiser/notes/<int:note_id>", "note", manage.note_page, methods=["GET"])
-bp.add_url_rule("/organiser/notes/<int:note_id>/submit", "submit", manage.submit, methods=["POST"])
-bp.add_url_rule("/organiser/notes/<int:note_id>/unpublish", "unpublish", manage.unpublish, methods=["POST"])
-bp.add_url_rule("/organiser/notes/<int:note_id>/publish", "publish", manage.publish, methods=["POST"])
+bp.add_url_rule("/organiser/notes/<int:note_id>", "note", workflow.note_page, methods=["GET"])
+bp.add_url_rule("/organiser/notes/<int:note_id>/submit", "submit", workflow.submit, methods=["POST"])
+bp.add_url_rule("/organiser/notes/<int:note_id>/unpublish", "unpublish", workflow.unpublish, methods=["POST"])
+bp.add_url_rule("/organiser/notes/<int:note_id>/publish", "publish", workflow.publish, methods=["POST"])
 bp.add_url_rule(
-    "/organiser/notes/<int:note_id>/review-links", "create_review_link", manage.create_review_link, methods=["POST"]
+    "/organiser/notes/<int:note_id>/review-links", "create_review_link", workflow.create_review_link, methods=["POST"]
 )
 bp.add_url_rule(
     "/organiser/notes/<int:note_id>/review-links/<int:link_id>/revoke",
     "revoke_review_link",
-    manage.revoke_review_link,
+    workflow.revoke_review_link,
     methods=["POST"],
 )
-bp.add_url_rule("/organiser/notes/<int:note_id>/revisions", "revisions", manage.revisions, methods=["GET"])
+bp.add_url_rule("/organiser/notes/<int:note_id>/revisions", "revisions", workflow.revisions, methods=["GET"])
 bp.add_url_rule(
-    "/organiser/notes/<int:note_id>/revisions/<int:revision_id>/restore", "restore", manage.restore, methods=["POST"]
+    "/organiser/notes/<int:note_id>/revisions/<int:revision_id>/restore", "restore", workflow.restore, methods=["POST"]
 )
 
 home_sections.register("notes", HomeSection("notes/_home.html", views.home_section), order=30)

@@ -1,20 +1,24 @@
 """Text typed into a note's form survives an expired session: it is kept server-side, the author
-signs in again, and the form comes back filled in (see services.stash_draft / take_stash)."""
+signs in again, and the form comes back filled in (stash_draft / take_stash, below)."""
 
 from __future__ import annotations
 
+import secrets
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
+from sqlalchemy import delete, select
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
+from core.models import utcnow
 from core.request_args import whole_number
-from events.notes import services
 from events.notes.access import can_edit_note
 from events.notes.forms import NoteForm
+from events.notes.models import NoteDraftStash
 from extensions import db
 
 #: Longest text kept per field from a form whose session expired.
@@ -24,6 +28,8 @@ STASH_FIELD_LIMIT = 100_000
 #: sign-in) and send an organiser a restore link that presents it as their own unsaved words.
 KEPT_KEYS = "kept_note_texts"
 MAX_KEPT = 5
+#: How long text kept from an expired session waits for its author to sign in again.
+STASH_LIFETIME = timedelta(hours=24)
 
 
 def _csrf_ok() -> bool:
@@ -68,7 +74,7 @@ def keep_text_if_session_lost(event_id: int, note_id: int | None, form_url: str)
         return None  # a valid request, or one the normal checks refuse (403)
     if not _same_site():
         abort(400, "The form was sent from another site.")
-    key = services.stash_draft(event_id, note_id, _submitted_fields())
+    key = stash_draft(event_id, note_id, _submitted_fields())
     db.session.commit()
     session[KEPT_KEYS] = [key, *session.get(KEPT_KEYS, [])][:MAX_KEPT]
     restore_url = f"{form_url}?restore={key}"
@@ -94,7 +100,7 @@ def restored_form(event_id: int, note_id: int | None) -> NoteForm | None:
     kept = session.get(KEPT_KEYS, [])
     data = None
     if key in kept:
-        data = services.take_stash(key, event_id, note_id)
+        data = take_stash(key, event_id, note_id)
         db.session.commit()
         if data is not None:
             session[KEPT_KEYS] = [other for other in kept if other != key]
@@ -117,3 +123,30 @@ def restored_form(event_id: int, note_id: int | None) -> NoteForm | None:
         if value not in (False, None)
     ]
     return NoteForm(formdata=MultiDict(pairs))
+
+
+def stash_draft(event_id: int, note_id: int | None, data: dict) -> str:
+    """Keep submitted form fields for up to a day; returns the key for the restore link."""
+    db.session.execute(delete(NoteDraftStash).where(NoteDraftStash.created_at < utcnow() - STASH_LIFETIME))
+    key = secrets.token_urlsafe(24)
+    db.session.add(
+        NoteDraftStash(
+            key_hash=NoteDraftStash.hash(key), event_id=event_id, note_id=note_id, data=data, created_at=utcnow()
+        )
+    )
+    db.session.flush()
+    return key
+
+
+def take_stash(key: str, event_id: int, note_id: int | None) -> dict | None:
+    """The kept fields for this note (or new note of this event), deleted as they are handed back."""
+    if not key or len(key) > 100:
+        return None
+    stash = db.session.scalar(select(NoteDraftStash).where(NoteDraftStash.key_hash == NoteDraftStash.hash(key)))
+    if stash is None or stash.event_id != event_id or stash.note_id != note_id:
+        return None
+    data = dict(stash.data or {})
+    fresh = stash.created_at >= utcnow() - STASH_LIFETIME
+    db.session.delete(stash)
+    db.session.flush()
+    return data if fresh else None

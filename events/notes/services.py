@@ -6,12 +6,10 @@ Functions take the acting user, change models and flush; the view commits.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
 from urllib.parse import urlparse
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.errors import ServiceError
@@ -24,20 +22,13 @@ from events.notes.access import can_view_note
 from events.notes.chatham import Mention, find_chatham_house_mentions
 from events.notes.models import (
     NOTE_AUDIENCES,
-    REVIEW_DECISIONS,
     ChathamHouseConfirmation,
     Note,
-    NoteDraftStash,
     NoteLink,
-    NoteReviewLink,
-    NoteReviewResponse,
     NoteRevision,
 )
 from extensions import db
 from fellows.models import User
-
-#: How long text kept from an expired session waits for its author to sign in again.
-STASH_LIFETIME = timedelta(hours=24)
 
 
 class NoteError(ServiceError):
@@ -358,105 +349,3 @@ def notify_attendees(note: Note) -> int:
         queued += 1
     db.session.flush()
     return queued
-
-
-# --- Review links -------------------------------------------------------------------------------
-
-
-def create_review_link(note: Note, user: User, reviewer_name: str, reviewer_email: str) -> tuple[NoteReviewLink, str]:
-    """A private link for a speaker or named fellow to read the draft and respond; emailed to them.
-
-    Returns the link and its token (shown to the organiser once; only its hash is stored).
-    """
-    if note.state != "in_review":
-        raise NoteError("Send the note for review before asking anyone to review it.")
-    token = secrets.token_urlsafe(32)
-    link = NoteReviewLink(
-        note=note,
-        token_hash=NoteReviewLink.hash(token),
-        reviewer_name=reviewer_name.strip(),
-        reviewer_email=reviewer_email.strip().lower(),
-        created_by=user,
-        created_at=utcnow(),
-    )
-    db.session.add(link)
-    db.session.flush()
-    queue_email(
-        link.reviewer_email,
-        f"Please review the write-up: {note.title}",
-        "note_review_request",
-        kind="note_review_request",
-        reviewer_name=link.reviewer_name,
-        note=note,
-        event=note.event,
-        organiser=user,
-        link=external_url("notes.review", token=token),
-    )
-    return link, token
-
-
-def revoke_review_link(link: NoteReviewLink, user: User) -> None:
-    """The link stops working at once (its page answers 404)."""
-    if link.revoked_at is None:
-        link.revoked_at = utcnow()
-        db.session.flush()
-
-
-def find_review_link(token: str) -> NoteReviewLink | None:
-    """The live (not revoked) review link for ``token``, or None."""
-    if not token or len(token) > 200:
-        return None
-    link = db.session.scalar(select(NoteReviewLink).where(NoteReviewLink.token_hash == NoteReviewLink.hash(token)))
-    if link is None or not link.is_active:
-        return None
-    return link
-
-
-def record_review_response(link: NoteReviewLink, decision: str, comment: str | None) -> NoteReviewResponse:
-    """A reviewer approves the draft or comments on it; organisers see it on the note's page."""
-    if not link.is_active:
-        raise NoteError("This review link has been withdrawn.")
-    if link.note.state != "in_review":
-        raise NoteError("This write-up is no longer in review, so responses are closed.")
-    if decision not in REVIEW_DECISIONS:
-        raise NoteError("Choose whether you approve the draft or want to comment.")
-    comment = (comment or "").strip() or None
-    if decision == "comment" and not comment:
-        raise NoteError("Write your comment.")
-    latest = link.note.revisions[0].number if link.note.revisions else None
-    response = NoteReviewResponse(
-        link=link, decision=decision, comment=comment, revision_number=latest, created_at=utcnow()
-    )
-    db.session.add(response)
-    db.session.flush()
-    return response
-
-
-# --- Text kept through an expired session ------------------------------------------------------
-
-
-def stash_draft(event_id: int, note_id: int | None, data: dict) -> str:
-    """Keep submitted form fields for up to a day; returns the key for the restore link."""
-    db.session.execute(delete(NoteDraftStash).where(NoteDraftStash.created_at < utcnow() - STASH_LIFETIME))
-    key = secrets.token_urlsafe(24)
-    db.session.add(
-        NoteDraftStash(
-            key_hash=NoteDraftStash.hash(key), event_id=event_id, note_id=note_id, data=data, created_at=utcnow()
-        )
-    )
-    db.session.flush()
-    return key
-
-
-def take_stash(key: str, event_id: int, note_id: int | None) -> dict | None:
-    """The kept fields for this note (or new note of this event), deleted as they are handed back."""
-    if not key or len(key) > 100:
-        return None
-    stash = db.session.scalar(select(NoteDraftStash).where(NoteDraftStash.key_hash == NoteDraftStash.hash(key)))
-    if stash is None or stash.event_id != event_id or stash.note_id != note_id:
-        return None
-    data = dict(stash.data or {})
-    fresh = stash.created_at >= utcnow() - STASH_LIFETIME
-    db.session.delete(stash)
-    db.session.flush()
-    return data if fresh else None

@@ -1,5 +1,5 @@
 """Reading write-ups: the list with filters and search, a note's page and image, the Atom feed, and
-the private page where a reviewer reads a draft and responds. Organisers' pages are in ``manage``."""
+the private page where a reviewer reads a draft and responds. Organisers' pages are in ``manage`` and ``workflow``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from core.models import utcnow
 from core.request_args import paginate
 from core.tags import all_tags
 from events.models import EVENT_KINDS
-from events.notes import listing, services
+from events.notes import listing, reviews, services
 from events.notes.access import can_edit_note, can_view_note
 from events.notes.feed import build_feed, entry_updated
 from events.notes.forms import ReviewResponseForm
@@ -83,7 +83,7 @@ def feed():
 
 
 def _review_link_or_404(token: str):
-    link = services.find_review_link(token)
+    link = reviews.find_review_link(token)
     if link is None:
         abort(404, "This review link is not valid: it may have been withdrawn. Ask the organiser for a new one.")
     return link
@@ -105,7 +105,7 @@ def review(token: str):
     status = 200
     if form.validate_on_submit():
         try:
-            services.record_review_response(link, form.decision.data, form.comment.data)
+            reviews.record_review_response(link, form.decision.data, form.comment.data)
         except services.NoteError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
@@ -133,6 +133,3 @@ def review(token: str):
 def review_image(token: str):
     """The draft's lead image, for its reviewer."""
     return _private(_image_response(_review_link_or_404(token).note))
-
-
-from events.notes import manage  # noqa: E402,F401  (registers the organisers' routes on this blueprint)

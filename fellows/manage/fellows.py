@@ -1,7 +1,7 @@
 """Organiser pages for the fellowship: every fellow, inviting, editing and deactivating them, CSV export.
 
-The same blueprint also serves requests to join (admin_requests.py), the CSV import
-(admin_import.py), and organisations and topics (admin_catalogue.py).
+Requests to join are in join_requests.py, the CSV import in imports.py, organisations and topics in
+catalogue.py; fellows/manage/blueprint.py declares the URLs of all of them.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from fellows.forms import FellowAdminForm, InviteFellowForm
 from fellows.manage.services import create_fellow, email_belongs_to_another, invitation_statuses
 from fellows.models import FELLOW_STATUSES, SECTORS, VISIBILITIES, Organisation, User
 from fellows.profiles import apply_profile_form, fill_profile_form
-from fellows.views import organisation_names
 
 #: The account filter on the fellows list: value → (label, condition).
 ACCOUNT_FILTERS = {
@@ -86,7 +85,10 @@ def invite():
                 )
                 return redirect(url_for("fellows_manage.edit_fellow", user_id=user.id))
     return render_template(
-        "fellows_manage/invite.html", form=form, organisation_names=organisation_names(), title="Invite a fellow"
+        "fellows_manage/invite.html",
+        form=form,
+        organisation_names=services.organisation_names(),
+        title="Invite a fellow",
     ), 400 if form.errors else 200
 
 
@@ -127,7 +129,7 @@ def edit_fellow(user_id: int):
         form=form,
         fellow=user,
         status=invitation_statuses([user])[user.id],
-        organisation_names=organisation_names(),
+        organisation_names=services.organisation_names(),
         title=f"Edit {user.display_name}",
     ), 400 if form.errors else 200
 

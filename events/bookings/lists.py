@@ -1,0 +1,181 @@
+"""Who is booked on an event, read for the organisers' pages: the three lists (paged, only the columns
+shown), the catering summary (numbers, no names), every booking for the CSV export, and the search
+for fellows to add by hand."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
+
+from core.request_args import counted_page
+from core.search import every_word_in
+from events.models import Booking, Event
+from extensions import db
+from fellows.models import Organisation, User
+
+DELETED_ACCOUNT = "Former fellow (account deleted)"
+
+#: Answers that mean "no requirement" and are left out of the catering summary.
+NO_NEED = {"", "none", "no", "n/a", "na", "nil", "nothing", "no requirements", "not applicable", "-"}
+
+
+def normalise_need(answer: str | None) -> str:
+    """The comparable form of a free-text answer: "Vegetarian." and " vegetarian" are the same need."""
+    text = " ".join((answer or "").split()).strip(" .;,!").casefold()
+    return "" if text in NO_NEED else text
+
+
+def summarise_needs(answers) -> list[tuple[str, int]]:
+    """[(need, number of people)], most common first: the caterer needs numbers, not names."""
+    counts: Counter[str] = Counter()
+    labels: dict[str, str] = {}
+    for answer in answers:
+        key = normalise_need(answer)
+        if not key:
+            continue
+        counts[key] += 1
+        labels.setdefault(key, key[0].upper() + key[1:])
+    return [(labels[key], number) for key, number in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+
+@dataclass
+class Attendees:
+    """Every booking of an event, for the CSV export."""
+
+    confirmed: list[Booking]
+    waitlisted: list[Booking]
+    cancelled: list[Booking]
+
+
+def load_attendees(event: Event) -> Attendees:
+    """Every booking of the event in three lists; the waitlist in queue order (its index is the position)."""
+    rows = db.session.scalars(
+        select(Booking)
+        .where(Booking.event_id == event.id)
+        .options(selectinload(Booking.user))
+        .order_by(Booking.requested_at, Booking.id)
+    ).all()
+    return Attendees(
+        confirmed=sorted((b for b in rows if b.state == "confirmed"), key=lambda b: attendee_name(b).casefold()),
+        waitlisted=[b for b in rows if b.state == "waitlisted"],
+        cancelled=[b for b in rows if b.state == "cancelled"],
+    )
+
+
+def attendee_name(booking: Booking) -> str:
+    return booking.user.display_name if booking.user else DELETED_ACCOUNT
+
+
+@dataclass
+class Catering:
+    """What the caterer needs: numbers of confirmed places and of each need, no names."""
+
+    confirmed: int
+    dietary: list[tuple[str, int]]
+    access: list[tuple[str, int]]
+
+
+def catering_summary(event: Event) -> Catering:
+    """The needs of confirmed places, read as two columns (never whole bookings)."""
+    confirmed = (Booking.event_id == event.id) & (Booking.state == "confirmed")
+    rows = db.session.execute(
+        select(Booking.dietary_requirements, Booking.access_needs).where(
+            confirmed, (Booking.dietary_requirements.is_not(None)) | (Booking.access_needs.is_not(None))
+        )
+    ).all()
+    return Catering(
+        confirmed=db.session.scalar(select(func.count(Booking.id)).where(confirmed)) or 0,
+        dietary=summarise_needs(row.dietary_requirements for row in rows),
+        access=summarise_needs(row.access_needs for row in rows),
+    )
+
+
+def _shown_bookings(event: Event, state: str):
+    """One state's bookings with only the columns the attendee page shows."""
+    return (
+        select(Booking)
+        .outerjoin(Booking.user)
+        .where(Booking.event_id == event.id, Booking.state == state)
+        .options(
+            load_only(*(getattr(Booking, name) for name in SHOWN_BOOKING_COLUMNS)),
+            contains_eager(Booking.user)
+            .load_only(User.id, User.name, User.honorific, User.email, User.organisation_id)
+            .joinedload(User.organisation)
+            .load_only(Organisation.id, Organisation.name),
+        )
+    )
+
+
+SHOWN_BOOKING_COLUMNS = (
+    "id",
+    "event_id",
+    "user_id",
+    "state",
+    "requested_at",
+    "cancelled_at",
+    "dietary_requirements",
+    "access_needs",
+    "comment",
+    "attendance",
+    "changed_by_id",
+)
+
+
+def attendee_lists(event: Event) -> dict:
+    """The page's three lists, each paged on its own (?confirmed=, ?waitlist=, ?cancelled=), and their sizes.
+
+    The same handful of queries whatever the number of bookings: one count per state, one page per list.
+    """
+    sizes = dict(
+        db.session.execute(
+            select(Booking.state, func.count(Booking.id)).where(Booking.event_id == event.id).group_by(Booking.state)
+        ).all()
+    )
+    per_list = current_app.config["ATTENDEES_PER_PAGE"]
+    by_name = (User.id.is_(None), func.lower(User.name), Booking.id)  # deleted accounts last
+    return {
+        "confirmed": counted_page(
+            _shown_bookings(event, "confirmed").order_by(*by_name), sizes.get("confirmed", 0), per_list, "confirmed"
+        ),
+        "waitlisted": counted_page(
+            _shown_bookings(event, "waitlisted").order_by(Booking.requested_at, Booking.id),
+            sizes.get("waitlisted", 0),
+            per_list,
+            "waitlist",
+        ),
+        "cancelled": counted_page(
+            _shown_bookings(event, "cancelled").order_by(Booking.cancelled_at.desc(), Booking.id),
+            sizes.get("cancelled", 0),
+            per_list,
+            "cancelled",
+        ),
+    }
+
+
+def bookable_fellows(event: Event, text: str, limit: int) -> list[User]:
+    """Active fellows without a current booking whose name or email has every word of ``text``, by name.
+
+    At most ``limit`` + 1 are read, so the caller can say that there are more without counting them.
+    """
+    clause = every_word_in(text, User.name, User.email)
+    if clause is None:
+        return []
+    booked = select(Booking.user_id).where(
+        Booking.event_id == event.id, Booking.state != "cancelled", Booking.user_id.is_not(None)
+    )
+    return list(
+        db.session.scalars(
+            select(User)
+            .options(
+                load_only(User.id, User.name, User.honorific, User.email, User.organisation_id),
+                joinedload(User.organisation).load_only(Organisation.id, Organisation.name),
+            )
+            .where(User.role == "fellow", User.active.is_(True), User.id.not_in(booked), clause)
+            .order_by(func.lower(User.name), User.id)
+            .limit(limit + 1)
+        )
+    )
