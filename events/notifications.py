@@ -49,6 +49,9 @@ def _queue(
         event=event,
         booking=booking,
         event_link=event_url(event),
+        # The joining link is for people with a place at an event that is going ahead, as on the event page
+        # and in the .ics; waitlist, cancellation and "cancelled event" emails leave it out.
+        show_online_link=booking.state == "confirmed" and event.state == "published",
         **context,
     )
 

@@ -76,6 +76,7 @@ def queue_reminders(now: datetime | None = None, lead: timedelta = REMINDER_LEAD
                     event=event,
                     booking=booking,
                     event_link=event_url(event),
+                    show_online_link=True,  # reminders go only to confirmed places at published events
                 )
         except IntegrityError:
             continue

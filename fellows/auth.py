@@ -85,9 +85,16 @@ def login():
 
 
 def logout():
-    """Sign out (a POST, so that no link or image can sign anyone out)."""
+    """Sign out (a POST, so that no link or image can sign anyone out).
+
+    The account's session version moves on, so no copy of the session cookie and no remember-me cookie
+    works afterwards, on this device or any other: signing out signs out everywhere.
+    """
+    if current_user.is_authenticated:
+        services.end_sessions(db.session.get(User, current_user.id))
+        db.session.commit()
     logout_user()
-    flash("You have signed out.", "success")
+    flash("You have signed out on every device.", "success")
     return redirect(url_for("core.home"))
 
 

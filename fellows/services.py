@@ -152,10 +152,15 @@ def reset_password(record: AccountToken, password: str) -> User:
     return record.user
 
 
+def end_sessions(user: User) -> None:
+    """End every session of this account, remember-me cookies included (they carry the old version)."""
+    user.session_version += 1
+
+
 def change_password(user: User, password: str) -> None:
     """Set a new password and end every other session of this account."""
     user.set_password(password)
-    user.session_version += 1
+    end_sessions(user)
 
 
 # Requests to join ------------------------------------------------------------------------
@@ -219,7 +224,7 @@ def decline_join_request(request: JoinRequest, by: User, message: str | None) ->
 def deactivate_user(user: User) -> None:
     """The account can no longer sign in; bookings and history stay. Open links stop working."""
     user.active = False
-    user.session_version += 1
+    end_sessions(user)
     now = utcnow()
     for record in db.session.scalars(
         select(AccountToken).where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))

@@ -257,3 +257,24 @@ def test_join_request_form_errors_are_shown(client):
     text = response.get_data(as_text=True)
     assert "There is a problem" in text
     assert "Enter an email address like name@example.org" in text
+
+
+def test_signing_out_ends_copied_session_and_remember_me_cookies(app, client, make_fellow):
+    """A session cookie (or the year-long remember-me cookie) copied before signing out no longer works."""
+    fellow = make_fellow()
+    assert client.post("/login", data={"email": fellow.email, "password": PASSWORD, "remember": "y"}).status_code == 302
+    copies = {name: client.get_cookie(name).value for name in ("session", "remember_token")}
+
+    def copy_client(*names):
+        other = app.test_client()
+        for name in names:
+            other.set_cookie(name, copies[name])
+        return other
+
+    assert copy_client("session").get("/profile/edit").status_code == 200  # the copy works while signed in
+    response = client.post("/logout", follow_redirects=True)
+    assert "You have signed out on every device." in response.get_data(as_text=True)
+    for names in (("session",), ("remember_token",), ("session", "remember_token")):
+        assert copy_client(*names).get("/profile/edit").status_code == 302, names  # sent to sign in
+    assert client.post("/login", data={"email": fellow.email, "password": PASSWORD}).status_code == 302
+    assert client.get("/profile/edit").status_code == 200  # signing in again works

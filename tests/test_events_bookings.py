@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from events.models import Booking
 from extensions import db
 from tests.conftest import link_in
 from tests.events_helpers import booking_of, bookings, text_of, waitlist
@@ -341,3 +342,30 @@ def test_nul_characters_in_answers_are_dropped_rather_than_failing(app, make_fel
     response = login(fellow).post(f"/events/{event_id}/book", data={"dietary_requirements": "Veg\x00an"})
     assert response.status_code == 302
     assert booking_of(app, event_id, fellow.id).dietary_requirements == "Vegan"
+
+
+def test_the_joining_link_is_emailed_only_to_people_with_a_place(
+    app, login, make_event, make_fellow, make_organiser, outbox
+):
+    """As on the event page and in the .ics: waitlist, cancellation and cancelled-event emails leave it out."""
+    link = "https://meet.example.org/private-room"
+    event_id = make_event(capacity=1, online_url=link)
+    placed, waiting = make_fellow(), make_fellow()
+    assert login(placed).post(f"/events/{event_id}/book").status_code == 302
+    waiting_client = login(waiting)
+    assert waiting_client.post(f"/events/{event_id}/book").status_code == 302
+
+    def bodies(kind: str, user) -> str:
+        (message,) = outbox(kind=kind, user_id=user.id)
+        return message.text_body + (message.html_body or "")
+
+    assert link in bodies("booking_confirmed", placed)
+    assert link not in bodies("booking_waitlisted", waiting)
+    with app.app_context():
+        booking_id = db.session.scalar(db.select(Booking.id).filter_by(event_id=event_id, user_id=waiting.id))
+    assert waiting_client.post(f"/bookings/{booking_id}/cancel").status_code == 302
+    assert link not in bodies("booking_cancelled", waiting)
+
+    organiser = login(make_organiser())
+    assert organiser.post(f"/organiser/events/{event_id}/cancel", data={"reason": "Unwell"}).status_code == 302
+    assert link not in bodies("event_cancelled", placed)

@@ -211,7 +211,7 @@ def test_request_to_join_is_approved_and_the_fellow_can_then_sign_in(
     accept_invitation(page, invitation_link(outbox, email), "Tom Baker")
 
     page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_text("You have signed out.")).to_be_visible()
+    expect(page.get_by_text("You have signed out on every device.")).to_be_visible()
     sign_in(page, email, NEW_PASSWORD)
     expect(page.get_by_text("Signed in as Tom Baker.")).to_be_visible()
     expect(page.get_by_role("heading", name="Welcome, Tom Baker")).to_be_visible()

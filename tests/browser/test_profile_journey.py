@@ -3,6 +3,7 @@
 import io
 
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
@@ -35,7 +36,7 @@ def test_fellow_edits_profile_and_is_found_in_directory(page, make_fellow, tmp_p
     page.get_by_label("Sector").select_option("government")
     page.get_by_role("button", name="Search").click()
     cards = page.locator("ul.cards > li")
-    assert cards.count() == 1
+    expect(cards).to_have_count(1)  # waits for the filtered page, as a person would
     assert "Nadia Browser" in cards.first.inner_text()
     assert "Government Digital Service" in cards.first.inner_text()
 
