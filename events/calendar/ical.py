@@ -224,32 +224,9 @@ def vevent_from_data(data: EventData) -> icalendar.Event:
     return vevent
 
 
-def event_to_vevent(
-    event: Event,
-    *,
-    settings: CalendarSettings,
-    url: str,
-    status_override: str | None = None,
-    for_organiser: bool = False,
-    private_details: bool = False,
-    attendee: tuple[str, str] | None = None,
-    stamp: datetime | None = None,
-    summary_prefix: str | None = None,
-) -> icalendar.Event:
-    """One event as a VEVENT (see ``event_data`` for the options)."""
-    return vevent_from_data(
-        event_data(
-            event,
-            settings=settings,
-            url=url,
-            status_override=status_override,
-            for_organiser=for_organiser,
-            private_details=private_details,
-            attendee=attendee,
-            stamp=stamp,
-            summary_prefix=summary_prefix,
-        )
-    )
+def event_to_vevent(event: Event, **options) -> icalendar.Event:
+    """One event as a VEVENT; ``options`` are those of ``event_data`` (settings and url are required)."""
+    return vevent_from_data(event_data(event, **options))
 
 
 @lru_cache(maxsize=32)
