@@ -17,10 +17,12 @@ from email.mime.text import MIMEText
 
 from flask import Flask, current_app, g, has_app_context, render_template
 from flask_mailman import EmailMultiAlternatives
+from markupsafe import escape
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from core.models import OutboxMessage, utcnow
+from core.sealing import open_seal, seal
 from extensions import db, mail
 
 log = logging.getLogger(__name__)
@@ -35,17 +37,22 @@ def queue_email(
     user_id: int | None = None,
     dedupe_key: str | None = None,
     attachment: tuple[str, str, bytes] | None = None,
+    secrets: dict[str, str] | None = None,
     **context,
 ) -> OutboxMessage:
     """Add a message to the outbox in the current transaction (the caller commits).
 
     ``template`` names ``templates/emails/<template>.txt`` and ``.html``; both get ``context``.
+    ``secrets`` are context values that must not be stored in the clear (a single-use link): the
+    templates see a placeholder, the values are sealed (core.sealing) and put back only to send.
     """
     # A subject is a mail header: a line break in it (an event title imported from a calendar file, say)
     # would start a header of its own, so all whitespace becomes single spaces.
     subject = " ".join(subject.split())
     context.setdefault("base_url", current_app.config["BASE_URL"].rstrip("/"))
     context.setdefault("app_name", current_app.config["APP_NAME"])
+    secrets = secrets or {}
+    context.update({name: _placeholder(name) for name in secrets})
     message = OutboxMessage(
         to_address=to,
         subject=subject,
@@ -58,11 +65,43 @@ def queue_email(
         attempts=0,
         next_attempt_at=utcnow(),
     )
+    if secrets:
+        message.sealed_values = seal(secrets)
     if attachment:
         message.attachment_name, message.attachment_type, message.attachment_data = attachment
     db.session.add(message)
     db.session.info["outbox_pending"] = True
     return message
+
+
+def _placeholder(name: str) -> str:
+    return f"[[sealed:{name}]]"
+
+
+#: What a sealed link becomes in the stored copy once the message has gone.
+REMOVED_AFTER_SENDING = "(link removed from our copy after sending)"
+
+
+def opened_bodies(message: OutboxMessage) -> tuple[str, str | None]:
+    """The text and HTML bodies as they are sent: sealed values put back (escaped in the HTML)."""
+    text, html = message.text_body, message.html_body
+    if message.sealed_values:
+        for name, value in open_seal(message.sealed_values).items():
+            text = text.replace(_placeholder(name), value)
+            if html is not None:
+                html = html.replace(_placeholder(name), str(escape(value)))
+    return text, html
+
+
+def _forget_secrets(message: OutboxMessage) -> None:
+    """After sending, the stored copy keeps no link: placeholders say the link was removed."""
+    if not message.sealed_values:
+        return
+    for name in open_seal(message.sealed_values):
+        message.text_body = message.text_body.replace(_placeholder(name), REMOVED_AFTER_SENDING)
+        if message.html_body is not None:
+            message.html_body = message.html_body.replace(_placeholder(name), REMOVED_AFTER_SENDING)
+    message.sealed_values = None
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -111,6 +150,7 @@ def deliver_due(limit: int = 100, now: datetime | None = None) -> tuple[int, int
             message.status = "sent"
             message.sent_at = utcnow()
             message.last_error = None
+            _forget_secrets(message)
         db.session.commit()
     return sent, failed
 
@@ -158,16 +198,17 @@ def _transport(message: OutboxMessage) -> None:
         use_ssl=config["MAIL_USE_SSL"],
         timeout=config["MAIL_TIMEOUT"],
     )
+    text_body, html_body = opened_bodies(message)
     email = EmailMultiAlternatives(
         subject=message.subject,
-        body=message.text_body,
+        body=text_body,
         from_email=config["MAIL_DEFAULT_SENDER"],
         to=[message.to_address],
         connection=connection,
         headers={"Auto-Submitted": "auto-generated"},
     )
-    if message.html_body:
-        email.attach_alternative(message.html_body, "text/html")
+    if html_body:
+        email.attach_alternative(html_body, "text/html")
     if message.attachment_data is not None:
         email.attach(_attachment_part(message))
     email.send(fail_silently=False)
@@ -201,7 +242,7 @@ def _write_to_log(message: OutboxMessage) -> None:
         f"From: {current_app.config['MAIL_DEFAULT_SENDER']}\nTo: {message.to_address}\n"
         f"Subject: {message.subject}\n"
         + (f"Attachment: {message.attachment_name}\n" if message.attachment_name else "")
-        + f"\n{message.text_body}\n"
+        + f"\n{opened_bodies(message)[0]}\n"
         + "-" * 72
         + "\n"
     )

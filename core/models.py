@@ -94,6 +94,8 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
+    #: Single-use links the bodies mention only by placeholder, encrypted (core.sealing); cleared once sent.
+    sealed_values: Mapped[str | None] = mapped_column(Text)
     #: Optional attachment, e.g. an event's .ics invitation.
     attachment_name: Mapped[str | None] = mapped_column(String(120))
     attachment_type: Mapped[str | None] = mapped_column(String(120))

@@ -89,7 +89,7 @@ def invite_fellow(user: User, by: User | None) -> None:
         kind="invitation",
         user_id=user.id,
         user=user,
-        link=external_url("auth.accept_invitation", token=token),
+        secrets={"link": external_url("auth.accept_invitation", token=token)},
         days=days,
         inviter=by,
     )
@@ -141,7 +141,7 @@ def request_password_reset(email: str) -> None:
         kind="password_reset",
         user_id=user.id,
         user=user,
-        link=external_url("auth.reset_password", token=token),
+        secrets={"link": external_url("auth.reset_password", token=token)},
         hours=hours,
     )
 

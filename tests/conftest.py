@@ -243,7 +243,12 @@ def login(app):
 
 @pytest.fixture
 def outbox(app):
-    """The messages queued in the mail outbox, oldest first."""
+    """The messages queued in the mail outbox, oldest first.
+
+    ``text_body`` and ``html_body`` are what is stored (single-use links only as placeholders);
+    ``sent_text`` and ``sent_html`` are what the recipient gets, links included.
+    """
+    from core.mail import opened_bodies
     from core.models import OutboxMessage
 
     def read(**filters):
@@ -252,13 +257,16 @@ def outbox(app):
             messages = db.session.scalars(query).all()
             for message in messages:
                 db.session.expunge(message)
+                message.sent_text, message.sent_html = opened_bodies(message)
             return messages
 
     return read
 
 
-def link_in(text_body: str, path_prefix: str) -> str:
-    """The first link in an email body whose path starts with ``path_prefix`` (made relative)."""
+def link_in(message, path_prefix: str) -> str:
+    """The first link whose path starts with ``path_prefix`` (made relative) in an email as it is sent
+    (an ``outbox()`` message) or in a body of text."""
+    text_body = message if isinstance(message, str) else message.sent_text
     match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s\"<]*)", text_body)
     assert match, f"no {path_prefix} link in:\n{text_body}"
     return match.group(1)

@@ -47,7 +47,7 @@ def test_booking_a_free_place_confirms_it_and_emails_the_fellow(app, make_fellow
     [message] = outbox(kind="booking_confirmed")
     assert message.to_address == fellow.email and message.user_id == fellow.id
     assert "Lunch with the Chief Scientist" in message.subject
-    assert link_in(message.text_body, "/events/") == f"/events/{event_id}"
+    assert link_in(message, "/events/") == f"/events/{event_id}"
     assert f"http://localhost/events/{event_id}" in message.html_body
     assert "Vegetarian" in message.text_body
 

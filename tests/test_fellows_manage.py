@@ -135,7 +135,7 @@ def test_invite_fellow_sends_single_use_link_that_lands_on_profile(app, login, m
     anonymous = app.test_client()
     assert anonymous.post("/login", data={"email": "nadia.rahman@example.org", "password": PASSWORD}).status_code == 400
 
-    link = link_in(message.text_body, "/invitation/")
+    link = link_in(message, "/invitation/")
     accepted = anonymous.post(link, data={"password": PASSWORD, "confirm": PASSWORD})
     assert accepted.status_code == 302 and accepted.headers["Location"] == "/profile/edit"
     assert anonymous.get(link).status_code == 404  # single use
@@ -182,13 +182,13 @@ def test_invitation_status_pending_expired_and_resend(app, login, make_organiser
         db.session.commit()
     page = client.get(f"/organiser/fellows/{user_id}/edit").get_data(as_text=True)
     assert "Invitation expired" in page and "Revoke invitation" not in page
-    old_link = link_in(outbox(kind="invitation")[0].text_body, "/invitation/")
+    old_link = link_in(outbox(kind="invitation")[0], "/invitation/")
     assert app.test_client().get(old_link).status_code == 404
 
     response = client.post(f"/organiser/fellows/{user_id}/invitation", data={"next": "/organiser/fellows"})
     assert response.status_code == 302 and response.headers["Location"] == "/organiser/fellows"
     first, second = outbox(kind="invitation")
-    new_link = link_in(second.text_body, "/invitation/")
+    new_link = link_in(second, "/invitation/")
     assert new_link != old_link
     assert app.test_client().get(new_link).status_code == 200
     assert "Invitation pending until" in client.get(f"/organiser/fellows/{user_id}/edit").get_data(as_text=True)
@@ -197,9 +197,9 @@ def test_invitation_status_pending_expired_and_resend(app, login, make_organiser
 def test_resend_makes_the_old_link_stop_working(app, login, make_organiser, outbox):
     client = login(make_organiser())
     user_id = _invite(client)
-    old_link = link_in(outbox(kind="invitation")[0].text_body, "/invitation/")
+    old_link = link_in(outbox(kind="invitation")[0], "/invitation/")
     assert client.post(f"/organiser/fellows/{user_id}/invitation").status_code == 302
-    new_link = link_in(outbox(kind="invitation")[1].text_body, "/invitation/")
+    new_link = link_in(outbox(kind="invitation")[1], "/invitation/")
     visitor = app.test_client()
     assert visitor.get(old_link).status_code == 404
     assert visitor.post(old_link, data={"password": PASSWORD, "confirm": PASSWORD}).status_code == 404
@@ -209,7 +209,7 @@ def test_resend_makes_the_old_link_stop_working(app, login, make_organiser, outb
 def test_revoke_invitation(app, login, make_organiser, outbox):
     client = login(make_organiser())
     user_id = _invite(client)
-    link = link_in(outbox(kind="invitation")[0].text_body, "/invitation/")
+    link = link_in(outbox(kind="invitation")[0], "/invitation/")
     response = client.post(f"/organiser/fellows/{user_id}/invitation/revoke", follow_redirects=True)
     assert "has been revoked" in response.get_data(as_text=True)
     assert "Invitation revoked" in response.get_data(as_text=True)

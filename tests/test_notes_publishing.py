@@ -123,7 +123,7 @@ def test_publishing_tells_attendees_who_can_read_it_once(
     assert "Grid lunch" in message.text_body and "Chatham House Rule" in message.text_body
     assert "Grid write-up" in message.html_body
     # The link in the email opens the note for that attendee.
-    assert login(attended).get(link_in(message.text_body, "/notes/")).status_code == 200
+    assert login(attended).get(link_in(message, "/notes/")).status_code == 200
 
     organiser.post(f"/organiser/notes/{note_id}/unpublish")
     organiser.post(f"/organiser/notes/{note_id}/publish")

@@ -46,7 +46,7 @@ def create_review_link(note: Note, user: User, reviewer_name: str, reviewer_emai
         note=note,
         event=note.event,
         organiser=user,
-        link=external_url("notes.review", token=token),
+        secrets={"link": external_url("notes.review", token=token)},
     )
     return link, token
 

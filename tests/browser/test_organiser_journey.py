@@ -61,7 +61,7 @@ def user_by_email(app, email: str):
 def invitation_link(outbox, email: str) -> str:
     messages = outbox(kind="invitation", to_address=email)
     assert len(messages) == 1, [m.to_address for m in outbox()]
-    return link_in(messages[0].text_body, "/invitation/")
+    return link_in(messages[0], "/invitation/")
 
 
 def accept_invitation(page, link: str, name: str) -> None:
