@@ -44,7 +44,12 @@ def defaults(instance_path: str) -> dict:
         # Production leaves this off and runs `flask mail send` from a worker instead.
         "MAIL_SEND_ON_COMMIT": True,
         "MAIL_MAX_ATTEMPTS": 6,
+        # Where throttling counts live. memory:// is per worker process: with several workers (or
+        # machines) set REDIS_URL, which this defaults to, so every worker counts the same attempts.
         "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_KEY_PREFIX": "fellowship",
+        # If Redis is unreachable, throttle per worker rather than refuse every sign-in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "5 per 5 minutes",
         "SESSION_COOKIE_HTTPONLY": True,
@@ -67,6 +72,9 @@ def from_environment() -> dict:
         config["SECRET_KEY"] = env["SECRET_KEY"]
     if "DATABASE_URL" in env:
         config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
+    if env.get("REDIS_URL"):
+        config["REDIS_URL"] = env["REDIS_URL"]
+        config["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
     for name in (
         "BASE_URL",
         "TIMEZONE",
@@ -76,6 +84,7 @@ def from_environment() -> dict:
         "MAIL_DEFAULT_SENDER",
         "MAIL_TRANSPORT",
         "RATELIMIT_STORAGE_URI",
+        "RATELIMIT_KEY_PREFIX",
         "APP_NAME",
     ):
         if name in env:

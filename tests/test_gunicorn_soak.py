@@ -8,58 +8,21 @@ This is the guard for issue 14 (workers killed by SIGSEGV on CPython 3.11). It r
 from __future__ import annotations
 
 import http.client
-import http.cookiejar
 import os
 import re
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.parse
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from bench.scale import scale_up
 from extensions import db
 from tests.conftest import database_url
+from tests.servers import gunicorn, session_cookie
 
 pytestmark = pytest.mark.postgres
-ROOT = Path(__file__).resolve().parent.parent
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "20"))
 CLIENTS = 4
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_ready(port: int, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert server.poll() is None, f"gunicorn stopped:\n{log.read_text()}"
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/")
-            connection.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"gunicorn did not answer on port {port}:\n{log.read_text()}")
-
-
-def _session_cookie(port: int, email: str, password: str) -> str:
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"http://127.0.0.1:{port}/login").read().decode()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    form = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": token}).encode()
-    opener.open(f"http://127.0.0.1:{port}/login", data=form).read()
-    return "session=" + next(cookie.value for cookie in jar if cookie.name == "session")
 
 
 def test_no_worker_dies_under_a_bounded_load_on_scaled_data(app, runner, tmp_path):
@@ -70,25 +33,12 @@ def test_no_worker_dies_under_a_bounded_load_on_scaled_data(app, runner, tmp_pat
         scaled = scale_up(1 / 16)
         db.session.remove()
 
-    port, log = _free_port(), tmp_path / "gunicorn.log"
-    env = dict(
-        os.environ,
-        DATABASE_URL=database_url(),
-        SECRET_KEY="soak-test-secret-key-0123456789abcdef",
-        MAIL_SEND_ON_COMMIT="false",
-        BASE_URL=f"http://127.0.0.1:{port}",
-        PYTHONFAULTHANDLER="1",
-    )
-    command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
-    command += ["--no-control-socket", "app:create_app()"]
-    with log.open("wb") as output:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        _wait_ready(port, server, log)
+    log = tmp_path / "gunicorn.log"
+    with gunicorn(database_url(), log, workers=2) as port:
         cookies = {
             None: "",
-            "fellow": _session_cookie(port, scaled.fellow_email, scaled.password),
-            "organiser": _session_cookie(port, scaled.organiser_email, scaled.password),
+            "fellow": session_cookie(port, scaled.fellow_email, scaled.password),
+            "organiser": session_cookie(port, scaled.organiser_email, scaled.password),
         }
         big = scaled.big_event_id
         pages = [
@@ -132,9 +82,6 @@ def test_no_worker_dies_under_a_bounded_load_on_scaled_data(app, runner, tmp_pat
             thread.start()
         for thread in threads:
             thread.join()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     output = log.read_text(errors="replace")
     killed = re.findall(r"Worker \(pid:\d+\) was sent \w+", output)
