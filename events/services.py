@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from core.errors import ServiceError
 from core.models import Tag, utcnow
+from core.upsert import insert_missing
 from events import notifications
 from events.bookings.services import BookingError, fill_places, lock_event
 from events.changes import EVENT_FIELDS, TIME_AND_PLACE, diff_event, record_change
@@ -163,15 +164,14 @@ def invite_fellows(organiser: User, event: Event, fellows: list[User]) -> int:
         raise ServiceError("Invitations are for invitation-only events: change the event's audience first.")
     if event.state == "cancelled":
         raise ServiceError("This event has been cancelled.")
-    already = set(db.session.scalars(select(EventInvitation.user_id).where(EventInvitation.event_id == event.id)))
-    added = 0
-    for fellow in fellows:
-        if fellow.id in already or fellow.role != "fellow":
-            continue
-        db.session.add(EventInvitation(event_id=event.id, user_id=fellow.id, invited_by_id=organiser.id))
-        already.add(fellow.id)
-        added += 1
+    # One statement that skips whoever is invited already, even by another tab a moment ago.
     db.session.flush()
+    rows = [
+        {"event_id": event.id, "user_id": user_id, "invited_by_id": organiser.id}
+        for user_id in dict.fromkeys(fellow.id for fellow in fellows if fellow.role == "fellow")
+    ]
+    added = insert_missing(EventInvitation, rows)
+    db.session.expire(event, ["invitations"])
     return added
 
 

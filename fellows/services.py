@@ -12,6 +12,7 @@ from core.errors import ServiceError
 from core.mail import queue_email
 from core.models import OutboxMessage, utcnow
 from core.registry import data_export
+from core.upsert import insert_missing
 from core.urls import external_url
 from extensions import db
 from fellows.models import AccountToken, JoinRequest, Organisation, User
@@ -32,9 +33,10 @@ def find_or_create_organisation(name: str | None, kind: str = "other") -> Organi
     # Exact match ignoring case (not ILIKE, where "_" and "%" would act as wildcards).
     organisation = db.session.scalar(select(Organisation).where(func.lower(Organisation.name) == name.lower()))
     if organisation is None:
-        organisation = Organisation(name=name, kind=kind)
-        db.session.add(organisation)
+        # Six fellows may type the same new name at once: whoever is second finds the first one's row.
         db.session.flush()
+        insert_missing(Organisation, [{"name": name, "kind": kind}])
+        organisation = db.session.scalar(select(Organisation).where(Organisation.name == name))
     return organisation
 
 
@@ -184,16 +186,11 @@ def approve_join_request(request: JoinRequest, by: User) -> User:
         raise ServiceError("This request has already been decided.")
     user = find_user_by_email(request.email)
     if user is None:
-        user = User(
-            email=request.email,
-            name=request.name,
-            role="fellow",
-            organisation=find_or_create_organisation(request.organisation_name),
-            visibility="fellows",
-            links=[],
-        )
-        db.session.add(user)
-        db.session.flush()
+        # Two requests from one address, approved by two organisers at once, make one account.
+        organisation = find_or_create_organisation(request.organisation_name)
+        account = {"email": request.email, "name": request.name, "role": "fellow", "visibility": "fellows"}
+        insert_missing(User, [account | {"organisation_id": organisation and organisation.id, "links": []}])
+        user = find_user_by_email(request.email)
     request.status = "approved"
     request.decided_at = utcnow()
     request.decided_by_id = by.id

@@ -5,37 +5,14 @@ Runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL (as CI does).
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
 from sqlalchemy import select
 
 from extensions import db
+from tests.concurrency import at_the_same_moment
 from tests.events_helpers import booking_of, bookings, get_event, waitlist
-
-
-def _at_the_same_moment(requests) -> list[int]:
-    """Run each zero-argument request function in its own thread, released together; the status codes."""
-    barrier = threading.Barrier(len(requests))
-    statuses: list[int | BaseException] = [0] * len(requests)
-
-    def run(index, request):
-        barrier.wait()
-        try:
-            statuses[index] = request().status_code
-        except BaseException as error:  # surfaced below: a thread's exception must fail the test
-            statuses[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, r)) for i, r in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a request hung"
-    errors = [s for s in statuses if isinstance(s, BaseException)]
-    assert not errors, errors
-    return statuses
 
 
 def _booking_rows(app, event_id):
@@ -56,7 +33,7 @@ def test_simultaneous_bookings_confirm_exactly_the_places_there_are(
     fellows = [make_fellow() for _ in range(people)]
     clients = [login(fellow) for fellow in fellows]
 
-    statuses = _at_the_same_moment([lambda c=c: c.post(f"/events/{event_id}/book") for c in clients])
+    statuses = at_the_same_moment([lambda c=c: c.post(f"/events/{event_id}/book") for c in clients])
 
     assert statuses == [302] * people
     rows = _booking_rows(app, event_id)
@@ -90,7 +67,7 @@ def test_simultaneous_cancellations_and_bookings_never_give_a_place_twice(app, m
         lambda c=c, b=b: c.post(f"/bookings/{b}/cancel") for c, b in zip(holder_clients, holder_bookings, strict=True)
     ]
     requests += [lambda c=c: c.post(f"/events/{event_id}/book") for c in newcomer_clients]
-    statuses = _at_the_same_moment(requests)
+    statuses = at_the_same_moment(requests)
 
     assert statuses == [302] * len(requests)
     states = bookings(app, event_id)
@@ -116,7 +93,7 @@ def test_simultaneous_cancellations_with_a_short_waitlist_leave_the_right_places
         client.post(f"/events/{event_id}/book")
     ids = [booking_of(app, event_id, f.id).id for f in holders]
 
-    statuses = _at_the_same_moment(
+    statuses = at_the_same_moment(
         [lambda c=c, b=b: c.post(f"/bookings/{b}/cancel") for c, b in zip(clients, ids, strict=True)]
     )
 

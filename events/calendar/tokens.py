@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from extensions import db
 from fellows.models import User
@@ -18,8 +18,14 @@ def _new_token() -> str:
 def ensure_calendar_token(user: User) -> str:
     """The person's feed token, made on first use."""
     if not user.calendar_token:
-        user.calendar_token = _new_token()
-        db.session.flush()
+        # Compare-and-set: two tabs opening the page at once agree on one token (the first one set).
+        db.session.execute(
+            update(User)
+            .where(User.id == user.id, User.calendar_token.is_(None))
+            .values(calendar_token=_new_token())
+            .execution_options(synchronize_session=False)
+        )
+        db.session.refresh(user, ["calendar_token"])
     return user.calendar_token
 
 
