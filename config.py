@@ -58,6 +58,11 @@ def defaults(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "INVITATION_DAYS": 7,
         "PASSWORD_RESET_HOURS": 2,
+        # Retention (``flask purge``, run daily from cron): dietary and access answers and booking
+        # comments go this many days after the event (the catering counts stay) ...
+        "RETENTION_BOOKING_ANSWERS_DAYS": 30,
+        # ... and the text of emails this many days after they were sent (who, what kind, when stay).
+        "RETENTION_EMAIL_DAYS": 30,
         "PAGE_SIZE": 20,
         #: Each list on an event's attendee page (confirmed, waitlist, cancelled) shows this many a page.
         "ATTENDEES_PER_PAGE": 100,
@@ -89,7 +94,7 @@ def from_environment() -> dict:
     ):
         if name in env:
             config[name] = env[name]
-    for name in ("MAIL_PORT", "MAIL_MAX_ATTEMPTS"):
+    for name in ("MAIL_PORT", "MAIL_MAX_ATTEMPTS", "RETENTION_BOOKING_ANSWERS_DAYS", "RETENTION_EMAIL_DAYS"):
         if name in env:
             config[name] = int(env[name])
     for name in ("MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_SEND_ON_COMMIT", "SESSION_COOKIE_SECURE"):

@@ -1,4 +1,5 @@
-"""URLs of core's pages: the home page (sections from core.registry) and the organisers' mail outbox."""
+"""URLs of core's pages: the home page (sections from core.registry), the privacy notice and the
+organisers' mail outbox."""
 
 from __future__ import annotations
 
@@ -8,5 +9,6 @@ from core import views
 
 bp = Blueprint("core", __name__)
 bp.add_url_rule("/", "home", views.home, methods=["GET"])
+bp.add_url_rule("/privacy", "privacy", views.privacy, methods=["GET"])
 bp.add_url_rule("/organiser/outbox", "outbox", views.outbox_page, methods=["GET"])
 bp.add_url_rule("/organiser/outbox/<int:message_id>/retry", "retry", views.retry, methods=["POST"])

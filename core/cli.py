@@ -8,6 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from core.mail import deliver_due
 from core.registry import cli_commands, demo_loaders
+from core.retention import purge_command
 from extensions import db
 
 mail_cli = AppGroup("mail", help="The mail outbox.")
@@ -37,5 +38,6 @@ def load_demo() -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(load_demo)
+    app.cli.add_command(purge_command)
     for command in cli_commands:
         app.cli.add_command(command)

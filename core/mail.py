@@ -18,7 +18,7 @@ from email.mime.text import MIMEText
 from flask import Flask, current_app, g, has_app_context, render_template
 from flask_mailman import EmailMultiAlternatives
 from markupsafe import escape
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from core.models import OutboxMessage, utcnow
@@ -169,6 +169,36 @@ def _claim(message_id: int, now: datetime) -> bool:
     )
     db.session.commit()
     return result.rowcount == 1
+
+
+#: What a message's stored text becomes once the retention period has passed.
+PURGED_TEXT = "(The text of this email was removed from our records after the retention period.)"
+
+
+def purge_old_bodies(now: datetime) -> dict[str, int]:
+    """Remove the text and attachment of emails sent (or given up on) RETENTION_EMAIL_DAYS ago.
+
+    Bodies repeat what bookings held (dietary answers) and names; the row stays, so the outbox
+    still shows who was sent what kind of email and when. Running it again changes nothing.
+    """
+    cutoff = now - timedelta(days=current_app.config["RETENTION_EMAIL_DAYS"])
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status.in_(("sent", "failed")),
+            OutboxMessage.purged_at.is_(None),
+            func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at) < cutoff,
+        )
+        .values(
+            text_body=PURGED_TEXT,
+            html_body=None,
+            attachment_data=None,
+            sealed_values=None,
+            purged_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return {"email texts": result.rowcount}
 
 
 def retry_message(message: OutboxMessage) -> None:

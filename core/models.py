@@ -112,3 +112,5 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the retention purge removed the bodies and attachment (``flask purge``); the row stays.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 import click
 
@@ -45,5 +46,10 @@ home_sections: Registry[HomeSection] = Registry("home page sections")
 data_export: Registry[Callable[[object], object]] = Registry("parts of a person's data export")
 #: load() -> lines to print after loading (e.g. the demo sign-ins); run in order, inside one transaction.
 demo_loaders: Registry[Callable[[], list[str] | None]] = Registry("demo data loaders")
+#: erase(user) -> None: remove or anonymise what the area holds about a person whose account is being
+#: deleted; run before the account's row goes, in the same transaction.
+account_erasers: Registry[Callable[[object], None]] = Registry("account erasers")
+#: purge(now) -> {what was removed: how many}: what the retention periods no longer allow to keep.
+retention_purges: Registry[Callable[[datetime], dict[str, int]]] = Registry("retention purges")
 #: Commands added to ``flask``.
 cli_commands: Registry[click.Command] = Registry("command-line commands")

@@ -23,6 +23,11 @@ def home():
     return render_template("core/home.html", sections=sections)
 
 
+def privacy():
+    """What the app keeps about people, why, and for how long (the retention periods are configured)."""
+    return render_template("core/privacy.html", title="Privacy notice")
+
+
 @organiser_required
 def outbox_page():
     """Queued, failed and recently sent emails, with a button to retry the failed ones."""
@@ -44,6 +49,8 @@ def retry(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
     if message.status != "failed":
         flash("Only failed messages can be retried.", "error")
+    elif message.purged_at is not None:
+        flash("This message's text has been removed after the retention period, so it cannot be sent.", "error")
     else:
         outbox.retry_message(message)
         db.session.commit()

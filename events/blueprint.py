@@ -5,9 +5,17 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from core.registry import HomeSection, cli_commands, data_export, demo_loaders, home_sections
+from core.registry import (
+    HomeSection,
+    account_erasers,
+    cli_commands,
+    data_export,
+    demo_loaders,
+    home_sections,
+    retention_purges,
+)
 from events import demo, home, manage, views
-from events.bookings import attendees, exports
+from events.bookings import attendees, exports, retention
 from events.bookings import services as booking_services
 from events.bookings import views as booking_views
 from events.cli import reminders_command
@@ -71,5 +79,8 @@ bp.add_url_rule(
 
 home_sections.register("events", HomeSection("events/_home.html", home.home_section), order=10)
 data_export.register("bookings", booking_services.export_bookings)
+data_export.register("event_invitations", booking_services.export_invitations)
+account_erasers.register("bookings", retention.erase_bookings)
+retention_purges.register("booking answers", retention.purge_booking_answers)
 demo_loaders.register("events", demo.load, order=20)
 cli_commands.register("reminders", reminders_command)

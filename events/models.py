@@ -237,6 +237,22 @@ class Booking(db.Model):
         return (ahead or 0) + 1
 
 
+class CateringRecord(db.Model):
+    """The catering numbers of a past event, kept when its dietary and access answers are purged.
+
+    The answers are special-category data and go RETENTION_BOOKING_ANSWERS_DAYS after the event
+    (``flask purge``); the counts of each need, which name nobody, stay for planning the next one.
+    """
+
+    __tablename__ = "catering_records"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    #: [[need, number of people], …] as ``catering_summary`` counted them.
+    dietary: Mapped[list] = mapped_column(JSON, default=list)
+    access: Mapped[list] = mapped_column(JSON, default=list)
+    purged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class EventChange(db.Model):
     """The audit trail of a published event: who changed which fields, and when."""
 

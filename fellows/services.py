@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from core.errors import ServiceError
 from core.mail import queue_email
 from core.models import OutboxMessage, utcnow
-from core.registry import data_export
+from core.registry import account_erasers, data_export
 from core.upsert import insert_missing
 from core.urls import external_url
 from extensions import db
@@ -234,13 +234,19 @@ def reactivate_user(user: User) -> None:
 
 
 def delete_account(user: User) -> None:
-    """Remove a person and everything of theirs; their bookings stay, as anonymous places.
+    """Remove a person and everything of theirs; their past bookings stay, as anonymous places.
 
     Bookings, speaker links and authorship keep their rows with the person's reference set to NULL
-    (the foreign keys say ON DELETE SET NULL), so event numbers do not change.
+    (the foreign keys say ON DELETE SET NULL), so event numbers do not change. Each area's eraser
+    (core.registry.account_erasers) first removes what else it holds about them.
     """
     photo = user.photo
-    for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == user.id)):
+    for erase in account_erasers:  # what the other areas hold: answers, places to come, review links
+        erase(user)
+    # Every email to or about the person goes, those still waiting too: nothing more is sent to them.
+    for message in db.session.scalars(
+        select(OutboxMessage).where((OutboxMessage.user_id == user.id) | (OutboxMessage.to_address == user.email))
+    ):
         db.session.delete(message)
     for request in db.session.scalars(select(JoinRequest).where(JoinRequest.email == user.email)):
         db.session.delete(request)
@@ -274,6 +280,25 @@ def export_account_data(user: User) -> dict:
             "visibility": user.visibility,
             "has_photo": user.photo_id is not None,
         },
+        "email_preferences": {"reminders": user.notify_reminders, "write_ups": user.notify_writeups},
+        "calendar": {
+            "has_personal_feed_address": user.calendar_token is not None,
+            "feed_includes_invitations": user.calendar_include_invitations,
+        },
+        "emails": [
+            {
+                "subject": message.subject,
+                "kind": message.kind,
+                "status": message.status,
+                "queued_at": message.created_at.isoformat(),
+                "sent_at": message.sent_at.isoformat() if message.sent_at else None,
+            }
+            for message in db.session.scalars(
+                select(OutboxMessage)
+                .where((OutboxMessage.user_id == user.id) | (OutboxMessage.to_address == user.email))
+                .order_by(OutboxMessage.id)
+            )
+        ],
     }
     for name, part in data_export.items():  # what other areas hold about the person (core.registry)
         data[name] = part(user)

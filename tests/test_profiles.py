@@ -2,6 +2,7 @@
 
 import io
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
@@ -256,11 +257,11 @@ def test_export_my_data_as_json(login, make_fellow):
     assert data["profile"]["biography"] == "Bio text"
 
 
-def test_delete_account_keeps_bookings_as_anonymous_places(app, login, make_fellow, make_event, auth):
+def test_delete_account_keeps_past_bookings_as_anonymous_places(app, login, make_fellow, make_event, auth):
     from events.models import Booking, Event
 
     fellow = make_fellow(name="Leaving Soon")
-    event_id = make_event(capacity=10)
+    event_id = make_event(capacity=10, starts_at=datetime.now(UTC) - timedelta(days=3))
     with app.app_context():
         db.session.add(Booking(event_id=event_id, user_id=fellow.id, state="confirmed"))
         db.session.commit()

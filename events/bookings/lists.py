@@ -13,7 +13,7 @@ from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
 from core.request_args import counted_page
 from core.search import every_word_in
-from events.models import Booking, Event
+from events.models import Booking, CateringRecord, Event
 from extensions import db
 from fellows.models import Organisation, User
 
@@ -29,15 +29,18 @@ def normalise_need(answer: str | None) -> str:
     return "" if text in NO_NEED else text
 
 
-def summarise_needs(answers) -> list[tuple[str, int]]:
-    """[(need, number of people)], most common first: the caterer needs numbers, not names."""
+def summarise_needs(answers, kept: list | None = None) -> list[tuple[str, int]]:
+    """[(need, number of people)], most common first: the caterer needs numbers, not names.
+
+    ``kept`` adds counts kept from answers already purged (a CateringRecord's [[need, number], …]).
+    """
     counts: Counter[str] = Counter()
     labels: dict[str, str] = {}
-    for answer in answers:
+    for answer, number in [(answer, 1) for answer in answers] + [tuple(pair) for pair in kept or []]:
         key = normalise_need(answer)
         if not key:
             continue
-        counts[key] += 1
+        counts[key] += number
         labels.setdefault(key, key[0].upper() + key[1:])
     return [(labels[key], number) for key, number in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
@@ -87,10 +90,12 @@ def catering_summary(event: Event) -> Catering:
             confirmed, (Booking.dietary_requirements.is_not(None)) | (Booking.access_needs.is_not(None))
         )
     ).all()
+    # Once a past event's answers are purged (flask purge), their counts live on in its record.
+    kept = db.session.get(CateringRecord, event.id) if event.is_past else None
     return Catering(
         confirmed=db.session.scalar(select(func.count(Booking.id)).where(confirmed)) or 0,
-        dietary=summarise_needs(row.dietary_requirements for row in rows),
-        access=summarise_needs(row.access_needs for row in rows),
+        dietary=summarise_needs((row.dietary_requirements for row in rows), kept and kept.dietary),
+        access=summarise_needs((row.access_needs for row in rows), kept and kept.access),
     )
 
 

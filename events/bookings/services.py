@@ -18,7 +18,7 @@ from core.timeutil import to_local
 from events import notifications
 from events.access import booking_refusal, can_cancel_booking, cancellation_refusal
 from events.changes import diff_event, record_change
-from events.models import ATTENDANCE, Booking, Event
+from events.models import ATTENDANCE, Booking, Event, EventInvitation
 from extensions import db
 from fellows.models import User
 
@@ -314,4 +314,22 @@ def export_bookings(user: User) -> list[dict]:
             "attendance": booking.attendance,
         }
         for booking in bookings
+    ]
+
+
+def export_invitations(user: User) -> list[dict]:
+    """The invitation-only events a person was invited to, for "Download my data"."""
+    invitations = db.session.scalars(
+        select(EventInvitation)
+        .where(EventInvitation.user_id == user.id)
+        .options(selectinload(EventInvitation.event))
+        .order_by(EventInvitation.id)
+    )
+    return [
+        {
+            "event": invitation.event.title,
+            "starts_at": invitation.event.starts_at.isoformat(),
+            "invited_at": invitation.created_at.isoformat(),
+        }
+        for invitation in invitations
     ]

@@ -86,3 +86,42 @@ def record_review_response(link: NoteReviewLink, decision: str, comment: str | N
     db.session.add(response)
     db.session.flush()
     return response
+
+
+# The reviewer as a data subject ----------------------------------------------------------------
+
+#: What a review link says about its reviewer once their account has been deleted.
+ERASED_REVIEWER = "Reviewer (account deleted)"
+
+
+def _links_to(user: User):
+    return select(NoteReviewLink).where(NoteReviewLink.reviewer_email == user.email.lower())
+
+
+def export_review_links(user: User) -> list[dict]:
+    """Review links emailed to the person's address and their answers, for "Download my data"."""
+    return [
+        {
+            "write_up": link.note.title,
+            "reviewer_name": link.reviewer_name,
+            "sent_at": link.created_at.isoformat(),
+            "withdrawn_at": link.revoked_at.isoformat() if link.revoked_at else None,
+            "responses": [
+                {"decision": r.decision, "comment": r.comment, "at": r.created_at.isoformat()} for r in link.responses
+            ],
+        }
+        for link in db.session.scalars(_links_to(user).order_by(NoteReviewLink.id))
+    ]
+
+
+def erase_review_links(user: User) -> None:
+    """Before an account is deleted: links to its address stop working and forget the name and email.
+
+    The reviewers' answers stay with the draft they were about, under the anonymous name.
+    """
+    now = utcnow()
+    for link in db.session.scalars(_links_to(user)):
+        link.reviewer_name = ERASED_REVIEWER
+        link.reviewer_email = ""
+        link.revoked_at = link.revoked_at or now
+    db.session.flush()
