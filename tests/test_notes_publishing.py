@@ -146,3 +146,34 @@ def test_manage_page_lists_notes_by_state(app, make_event, make_note, make_organ
         from events.notes.models import Note
 
         assert db.session.query(Note).count() == 2
+
+
+def test_feed_costs_the_same_queries_for_few_and_many_notes(app, client, make_event, make_note, count_queries):
+    """Each entry shows its event, topics and further reading: loaded for all entries at once, not per entry."""
+    from events.notes.models import Note, NoteLink
+
+    def queries_with(total: int) -> tuple[int, feedparser.FeedParserDict]:
+        with app.app_context():
+            existing = db.session.query(Note).count()
+        for n in range(existing, total):
+            event_id = make_event(starts_at=past(days=10 + n), title=f"Lunch {n}")
+            note_id = make_note(event_id, title=f"Entry {n}", topics=(f"Topic {n % 3}",), chatham_house=n % 2 == 0)
+            with app.app_context():
+                db.session.add_all(
+                    NoteLink(note_id=note_id, position=i, title=f"Reading {n}.{i}", url=f"https://example.org/{n}/{i}")
+                    for i in range(2)
+                )
+                db.session.commit()
+        with count_queries() as counter:
+            response = client.get("/notes/feed.atom")
+        assert response.status_code == 200
+        return counter.count, feedparser.parse(response.data)
+
+    few, few_feed = queries_with(3)
+    many, many_feed = queries_with(30)
+    assert few == many
+    assert len(few_feed.entries) == 3 and len(many_feed.entries) == 30
+    # The eagerly loaded pieces are really in the entries.
+    content = {entry.title: entry.content[0].value for entry in many_feed.entries}
+    assert "Reading 29.1" in content["Entry 29"] and "Write-up of Lunch 29" in content["Entry 29"]
+    assert [tag.term for tag in many_feed.entries[0].tags] == ["topic-2"]

@@ -1,17 +1,18 @@
-"""Who is booked on an event, read for the organisers' pages: the three lists (paged, only the columns
-shown), the catering summary (numbers, no names), every booking for the CSV export, and the search
-for fellows to add by hand."""
+"""Reading bookings for pages. For the organisers: who is booked on an event (the three lists, paged,
+only the columns shown), the catering summary (numbers, no names), every booking for the CSV export,
+and the search for fellows to add by hand. For a fellow: their own upcoming and (paged) past bookings."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only, selectinload
 
-from core.request_args import counted_page
+from core.request_args import CountedPage, counted_page
 from core.search import every_word_in
 from events.models import Booking, CateringRecord, Event
 from extensions import db
@@ -184,3 +185,54 @@ def bookable_fellows(event: Event, text: str, limit: int) -> list[User]:
             .limit(limit + 1)
         )
     )
+
+
+def _own_bookings(user: User):
+    """``user``'s bookings with their event, in one query: only the event columns "My bookings" shows."""
+    return (
+        select(Booking)
+        .join(Booking.event)
+        .where(Booking.user_id == user.id)
+        .options(
+            contains_eager(Booking.event).load_only(Event.id, Event.title, Event.starts_at, Event.ends_at, Event.state)
+        )
+    )
+
+
+def upcoming_bookings(user: User, now: datetime) -> list[Booking]:
+    """Every booking of ``user`` for an event not yet over, soonest first (the list is never long)."""
+    query = _own_bookings(user).where(Event.ends_at > now).order_by(Event.starts_at, Booking.id)
+    return list(db.session.scalars(query))
+
+
+def past_bookings(user: User, now: datetime, per_page: int) -> CountedPage:
+    """The requested page (?page=) of ``user``'s bookings for events that are over, latest first."""
+    over = Event.ends_at <= now
+    total = db.session.scalar(
+        select(func.count(Booking.id)).join(Booking.event).where(Booking.user_id == user.id, over)
+    )
+    query = _own_bookings(user).where(over).order_by(Event.starts_at.desc(), Booking.id.desc())
+    return counted_page(query, total or 0, per_page)
+
+
+def waitlist_positions(bookings) -> dict[int, int]:
+    """{booking id: waitlist position} for the waitlisted ones among ``bookings``, in one query.
+
+    The same queue order as ``Booking.waitlist_position`` (requested_at, then id), which costs a query
+    per booking: a list of bookings uses this instead.
+    """
+    ids = [booking.id for booking in bookings if booking.state == "waitlisted"]
+    if not ids:
+        return {}
+    mine, queued = aliased(Booking), aliased(Booking)
+    ahead_or_same = or_(
+        queued.requested_at < mine.requested_at,
+        and_(queued.requested_at == mine.requested_at, queued.id <= mine.id),
+    )
+    rows = db.session.execute(
+        select(mine.id, func.count(queued.id))
+        .join(queued, and_(queued.event_id == mine.event_id, queued.state == "waitlisted", ahead_or_same))
+        .where(mine.id.in_(ids))
+        .group_by(mine.id)
+    )
+    return {booking_id: position for booking_id, position in rows}

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from core.models import utcnow
 from events.access import (
     can_cancel_booking,
 )
+from events.bookings import lists
 from events.bookings import services as bookings
 from events.forms import BookingForm
-from events.models import Booking, Event
+from events.models import Booking
 from events.pages import render_detail, viewable_event
 from extensions import db
 
@@ -69,18 +68,17 @@ def cancel_booking(booking_id: int):
 
 @login_required
 def my_bookings():
-    """The signed-in person's upcoming and past bookings, with their status and waitlist position."""
-    mine = db.session.scalars(
-        select(Booking)
-        .join(Booking.event)
-        .where(Booking.user_id == current_user.id)
-        .options(selectinload(Booking.event))
-        .order_by(Event.starts_at)
-    ).all()
+    """The signed-in person's bookings: every upcoming one (with its waitlist position) on the first
+    page, above their past bookings, which are paged (?page=), latest first."""
     now = utcnow()
-    upcoming = [b for b in mine if b.event.ends_at > now]
-    past = sorted((b for b in mine if b.event.ends_at <= now), key=lambda b: b.event.starts_at, reverse=True)
-    positions = {b.id: b.waitlist_position for b in upcoming if b.state == "waitlisted"}
+    past = lists.past_bookings(current_user, now, current_app.config["PAGE_SIZE"])
+    # Later pages are for looking back: the upcoming bookings stay on the first page only.
+    upcoming = lists.upcoming_bookings(current_user, now) if past.page == 1 else []
+    title = "My bookings" if past.page == 1 else f"My past bookings, page {past.page}"
     return render_template(
-        "events/my_bookings.html", upcoming=upcoming, past=past, positions=positions, title="My bookings"
+        "events/my_bookings.html",
+        upcoming=upcoming,
+        past=past,
+        positions=lists.waitlist_positions(upcoming),
+        title=title,
     )

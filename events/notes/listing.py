@@ -84,5 +84,9 @@ def latest_notes(user, limit: int = 3) -> list[Note]:
 
 
 def feed_notes(limit: int = 50) -> list[Note]:
-    """The newest public, published notes: exactly what an anonymous reader may see."""
-    return list(db.session.scalars(_base(public_feed_clause()).limit(limit)))
+    """The newest public, published notes: exactly what an anonymous reader may see.
+
+    Each entry's content lists the note's further reading, so the links come in one more query
+    for all the notes (not one per note): the feed costs the same few queries however long it is."""
+    query = _base(public_feed_clause()).options(selectinload(Note.links)).limit(limit)
+    return list(db.session.scalars(query))
