@@ -8,9 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.models import utcnow
-from events.access import (
-    can_cancel_booking,
-)
+from events.access import can_cancel_booking
 from events.bookings import services as bookings
 from events.forms import BookingForm
 from events.models import Booking, Event
@@ -54,7 +52,7 @@ def cancel_booking(booking_id: int):
     """A fellow cancels their own booking or leaves the waitlist; the next person waiting is promoted."""
     booking = db.get_or_404(Booking, booking_id)
     if not can_cancel_booking(current_user, booking):
-        abort(403)
+        abort(404)  # as for a booking that does not exist: nobody learns which ids are someone's booking
     event = booking.event
     was_waitlisted = booking.state == "waitlisted"
     try:
