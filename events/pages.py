@@ -8,7 +8,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.permissions import can_view_profile
 from events.access import (
     booking_refusal,
     can_edit_event,
@@ -20,7 +19,7 @@ from events.access import (
 )
 from events.forms import BookingForm
 from events.models import Booking, Event, Speaker
-from events.presenters import event_json_ld
+from events.presenters import event_json_ld, speakers_for
 from extensions import db
 
 
@@ -54,15 +53,7 @@ def render_detail(event: Event, *, form: BookingForm | None = None, error: str |
     booking = _own_booking(event)
     if form is None:
         form = BookingForm(formdata=None, obj=booking)
-    speakers = [
-        (
-            speaker,
-            speaker.fellow is not None
-            and speaker.fellow.role == "fellow"
-            and can_view_profile(current_user, speaker.fellow),
-        )
-        for speaker in event.speakers
-    ]
+    speakers = speakers_for(event, current_user)
     context = {
         "event": event,
         "booking": booking,
@@ -81,7 +72,7 @@ def render_detail(event: Event, *, form: BookingForm | None = None, error: str |
         # A joining link is for the people who have a place (as in the calendar files), not for every reader.
         "show_online_link": can_edit_event(current_user, event)
         or (booking is not None and booking.state == "confirmed"),
-        "json_ld": event_json_ld(event, url_for("events.detail", event_id=event.id, _external=True)),
+        "json_ld": event_json_ld(event, url_for("events.detail", event_id=event.id, _external=True), speakers),
         "title": event.title,
     }
     return render_template("events/detail.html", **context), status

@@ -1,5 +1,5 @@
-"""What event pages show beyond the models: booking numbers for a whole page at once, schema.org
-JSON-LD, and where an organisation's name links to."""
+"""What event pages show beyond the models: booking numbers for a whole page at once, the speakers as
+one viewer may see them, schema.org JSON-LD, and where an organisation's name links to."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from core.markdown import markdown_to_text
+from core.permissions import can_view_profile
 from core.timeutil import to_local
 from events.models import Booking, Event
+from events.speakers import SpeakerDetails, speaker_details
 from extensions import db
 from fellows.models import Organisation
 
@@ -51,6 +53,19 @@ def booking_stats(events: list[Event]) -> dict[int, EventStats]:
     }
 
 
+def speakers_for(event: Event, viewer) -> list[SpeakerDetails]:
+    """The event's speakers as ``viewer`` may see them (the rule is in ``events.speakers``)."""
+    return [
+        speaker_details(
+            speaker,
+            profile_visible=speaker.fellow is not None
+            and speaker.fellow.role == "fellow"
+            and can_view_profile(viewer, speaker.fellow),
+        )
+        for speaker in event.speakers
+    ]
+
+
 def organisation_url(organisation: Organisation | None) -> str | None:
     """The organisation's page for signed-in people (it is not public), else its website; None: no link."""
     if organisation is None:
@@ -67,8 +82,20 @@ def _organisation_ld(organisation: Organisation) -> dict:
     return data
 
 
-def event_json_ld(event: Event, url: str) -> dict:
-    """schema.org ``Event`` for search engines and other tools (rendered with ``|tojson``)."""
+def _performer_ld(speaker: SpeakerDetails) -> dict:
+    data = {"@type": "Person", "name": speaker.name}
+    if speaker.role:
+        data["jobTitle"] = speaker.role
+    if speaker.organisation:
+        data["affiliation"] = _organisation_ld(speaker.organisation)
+    if speaker.profile_id is not None:
+        data["url"] = url_for("fellows.profile", user_id=speaker.profile_id, _external=True)
+    return data
+
+
+def event_json_ld(event: Event, url: str, speakers: list[SpeakerDetails]) -> dict:
+    """schema.org ``Event`` for search engines and other tools (rendered with ``|tojson``); ``speakers``
+    as the viewer may see them (``speakers_for``)."""
     physical = bool(event.venue_name or event.venue_address)
     if physical and event.online_url:
         mode = "MixedEventAttendanceMode"
@@ -103,15 +130,7 @@ def event_json_ld(event: Event, url: str) -> dict:
         "organizer": _organisation_ld(event.host)
         if event.host
         else {"@type": "Organization", "name": current_app.config["APP_NAME"]},
-        "performer": [
-            {
-                "@type": "Person",
-                "name": speaker.display_name,
-                **({"jobTitle": speaker.role} if speaker.role else {}),
-                **({"affiliation": _organisation_ld(speaker.organisation)} if speaker.organisation else {}),
-            }
-            for speaker in event.speakers
-        ],
+        "performer": [_performer_ld(speaker) for speaker in speakers],
     }
     if description:
         data["description"] = description

@@ -6,9 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from core.models import utcnow
-from events.access import (
-    can_cancel_booking,
-)
+from events.access import can_cancel_booking
 from events.bookings import lists
 from events.bookings import services as bookings
 from events.forms import BookingForm
@@ -53,7 +51,7 @@ def cancel_booking(booking_id: int):
     """A fellow cancels their own booking or leaves the waitlist; the next person waiting is promoted."""
     booking = db.get_or_404(Booking, booking_id)
     if not can_cancel_booking(current_user, booking):
-        abort(403)
+        abort(404)  # as for a booking that does not exist: nobody learns which ids are someone's booking
     event = booking.event
     was_waitlisted = booking.state == "waitlisted"
     try:

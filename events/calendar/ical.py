@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from core.markdown import markdown_to_text
+from events.speakers import speaker_details
 
 if TYPE_CHECKING:
     from events.models import Event
@@ -105,10 +106,8 @@ def event_description(event: Event, *, url: str, private_details: bool = False) 
         blocks.append(_plain_text(event.description))
     if event.speakers:
         lines = ["Speakers:"]
-        for speaker in event.speakers:
-            details = [speaker.role, speaker.organisation.name if speaker.organisation else None]
-            extra = ", ".join(part for part in details if part)
-            lines.append(f"- {speaker.display_name}" + (f", {extra}" if extra else ""))
+        # A calendar file goes to whoever holds it, so it shows speakers as to an anonymous visitor.
+        lines.extend(f"- {speaker_details(speaker).text}" for speaker in event.speakers)
         blocks.append("\n".join(lines))
     if event.host:
         blocks.append(f"Hosted by {event.host.name}.")

@@ -4,6 +4,7 @@ signs in again, and the form comes back filled in (stash_draft / take_stash, bel
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -63,18 +64,31 @@ def _submitted_fields() -> dict:
     return data
 
 
-def keep_text_if_session_lost(event_id: int, note_id: int | None, form_url: str):
+def keep_text_if_session_lost(form_url: str, find_target: Callable[[], tuple[int, int | None] | None]):
     """The edit form arrived without a valid session (expired, signed out elsewhere) or with an
     expired CSRF token: keep the text server-side and bring it back after signing in.
 
-    Returns a redirect, or None when the request is a normal, valid one.
+    ``find_target`` looks up what the text is for, as ``(event_id, note_id)`` (None for a new note), or
+    None when the id does not exist. It is called only after the visitor is known not to be a signed-in
+    fellow, and an anonymous visitor gets the same answer (a redirect to sign in) whether or not the id
+    exists: the answer must not tell anyone but an organiser which ids exist (issue 13, defect 7).
+
+    Returns a redirect, or None when the request is a normal, valid one (or one the view refuses).
     """
     signed_in = current_user.is_authenticated
     if signed_in and (_csrf_ok() or not can_edit_note(current_user)):
         return None  # a valid request, or one the normal checks refuse (403)
     if not _same_site():
         abort(400, "The form was sent from another site.")
-    key = stash_draft(event_id, note_id, _submitted_fields())
+    target = find_target()
+    if target is None and signed_in:
+        return None  # an organiser may know which ids exist: the view answers 404
+    if target is not None:
+        key = stash_draft(*target, _submitted_fields())
+    else:
+        # Nothing is kept for an id that does not exist, but the answer and the session look the same.
+        forget_old_stashes()
+        key = secrets.token_urlsafe(24)
     db.session.commit()
     session[KEPT_KEYS] = [key, *session.get(KEPT_KEYS, [])][:MAX_KEPT]
     restore_url = f"{form_url}?restore={key}"
@@ -125,9 +139,14 @@ def restored_form(event_id: int, note_id: int | None) -> NoteForm | None:
     return NoteForm(formdata=MultiDict(pairs))
 
 
+def forget_old_stashes() -> None:
+    """Delete text kept longer than a day."""
+    db.session.execute(delete(NoteDraftStash).where(NoteDraftStash.created_at < utcnow() - STASH_LIFETIME))
+
+
 def stash_draft(event_id: int, note_id: int | None, data: dict) -> str:
     """Keep submitted form fields for up to a day; returns the key for the restore link."""
-    db.session.execute(delete(NoteDraftStash).where(NoteDraftStash.created_at < utcnow() - STASH_LIFETIME))
+    forget_old_stashes()
     key = secrets.token_urlsafe(24)
     db.session.add(
         NoteDraftStash(

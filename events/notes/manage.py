@@ -68,6 +68,18 @@ def _require_editor():
         abort(403)
 
 
+def _new_note_of(event_id: int) -> tuple[int, None] | None:
+    """Where text kept for a new note of this event belongs; None when there is no such event."""
+    event = db.session.get(Event, event_id)
+    return (event.id, None) if event else None
+
+
+def _saved_note(note_id: int) -> tuple[int, int] | None:
+    """Where text kept for this note belongs; None when there is no such note."""
+    note = db.session.get(Note, note_id)
+    return (note.event_id, note.id) if note else None
+
+
 def _note_data(note: Note) -> dict:
     return {
         "version": str(note.version),
@@ -154,13 +166,11 @@ def _render_edit(form: NoteForm, event: Event, note: Note | None, status: int, c
 @limiter.limit("20 per hour", methods=["POST"], exempt_when=lambda: current_user.is_authenticated)
 def create(event_id: int):
     """Start a write-up of an event (saved as a draft)."""
-    if request.method == "GET":
-        _require_editor()  # before the lookup, so that visitors cannot probe which event ids exist
-    event = db.get_or_404(Event, event_id)
-    form_url = url_for("notes.create", event_id=event.id)
-    if request.method == "POST" and (kept := keep_text_if_session_lost(event.id, None, form_url)):
+    form_url = url_for("notes.create", event_id=event_id)
+    if request.method == "POST" and (kept := keep_text_if_session_lost(form_url, lambda: _new_note_of(event_id))):
         return kept
-    _require_editor()
+    _require_editor()  # before the lookup, so that nobody but organisers can probe which ids exist
+    event = db.get_or_404(Event, event_id)
     form = (restored_form(event.id, None) if request.method == "GET" else None) or NoteForm()
     form.topics.choices = tag_choices()
     if form.validate_on_submit():
@@ -190,11 +200,11 @@ def _after_save(note: Note) -> str:
 @limiter.limit("20 per hour", methods=["POST"], exempt_when=lambda: current_user.is_authenticated)
 def edit(note_id: int):
     """Edit a note. A save made to an out-of-date version is refused (409) with the text kept."""
-    note = db.get_or_404(Note, note_id)
-    form_url = url_for("notes.edit", note_id=note.id)
-    if request.method == "POST" and (kept := keep_text_if_session_lost(note.event_id, note.id, form_url)):
+    form_url = url_for("notes.edit", note_id=note_id)
+    if request.method == "POST" and (kept := keep_text_if_session_lost(form_url, lambda: _saved_note(note_id))):
         return kept
-    _require_editor()
+    _require_editor()  # before the lookup, so that nobody but organisers can probe which ids exist
+    note = db.get_or_404(Note, note_id)
     form = None
     if request.method == "GET":
         form = restored_form(note.event_id, note.id) or NoteForm(data=_note_data(note))
