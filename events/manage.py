@@ -20,6 +20,7 @@ from events.forms import CancelEventForm, EventForm, InviteByInterestForm, Invit
 from events.models import EVENT_STATES, Event, EventChange, EventInvitation
 from events.pages import event_or_404, render_detail
 from events.presenters import booking_stats
+from events.speakers import wider_than_profiles
 from extensions import db
 from fellows.models import Organisation, User
 from fellows.services import organisation_names
@@ -88,6 +89,7 @@ def create():
         else:
             db.session.commit()
             flash("The event is saved as a draft. Check it, then publish it.", "success")
+            _flash_speaker_reach(event)
             return redirect(url_for("events.detail", event_id=event.id))
     return _render_form(form, None, 400 if request.method == "POST" else 200)
 
@@ -110,8 +112,14 @@ def edit(event_id: int):
         else:
             db.session.commit()
             flash(_saved_message(event, changes), "success")
+            _flash_speaker_reach(event)
             return redirect(url_for("events.detail", event_id=event.id))
     return _render_form(form, event, 400 if request.method == "POST" else 200)
+
+
+def _flash_speaker_reach(event: Event) -> None:
+    for note in wider_than_profiles(event):
+        flash(note, "info")
 
 
 def _saved_message(event: Event, changes: dict) -> str:
@@ -134,6 +142,7 @@ def publish(event_id: int):
         return render_detail(event, error=str(error), status=409)
     db.session.commit()
     flash("The event is published.", "success")
+    _flash_speaker_reach(event)
     return redirect(url_for("events.detail", event_id=event.id))
 
 

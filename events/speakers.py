@@ -51,3 +51,28 @@ def speaker_details(speaker: Speaker, *, profile_visible: bool = False) -> Speak
         organisation=speaker.organisation,
         profile_id=speaker.fellow_id if profile_visible and speaker.fellow_id is not None else None,
     )
+
+
+#: How widely each audience and each profile visibility reaches: 0 anyone, 1 signed-in people, 2 organisers.
+_REACH = {"public": 0, "fellows": 1, "invitation": 1, "organisers": 2}
+_VISIBILITY_WORDS = {"fellows": "for signed-in fellows only", "organisers": "for organisers only"}
+
+
+def wider_than_profiles(event) -> list[str]:
+    """A sentence for each linked fellow whose profile reaches fewer people than the event does.
+
+    Shown to the organiser after saving or publishing: what they typed for that speaker is shown with
+    the event to its whole audience, so they should check the fellow agrees.
+    """
+    audience = _REACH.get(event.audience, 1)
+    notes = []
+    for speaker in event.speakers:
+        fellow = speaker.fellow
+        if fellow is None or _REACH.get(fellow.visibility, 2) <= audience:
+            continue
+        notes.append(
+            f"{fellow.display_name}'s profile is {_VISIBILITY_WORDS[fellow.visibility]}, but as a speaker of this "
+            f"event the name, role and affiliation typed for them are shown to everyone who can see the event. "
+            "Check they agree, or leave the role and affiliation blank."
+        )
+    return notes

@@ -169,3 +169,24 @@ def test_calendar_files_and_feeds_show_speakers_as_to_an_anonymous_visitor(
     assert "Open seminar write-up" in atom.get_data(as_text=True)
     for detail in PROFILE_DETAILS:
         assert detail not in atom.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("visibility, warned", [("public", False), ("fellows", True), ("organisers", True)])
+def test_publishing_tells_the_organiser_when_a_speaker_is_shown_more_widely_than_their_profile(
+    app, make_event, make_fellow, make_organiser, login, visibility, warned
+):
+    """The rule makes what the organiser typed public with the event, so the organiser is told when
+    that reaches more people than the fellow's own profile choice does."""
+    from events.models import Speaker
+
+    fellow = make_fellow(name="Farid Haddad", visibility=visibility)
+    event_id = make_event(title="Net Zero and the Grid", audience="public", state="draft")
+    with app.app_context():
+        db.session.add(Speaker(event_id=event_id, position=0, name="Farid Haddad", role="Analyst", fellow_id=fellow.id))
+        db.session.commit()
+
+    page = login(make_organiser()).post(f"/organiser/events/{event_id}/publish", follow_redirects=True)
+
+    text = page.get_data(as_text=True)
+    assert "The event is published." in text
+    assert ("Farid Haddad&#39;s profile is for" in text) is warned
