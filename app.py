@@ -2,7 +2,7 @@
 
 import os
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, abort, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     _refuse_insecure_secret(app)
+    _secure_cookies_over_https(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
@@ -81,9 +82,24 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def _secure_cookies_over_https(app: Flask) -> None:
+    """Served over HTTPS (BASE_URL says so), cookies are Secure and browsers are told to stay on HTTPS."""
+    https = app.config["BASE_URL"].startswith("https://")
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = https
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
+    app.config.setdefault("HSTS", https)
+
+
+#: A year, and every subdomain: once seen over HTTPS, a browser never tries plain HTTP for this site.
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def _security_headers(response):
     """Defence in depth: no framing, no sniffing, no script from elsewhere, and no Referer carrying
     secret-bearing URLs (invitation, reset and calendar-feed links) to other sites."""
+    if current_app.config["HSTS"]:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")

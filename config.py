@@ -52,6 +52,9 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "5 per 5 minutes",
+        # None: Secure cookies and HSTS exactly when BASE_URL is https:// (every real deployment; not
+        # `make run` on http://127.0.0.1). SESSION_COOKIE_SECURE=true/false in the environment decides instead.
+        "SESSION_COOKIE_SECURE": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

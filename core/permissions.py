@@ -29,6 +29,11 @@ def organiser_required(view):
     return wrapped
 
 
+#: Session keys starting with this survive signing in (text typed into an expired session, say); every
+#: other key is dropped when a session is renewed at sign-in.
+KEPT_ACROSS_SIGN_IN = "kept_"
+
+
 def can_view_profile(viewer, fellow) -> bool:
     """A profile's visibility choice, applied to one viewer (anonymous, fellow or organiser)."""
     if not fellow.is_listed:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from core.models import utcnow
+from core.permissions import KEPT_ACROSS_SIGN_IN
 from extensions import db, limiter, login_manager
 from fellows import services
 from fellows.forms import (
@@ -74,6 +75,7 @@ def login():
     if form.validate_on_submit():
         user = services.find_user_by_email(form.email.data)
         if user is not None and user.active and user.check_password(form.password.data):
+            _renew_session()
             login_user(user, remember=form.remember.data)
             user.last_login_at = utcnow()
             db.session.commit()
@@ -82,6 +84,14 @@ def login():
         form.form_errors.append("The email address or password is not right, or the account cannot sign in yet.")
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form, title="Sign in"), status
+
+
+def _renew_session() -> None:
+    """A new session at sign-in: nothing put in the session before it (by this browser, or planted in it)
+    carries over, except what is deliberately kept for after signing in (core.permissions.KEPT_ACROSS_SIGN_IN)."""
+    kept = {key: value for key, value in session.items() if key.startswith(KEPT_ACROSS_SIGN_IN)}
+    session.clear()
+    session.update(kept)
 
 
 def logout():

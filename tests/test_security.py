@@ -118,3 +118,44 @@ def test_visitors_cannot_probe_event_ids_through_the_new_note_page(client, make_
     missing = client.get(f"/organiser/events/{event_id + 1000}/notes/new")
     assert existing.status_code == missing.status_code == 302
     assert "/login" in existing.headers["Location"] and "/login" in missing.headers["Location"]
+
+
+# Sessions and transport (issue 13) ----------------------------------------------------------------
+
+
+def test_signing_in_renews_the_session_and_keeps_only_what_is_kept_for_after(app, client, make_fellow):
+    fellow = make_fellow()
+    with client.session_transaction() as session:
+        session["planted"] = "set before signing in"
+        session["kept_note_texts"] = ["restore-key"]
+    assert client.post("/login", data={"email": fellow.email, "password": PASSWORD}).status_code == 302
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["kept_note_texts"] == ["restore-key"]
+        assert session["_user_id"].split(":")[0] == str(fellow.id)
+
+
+@pytest.mark.parametrize("base_url, secure", [("https://events.example.org", True), ("http://127.0.0.1:5000", False)])
+def test_cookies_are_secure_and_hsts_is_sent_when_served_over_https(database_uri, base_url, secure):
+    from app import create_app
+
+    served = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri, "BASE_URL": base_url, "WTF_CSRF_ENABLED": False}
+    )
+    assert served.config["SESSION_COOKIE_SECURE"] is secure and served.config["REMEMBER_COOKIE_SECURE"] is secure
+    client = served.test_client()
+    response = client.get("/login")
+    assert ("Strict-Transport-Security" in response.headers) is secure
+    if secure:
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_session_cookie_carries_the_secure_flag_over_https(app, make_fellow):
+    fellow = make_fellow()
+    app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    client = app.test_client()
+    response = client.post(
+        "/login", data={"email": fellow.email, "password": PASSWORD, "remember": "y"}, base_url="https://localhost"
+    )
+    cookies = response.headers.getlist("Set-Cookie")
+    assert cookies and all("Secure" in cookie and "HttpOnly" in cookie for cookie in cookies), cookies

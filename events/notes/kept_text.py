@@ -27,7 +27,7 @@ STASH_FIELD_LIMIT = 100_000
 #: The session key listing the restore keys this browser was given, newest first. Kept text goes back
 #: only to the browser that typed it: otherwise anyone could plant text (the form accepts it without a
 #: sign-in) and send an organiser a restore link that presents it as their own unsaved words.
-KEPT_KEYS = "kept_note_texts"
+KEPT_KEYS = "kept_note_texts"  # kept_…: survives signing in (core.permissions.KEPT_ACROSS_SIGN_IN)
 MAX_KEPT = 5
 #: How long text kept from an expired session waits for its author to sign in again.
 STASH_LIFETIME = timedelta(hours=24)

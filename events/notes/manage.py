@@ -110,7 +110,7 @@ def _content(form: NoteForm) -> services.NoteContent:
 
 
 #: The session key listing the lead images this browser chose on a try of the form that had errors.
-KEPT_IMAGES = "kept_note_images"
+KEPT_IMAGES = "kept_note_images"  # kept_…: survives signing in (core.permissions.KEPT_ACROSS_SIGN_IN)
 MAX_KEPT_IMAGES = 5
 
 
