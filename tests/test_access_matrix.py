@@ -1,0 +1,386 @@
+"""The access matrix: every route of the URL map × every kind of visitor, with the outcome written down.
+
+Visitors: anonymous; a fellow (Ada, who owns the booking, the profile and the calendar feed the URLs
+name); another fellow (Grace); an organiser. Routes reached by a private link (invitation, reset,
+review, calendar feed) are checked with the real token (allowed for anyone holding it) and with a
+forged one (404 for everyone). A route added without an entry here fails
+``test_every_route_has_an_entry``, so no page is added without someone deciding who may use it.
+
+Outcomes: OK (allowed: the request is answered — a page, a redirect that is not to sign-in, or a 400
+for an empty form), LOGIN (302 to the sign-in page), DENIED (403) and HIDDEN (404: the visitor may not
+know the thing exists). Refusals are checked for every method; allowed POSTs each run on fresh data,
+because an allowed POST changes it.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from app import create_app
+from core.mail import opened_bodies
+from core.models import OutboxMessage, StoredImage, Tag
+from core.sealing import open_seal
+from events.models import Event, EventInvitation
+from events.notes.models import Note, NoteRevision
+from extensions import db
+from fellows.models import JoinRequest, Organisation, User
+
+OK, LOGIN, DENIED, HIDDEN = "ok", "login", "denied", "hidden"
+ROLES = ("anonymous", "fellow", "other", "organiser")
+
+PUBLIC = (OK, OK, OK, OK)
+SIGNED_IN = (LOGIN, OK, OK, OK)
+ORGANISERS = (LOGIN, DENIED, DENIED, OK)
+#: Reached by a private link: allowed with the real token, HIDDEN with a forged one, whoever asks.
+TOKEN = "token"
+
+EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
+    # Core
+    ("core.home", "GET"): PUBLIC,
+    ("core.privacy", "GET"): PUBLIC,
+    ("core.outbox", "GET"): ORGANISERS,
+    ("core.retry", "POST"): ORGANISERS,
+    # Accounts
+    ("auth.login", "GET"): PUBLIC,
+    ("auth.login", "POST"): PUBLIC,
+    ("auth.logout", "POST"): PUBLIC,
+    ("auth.join", "GET"): PUBLIC,
+    ("auth.join", "POST"): PUBLIC,
+    ("auth.forgot_password", "GET"): PUBLIC,
+    ("auth.forgot_password", "POST"): PUBLIC,
+    ("auth.reset_password", "GET"): TOKEN,
+    ("auth.reset_password", "POST"): TOKEN,
+    ("auth.accept_invitation", "GET"): TOKEN,
+    ("auth.accept_invitation", "POST"): TOKEN,
+    ("auth.account", "GET"): SIGNED_IN,
+    ("auth.account", "POST"): SIGNED_IN,
+    ("auth.delete_account", "POST"): SIGNED_IN,
+    ("auth.email_preferences", "POST"): SIGNED_IN,
+    ("auth.export_data", "POST"): SIGNED_IN,
+    # Profiles and the directory (Ada's profile is for signed-in fellows)
+    ("fellows.directory", "GET"): SIGNED_IN,
+    ("fellows.profile", "GET"): (HIDDEN, OK, OK, OK),  # a profile hidden from the visitor is not revealed
+    ("fellows.photo", "GET"): (HIDDEN, OK, OK, OK),
+    ("fellows.my_profile", "GET"): SIGNED_IN,
+    # Organiser accounts have no profile of their own; they edit fellows on the organisers' pages.
+    ("fellows.edit_profile", "GET"): (LOGIN, OK, OK, DENIED),
+    ("fellows.edit_profile", "POST"): (LOGIN, OK, OK, DENIED),
+    ("organisations.detail", "GET"): SIGNED_IN,
+    # Events (the event is for fellows; Ada has a place)
+    ("events.index", "GET"): PUBLIC,
+    ("events.detail", "GET"): SIGNED_IN,
+    ("calendar.event_ics", "GET"): SIGNED_IN,
+    ("events.book", "POST"): SIGNED_IN,
+    ("events.cancel_booking", "POST"): (LOGIN, OK, HIDDEN, HIDDEN),
+    ("events.my_bookings", "GET"): SIGNED_IN,
+    ("calendar.public_feed", "GET"): PUBLIC,
+    ("calendar.personal_feed", "GET"): TOKEN,
+    ("calendar.mine", "GET"): SIGNED_IN,
+    ("calendar.reset_link", "POST"): SIGNED_IN,
+    ("calendar.settings", "POST"): SIGNED_IN,
+    # Write-ups (the published one is for fellows)
+    ("notes.index", "GET"): PUBLIC,
+    ("notes.detail", "GET"): SIGNED_IN,
+    ("notes.image", "GET"): SIGNED_IN,
+    ("notes.feed", "GET"): PUBLIC,
+    ("notes.review", "GET"): TOKEN,
+    ("notes.review", "POST"): TOKEN,
+    ("notes.review_image", "GET"): TOKEN,
+    # Organisers' pages
+    **{
+        (endpoint, method): ORGANISERS
+        for endpoint, methods in {
+            "events.manage": "GET",
+            "events.create": "GET POST",
+            "events.edit": "GET POST",
+            "events.publish": "POST",
+            "events.cancel": "GET POST",
+            "events.delete": "POST",
+            "events.duplicate": "POST",
+            "events.history": "GET",
+            "events.change_capacity": "POST",
+            "events.attendees": "GET",
+            "events.export_attendees": "GET",
+            "events.export_catering": "GET",
+            "events.add_booking": "POST",
+            "events.remove_booking": "POST",
+            "events.promote_booking": "POST",
+            "events.record_attendance": "POST",
+            "events.invitations": "GET",
+            "events.invite": "POST",
+            "events.invite_interest": "POST",
+            "events.withdraw_invitation": "POST",
+            "calendar_import.upload": "GET POST",
+            "calendar_import.confirm": "POST",
+            "notes.manage": "GET",
+            "notes.choose_event": "GET",
+            "notes.create": "GET POST",
+            "notes.note": "GET",
+            "notes.edit": "GET POST",
+            "notes.preview": "GET",
+            "notes.submit": "POST",
+            "notes.publish": "POST",
+            "notes.unpublish": "POST",
+            "notes.revisions": "GET",
+            "notes.restore": "POST",
+            "notes.create_review_link": "POST",
+            "notes.revoke_review_link": "POST",
+            "fellows_manage.fellows": "GET",
+            "fellows_manage.invite": "GET POST",
+            "fellows_manage.edit_fellow": "GET POST",
+            "fellows_manage.deactivate": "POST",
+            "fellows_manage.reactivate": "POST",
+            "fellows_manage.send_invitation": "POST",
+            "fellows_manage.revoke_invitation": "POST",
+            "fellows_manage.export_fellows": "GET",
+            "fellows_manage.import_csv": "GET POST",
+            "fellows_manage.confirm_import": "POST",
+            "fellows_manage.import_done": "GET",
+            "fellows_manage.invite_imported": "POST",
+            "fellows_manage.join_requests": "GET",
+            "fellows_manage.approve_join_request": "POST",
+            "fellows_manage.decline_join_request": "POST",
+            "fellows_manage.organisations": "GET",
+            "fellows_manage.new_organisation": "GET POST",
+            "fellows_manage.edit_organisation": "GET POST",
+            "fellows_manage.tags": "GET POST",
+            "fellows_manage.edit_tag": "GET POST",
+            "fellows_manage.remove_tag": "POST",
+        }.items()
+        for method in methods.split()
+    },
+}
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    args: dict[str, int]
+    tokens: dict[str, str]
+
+
+def _image() -> StoredImage:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (30, 90, 160)).save(out, format="WEBP")
+    return StoredImage(content_type="image/webp", width=8, height=8, data=out.getvalue())
+
+
+def _sealed_link(kind: str) -> str:
+    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind)).one()
+    return open_seal(message.sealed_values)["link"].rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def world(app, make_fellow, make_organiser) -> World:
+    """One of everything a URL can name, each owned by the visitor it should be."""
+    from events.bookings.services import book_place
+    from events.calendar.tokens import ensure_calendar_token
+    from events.notes.reviews import create_review_link
+    from fellows.services import invite_fellow, request_password_reset
+
+    organiser = make_organiser(name="Olivia Organiser")
+    fellow = make_fellow(name="Ada Lovelace", email="ada@example.org", visibility="fellows")
+    other = make_fellow(name="Grace Hopper", email="grace@example.org", visibility="fellows")
+    now = datetime.now(UTC).replace(microsecond=0)
+    with app.app_context():
+        ada = db.session.get(User, fellow.id)
+        organisation = Organisation(name="Policy Lab", kind="government")
+        tag = Tag(name="Digital government", slug="digital-government")
+        ada.photo = _image()
+        ada.organisation = organisation
+        upcoming = Event(
+            title="Data lunch",
+            kind="lunch",
+            state="published",
+            audience="fellows",
+            capacity=10,
+            starts_at=now + timedelta(days=7),
+            ends_at=now + timedelta(days=7, hours=2),
+        )
+        private = Event(
+            title="Roundtable",
+            kind="roundtable",
+            state="published",
+            audience="invitation",
+            starts_at=now + timedelta(days=9),
+            ends_at=now + timedelta(days=9, hours=2),
+        )
+        past = Event(
+            title="Last month's lunch",
+            kind="lunch",
+            state="published",
+            audience="fellows",
+            starts_at=now - timedelta(days=30),
+            ends_at=now - timedelta(days=30, hours=-2),
+        )
+        db.session.add_all([organisation, tag, upcoming, private, past])
+        db.session.flush()
+        booking = book_place(ada, upcoming)
+        invitation = EventInvitation(event_id=private.id, user_id=ada.id)
+        note = Note(
+            event_id=past.id,
+            title="What we heard",
+            summary="Summary.",
+            body="Discussion.",
+            state="published",
+            audience="fellows",
+            published_at=now - timedelta(days=20),
+            image=_image(),
+        )
+        draft = Note(event_id=past.id, title="Draft", summary="", body="Draft.", state="in_review", audience="fellows")
+        request = JoinRequest(name="Nadia", email="nadia@example.org", organisation_name="HM Treasury", reason="Hi")
+        db.session.add_all([invitation, note, draft, request])
+        db.session.flush()
+        revision = NoteRevision(note_id=note.id, number=1, title=note.title, body=note.body, audience="fellows")
+        db.session.add(revision)
+        organiser_row = db.session.get(User, organiser.id)
+        link, review_token = create_review_link(draft, organiser_row, "Mark", "mark@example.org")
+        draft.image = _image()
+        invited = User(email="invited@example.org", name="Invited Person", role="fellow", visibility="fellows")
+        db.session.add(invited)
+        db.session.flush()
+        invite_fellow(invited, organiser_row)
+        request_password_reset(other.email)
+        failed = OutboxMessage(
+            to_address="x@example.org", subject="S", text_body="T", kind="test", status="failed", attempts=6
+        )
+        db.session.add(failed)
+        calendar_token = ensure_calendar_token(ada)
+        db.session.commit()
+        world = World(
+            users={"fellow": fellow, "other": other, "organiser": organiser},
+            args={
+                "event_id": upcoming.id,
+                "booking_id": booking.id,
+                "user_id": ada.id,
+                "org_id": organisation.id,
+                "tag_id": tag.id,
+                "note_id": note.id,
+                "revision_id": revision.id,
+                "link_id": link.id,
+                "draft_note_id": draft.id,
+                "invitation_id": invitation.id,
+                "request_id": request.id,
+                "message_id": failed.id,
+                "filename": "favicon.svg",
+            },
+            tokens={
+                "auth.reset_password": _sealed_link("password_reset"),
+                "auth.accept_invitation": _sealed_link("invitation"),
+                "notes.review": review_token,
+                "notes.review_image": review_token,
+                "calendar.personal_feed": calendar_token,
+            },
+        )
+        assert all(opened_bodies(m) for m in db.session.scalars(select(OutboxMessage)))
+    return world
+
+
+def _rules(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+#: Where a URL names two things, the second must belong to the first: the review link is the draft's.
+ARGUMENTS = {"notes.revoke_review_link": {"note_id": "draft_note_id"}}
+
+
+def _url(app, rule, world: World, token: str | None = None) -> str:
+    names = ARGUMENTS.get(rule.endpoint, {})
+    values = {name: world.args[names.get(name, name)] for name in rule.arguments if name != "token"}
+    if "token" in rule.arguments:
+        values["token"] = token
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **values)
+
+
+def _outcome(response) -> str:
+    if response.status_code == 302 and "/login" in response.headers["Location"]:
+        return LOGIN
+    if response.status_code == 403:
+        return DENIED
+    if response.status_code == 404:
+        return HIDDEN
+    assert response.status_code in (200, 302, 400, 409), (response.status_code, response.get_data(as_text=True)[:500])
+    return OK
+
+
+def _clients(app, login, world: World) -> dict[str, object]:
+    clients = {"anonymous": app.test_client()}
+    clients |= {role: login(user) for role, user in world.users.items()}
+    return clients
+
+
+def test_every_route_has_an_entry():
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    routes = {(rule.endpoint, method) for rule, method in _rules(app)}
+    assert sorted(routes - EXPECTED.keys()) == [], "new routes: say who may use them in EXPECTED"
+    assert sorted(EXPECTED.keys() - routes) == [], "EXPECTED names routes that no longer exist"
+
+
+def test_refusals_and_pages_for_every_visitor(app, login, world):
+    """Every GET for every visitor, and every refusal of a POST (a refused POST changes nothing)."""
+    clients = _clients(app, login, world)
+    wrong = []
+    checked = 0
+    for rule, method in _rules(app):
+        expected = EXPECTED[(rule.endpoint, method)]
+        if expected == TOKEN:
+            url = _url(app, rule, world, token="forged" + "A" * 40)
+            for role in ROLES:
+                got = _outcome(clients[role].open(url, method=method))
+                checked += 1
+                if got != HIDDEN:
+                    wrong.append((rule.endpoint, method, role, "forged token", got))
+            if method == "GET":
+                url = _url(app, rule, world, token=world.tokens[rule.endpoint])
+                got = _outcome(clients["anonymous"].get(url))
+                checked += 1
+                if got != OK:
+                    wrong.append((rule.endpoint, method, "anonymous", "real token", got))
+            continue
+        url = _url(app, rule, world)
+        for role, outcome in zip(ROLES, expected, strict=True):
+            if method != "GET" and outcome == OK:
+                continue  # allowed POSTs change data: test_allowed_posts
+            got = _outcome(clients[role].open(url, method=method))
+            checked += 1
+            if got != outcome:
+                wrong.append((rule.endpoint, method, role, outcome, got))
+    assert wrong == [], "\n".join(map(str, wrong))
+    assert checked > 300
+
+
+ALLOWED_POSTS = sorted(
+    (endpoint, role)
+    for (endpoint, method), expected in EXPECTED.items()
+    if method == "POST" and expected != TOKEN
+    for role, outcome in zip(ROLES, expected, strict=True)
+    if outcome == OK
+)
+
+
+@pytest.mark.parametrize("endpoint, role", ALLOWED_POSTS)
+def test_allowed_posts(app, login, world, endpoint, role):
+    """An allowed POST is answered (a redirect, a page, or a 400 for its empty form), never refused."""
+    [rule] = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint and "POST" in r.methods]
+    client = _clients(app, login, world)[role]
+    assert _outcome(client.post(_url(app, rule, world))) == OK
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for (e, m), x in EXPECTED.items() if x == TOKEN and m == "POST"))
+def test_private_links_accept_a_post_with_the_real_token(app, world, endpoint):
+    [rule] = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint and "POST" in r.methods]
+    response = app.test_client().post(_url(app, rule, world, token=world.tokens[endpoint]))
+    assert _outcome(response) == OK
