@@ -9,11 +9,18 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from werkzeug.security import generate_password_hash
 
 from app import create_app
 from extensions import db
+
+# Hypothesis runs a bounded number of examples, so `make test` keeps its time budget; set
+# HYPOTHESIS_PROFILE=thorough for a longer hunt.
+settings.register_profile("bounded", max_examples=12, deadline=None, derandomize=False, database=None)
+settings.register_profile("thorough", max_examples=300, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "bounded"))
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = generate_password_hash(PASSWORD)
