@@ -7,6 +7,7 @@ dropped from query strings and form fields (``Request``), because PostgreSQL ref
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import Request as FlaskRequest
@@ -32,6 +33,22 @@ def whole_number(value) -> int | None:
         return None
     number = int(text)
     return number if number <= MAX_DATABASE_INT else None
+
+
+def drop_unknown_filters(args: dict[str, str], known: dict[str, tuple[str, Iterable]]) -> list[str]:
+    """Blank each filter in ``args`` whose value is not one of its known values, and say so.
+
+    ``known`` maps a filter's name to (its label for people, its known values). A mistyped or outdated
+    link (``?kind=lectures``) then shows the unfiltered list with a notice, instead of silently ignoring
+    the filter or silently showing nothing. Returns the notices, for ``base.html`` (``filter_notices``).
+    """
+    notices = []
+    for name, (label, values) in known.items():
+        value = args.get(name, "")
+        if value and value not in {str(known_value) for known_value in values}:
+            notices.append(f"“{value[:60]}” is not a {label} this list knows, so the list is not filtered by {label}.")
+            args[name] = ""
+    return notices
 
 
 def requested_page(name: str = "page") -> int:

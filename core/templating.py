@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from core.markdown import render_markdown
 from core.timeutil import format_date, format_datetime, to_local
+from core.wording import plural
 
 # (label, endpoint, audience): audience is "all", "signed_in", "fellow" or "organiser". An entry whose
 # endpoint is not registered is left out, so an area's navigation appears with its blueprint.
@@ -64,5 +65,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["local"] = to_local
+    app.jinja_env.filters["plural"] = plural
     app.jinja_env.globals["main_navigation"] = lambda: _navigation(MAIN_NAVIGATION)
     app.jinja_env.globals["organiser_navigation"] = lambda: _navigation(ORGANISER_NAVIGATION)

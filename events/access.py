@@ -79,14 +79,18 @@ def registration_state(event: Event, now: datetime | None = None) -> str:
     return "open"
 
 
+#: The refusal an anonymous visitor gets for an event they could book once signed in.
+SIGN_IN_TO_BOOK = "Sign in to book a place."
+
+
 def booking_refusal(user, event: Event, booking: Booking | None = None, now: datetime | None = None) -> str | None:
     """Why ``user`` may not book ``event`` now, as a message for them; None when they may.
 
     ``booking`` is the user's existing booking row for the event, if any.
     """
     now = now or utcnow()
-    if not (user and user.is_authenticated):
-        return "Sign in to book a place."
+    # What holds for everyone comes first: an anonymous visitor to a past event is told it is over,
+    # not invited to sign in and book it.
     if event.state == "draft":
         return "This event is not open for booking yet."
     if event.state == "cancelled":
@@ -100,6 +104,8 @@ def booking_refusal(user, event: Event, booking: Booking | None = None, now: dat
         return f"Booking opens on {format_datetime(event.registration_opens_at)}."
     if window == "closed":
         return "Booking for this event has closed."
+    if not (user and user.is_authenticated):
+        return SIGN_IN_TO_BOOK
     if event.audience == "invitation" and not is_invited(user, event):
         return "This event is by invitation only."
     if booking is not None and booking.state == "confirmed":

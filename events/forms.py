@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from core.forms import MultiCheckboxField, TextAreaField, empty_to_none, strip_filter, validate_web_url
 from core.tags import tags_by_ids
 from core.timeutil import local_to_utc, to_local
+from core.wording import plural
 from events.models import AUDIENCES, EVENT_KINDS, EVENT_YEARS, MAX_CAPACITY, Event
 from fellows.models import HONORIFICS
 
@@ -149,8 +150,10 @@ class EventForm(FlaskForm):
     def validate_capacity(self, field) -> None:
         if field.data is not None and field.data < self.confirmed_count:
             raise ValidationError(
-                f"{self.confirmed_count} people already have a confirmed place, so the capacity cannot be lower "
-                f"than {self.confirmed_count}. Remove bookings on the attendee list first if you need fewer places."
+                f"The capacity cannot be lower than {self.confirmed_count}: "
+                f"{plural(self.confirmed_count, 'person', 'people')} already "
+                f"{'has' if self.confirmed_count == 1 else 'have'} a confirmed place. "
+                "Remove bookings on the attendee list first if you need fewer places."
             )
 
     def set_choices(self, organisations, fellows, tag_choices) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from core.errors import ServiceError
 from core.models import Tag, utcnow
 from core.permissions import acting_user, organiser_required
-from core.request_args import paginate
+from core.request_args import drop_unknown_filters, paginate
 from core.tags import tag_choices
 from events import services
 from events.changes import FIELD_LABELS, TIME_AND_PLACE
@@ -38,7 +38,9 @@ def _fellows() -> list[User]:
 @organiser_required
 def manage():
     """Every event including drafts, newest first, with booking numbers; filter by state and text."""
-    state = request.args.get("state", "")
+    filters = {"state": request.args.get("state", "")}
+    notices = drop_unknown_filters(filters, {"state": ("state", EVENT_STATES)})
+    state = filters["state"]
     q = request.args.get("q", "").strip()[:200]
     query = select(Event).options(selectinload(Event.topics)).order_by(Event.starts_at.desc(), Event.id.desc())
     if state in EVENT_STATES:
@@ -53,6 +55,7 @@ def manage():
         state=state,
         q=q,
         states=EVENT_STATES,
+        filter_notices=notices,
         now=utcnow(),
         title="Manage events",
     )

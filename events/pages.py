@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from events.access import (
+    SIGN_IN_TO_BOOK,
     booking_refusal,
     can_edit_event,
     can_see_attendees,
@@ -54,11 +55,13 @@ def render_detail(event: Event, *, form: BookingForm | None = None, error: str |
     if form is None:
         form = BookingForm(formdata=None, obj=booking)
     speakers = speakers_for(event, current_user)
+    refusal = booking_refusal(current_user, event, booking)
     context = {
         "event": event,
         "booking": booking,
         "position": booking.waitlist_position if booking else None,
-        "refusal": booking_refusal(current_user, event, booking),
+        "refusal": refusal,
+        "sign_in_to_book": refusal == SIGN_IN_TO_BOOK,
         "cancel_refusal": cancellation_refusal(booking) if booking and booking.state != "cancelled" else None,
         "invited": is_invited(current_user, event) if event.audience == "invitation" else False,
         "confirmed_count": event.confirmed_count,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from core.errors import ServiceError
 from core.models import Tag, utcnow
 from core.upsert import insert_missing
+from core.wording import plural
 from events import notifications
 from events.bookings.services import BookingError, fill_places, lock_event
 from events.changes import EVENT_FIELDS, TIME_AND_PLACE, diff_event, record_change
@@ -73,7 +74,8 @@ def update_event(organiser: User, event: Event, data: dict) -> dict:
     confirmed = event.count_bookings("confirmed")
     if data.get("capacity") is not None and data["capacity"] < confirmed:
         raise BookingError(
-            f"{confirmed} people already have a confirmed place, so the capacity cannot be lower than {confirmed}."
+            f"The capacity cannot be lower than {confirmed}: "
+            f"{plural(confirmed, 'person', 'people')} already {'has' if confirmed == 1 else 'have'} a confirmed place."
         )
     _resolve_speakers(data)
     changes = diff_event(event, data)

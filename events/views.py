@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from core.models import Tag, utcnow
-from core.request_args import paginate, whole_number
+from core.request_args import drop_unknown_filters, paginate, whole_number
 from core.tags import all_tags
 from events.access import (
     can_view_event,
@@ -63,6 +63,18 @@ def index():
     """Upcoming events (or past ones with ?when=past), filtered by kind, topic, host and text."""
     # PostgreSQL refuses NUL characters in text, so a crafted query string must not reach it with one.
     args = {key: request.args.get(key, "").strip()[:200] for key in ("q", "kind", "topic", "when", "host")}
+    tags = all_tags()
+    host_id = whole_number(args["host"])
+    host = db.session.get(Organisation, host_id) if host_id is not None else None
+    notices = drop_unknown_filters(
+        args,
+        {
+            "kind": ("kind of event", EVENT_KINDS),
+            "topic": ("topic", [tag.slug for tag in tags]),
+            "when": ("time", ("past", "upcoming")),
+            "host": ("host", [args["host"]] if host else []),
+        },
+    )
     args["when"] = "past" if args["when"] == "past" else "upcoming"
     page = paginate(listing_query(current_user, **args), per_page=current_app.config["PAGE_SIZE"])
     ids = [event.id for event in page.items]
@@ -84,8 +96,6 @@ def index():
                 )
             )
         )
-    host_id = whole_number(args["host"])
-    host = db.session.get(Organisation, host_id) if host_id is not None else None
     return render_template(
         "events/index.html",
         page=page,
@@ -94,8 +104,9 @@ def index():
         mine=mine,
         invited=invited,
         kinds=EVENT_KINDS,
-        tags=all_tags(),
+        tags=tags,
         host=host,
+        filter_notices=notices,
         title="Past events" if args["when"] == "past" else "Events",
     )
 

@@ -110,7 +110,7 @@ class ProfileForm(FlaskForm):
 
     # strip_filter: Optional() lets a blank-looking " " past the choice check, so it must become "".
     honorific = SelectField(
-        "Title", choices={h: h or "None" for h in HONORIFICS}, filters=[strip_filter], validators=[Optional()]
+        "Title", choices={h: h or "—" for h in HONORIFICS}, filters=[strip_filter], validators=[Optional()]
     )
     name = StringField("Full name", filters=[strip_filter], validators=[InputRequired("Enter a name"), Length(max=200)])
     job_title = StringField("Job title", filters=[empty_to_none], validators=[Optional(), Length(max=200)])
@@ -235,6 +235,9 @@ class ConfirmImportForm(FlaskForm):
     """Carries the checked file's content back for the confirmed import."""
 
     content = TextAreaField(validators=[InputRequired()])
+    overwrite = BooleanField(
+        "Also replace values fellows set themselves (their own name, organisation, sector, cohort)"
+    )
 
 
 class EmailPreferencesForm(FlaskForm):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from core.images import ImageRejected
 from core.models import Tag
 from core.permissions import can_edit_profile, can_view_profile, is_organiser
-from core.request_args import paginate, whole_number
+from core.request_args import drop_unknown_filters, paginate, whole_number
 from core.tags import all_tags, tag_choices
 from extensions import db
 from fellows import services
@@ -48,13 +48,23 @@ def directory_query(viewer, q: str = "", sector: str = "", cohort: str = "", sta
 def directory():
     """Search and filter the fellows the viewer may see (signed-in users only)."""
     args = {key: request.args.get(key, "").strip() for key in ("q", "sector", "cohort", "status", "interest")}
-    page = paginate(directory_query(current_user, **args), per_page=current_app.config["PAGE_SIZE"])
     cohorts = db.session.scalars(
         select(User.cohort)
         .where(User.role == "fellow", User.cohort.is_not(None))
         .distinct()
         .order_by(User.cohort.desc())
     ).all()
+    tags = all_tags()
+    notices = drop_unknown_filters(
+        args,
+        {
+            "sector": ("sector", SECTORS),
+            "cohort": ("cohort", cohorts),
+            "status": ("status", FELLOW_STATUSES),
+            "interest": ("policy interest", [tag.slug for tag in tags]),
+        },
+    )
+    page = paginate(directory_query(current_user, **args), per_page=current_app.config["PAGE_SIZE"])
     return render_template(
         "fellows/directory.html",
         page=page,
@@ -62,7 +72,8 @@ def directory():
         sectors=SECTORS,
         statuses=FELLOW_STATUSES,
         cohorts=cohorts,
-        tags=all_tags(),
+        tags=tags,
+        filter_notices=notices,
         title="Fellows",
     )
 

@@ -31,9 +31,10 @@ def upload(client, text: str | bytes, filename: str = "fellows.csv"):
     )
 
 
-def confirm(client, preview_response):
+def confirm(client, preview_response, overwrite: bool = False):
     content = re.search(r'name="content" value="([^"]+)"', preview_response.get_data(as_text=True)).group(1)
-    return client.post("/organiser/import/confirm", data={"content": content})
+    data = {"content": content} | ({"overwrite": "y"} if overwrite else {})
+    return client.post("/organiser/import/confirm", data=data)
 
 
 def database_counts(app) -> tuple[int, int, int, int]:
@@ -209,7 +210,8 @@ def test_reimport_updates_rather_than_duplicates(app, organiser_client, make_fel
     existing = make_fellow(
         email="amelia@example.org", name="Amelia H", cohort=2010, interests=("Health policy",), job_title="Adviser"
     )
-    assert confirm(organiser_client, upload(organiser_client, GOOD)).status_code == 302
+    # Amelia's name and cohort are her own (she has signed up): replaced only because the organiser ticks.
+    assert confirm(organiser_client, upload(organiser_client, GOOD), overwrite=True).status_code == 302
     counts = database_counts(app)
     again = upload(
         organiser_client,
@@ -232,12 +234,57 @@ def test_reimport_updates_rather_than_duplicates(app, organiser_client, make_fel
 
 def test_empty_cells_leave_existing_values(app, organiser_client, make_fellow, make_organisation):
     lab = make_organisation("Policy Lab")
-    fellow = make_fellow(email="kept@example.org", cohort=2012, sector="academia", organisation_id=lab.id)
+    fellow = make_fellow(email="kept@example.org", cohort=2012, sector="academia", organisation_id=lab.id, joined=False)
     preview = upload(organiser_client, HEADER + "Kept Person,kept@example.org,,,,\n")
     assert confirm(organiser_client, preview).status_code == 302
     with app.app_context():
         user = db.session.get(User, fellow.id)
         assert (user.name, user.cohort, user.sector, user.organisation_id) == ("Kept Person", 2012, "academia", lab.id)
+
+
+def test_preview_shows_old_and_new_and_keeps_what_the_fellow_set(app, organiser_client, make_fellow, make_organisation):
+    treasury = make_organisation("HM Treasury")
+    amelia = make_fellow(
+        email="amelia@example.org", name="Amelia Hart", cohort=2016, organisation_id=treasury.id, interests=("Data",)
+    )
+    newcomer = make_fellow(email="ben@example.org", name="B Okafor", cohort=None, joined=False)
+    text = HEADER + "Amelia Updated,amelia@example.org,HM Treasury,,2017,Data; AI policy\n"
+    text += "Ben Okafor,ben@example.org,,,2019,\n"
+    preview = upload(organiser_client, text)
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    # Every changed field, old → new; unchanged ones (the organisation) are not listed.
+    assert "Name: <del>Amelia Hart</del> → <ins>Amelia Updated</ins>" in page
+    assert "Cohort: <del>2016</del> → <ins>2017</ins>" in page
+    assert "Interests: <del>Data</del> → <ins>Data; AI policy</ins>" in page
+    assert "Organisation:" not in page
+    assert "Name: <del>B Okafor</del> → <ins>Ben Okafor</ins>" in page
+    assert 'Cohort: <span class="muted">(blank)</span> → <ins>2019</ins>' in page
+    # Amelia has signed up, so her name and cohort are hers; Ben has not yet.
+    assert page.count("set by the fellow: kept unless you tick to overwrite") == 2
+    assert "2 changes would replace values that fellows set themselves" in page
+    assert 'name="overwrite"' in page
+
+    assert confirm(organiser_client, preview).status_code == 302
+    done = organiser_client.get("/organiser/import/done").get_data(as_text=True)
+    assert "2 values the fellows set themselves were left as they were." in done
+    with app.app_context():
+        kept = db.session.get(User, amelia.id)
+        assert (kept.name, kept.cohort) == ("Amelia Hart", 2016)
+        assert [tag.name for tag in kept.interests] == ["AI policy", "Data"]  # interests are only ever added
+        ben = db.session.get(User, newcomer.id)
+        assert (ben.name, ben.cohort) == ("Ben Okafor", 2019)
+
+    assert confirm(organiser_client, upload(organiser_client, text), overwrite=True).status_code == 302
+    with app.app_context():
+        replaced = db.session.get(User, amelia.id)
+        assert (replaced.name, replaced.cohort) == ("Amelia Updated", 2017)
+
+
+def test_preview_of_an_unchanged_fellow_says_so(organiser_client, make_fellow):
+    make_fellow(email="same@example.org", name="Same Person", cohort=2016, sector="government")
+    page = upload(organiser_client, HEADER + "Same Person,same@example.org,,Government,2016,\n").get_data(as_text=True)
+    assert "No changes" in page and "set by the fellow" not in page and 'name="overwrite"' not in page
 
 
 def test_confirm_checks_again_and_imports_nothing_from_a_bad_file(app, organiser_client, make_organiser):

@@ -196,7 +196,7 @@ def test_raising_capacity_promotes_in_order_and_lowering_below_confirmed_is_refu
 
     lowered = organiser_client.post(f"/organiser/events/{event_id}/capacity", data={"capacity": "3"})
     assert lowered.status_code == 400
-    assert "4 people already have a confirmed place, so the capacity cannot be lower than 4" in text_of(lowered)
+    assert "The capacity cannot be lower than 4: 4 people already have a confirmed place" in text_of(lowered)
     assert get_event(app, event_id).capacity == 4
 
     unlimited = organiser_client.post(f"/organiser/events/{event_id}/capacity", data={"capacity": ""})

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from core.errors import ServiceError
 from core.models import utcnow
 from core.timeutil import to_local
+from core.wording import plural
 from events import notifications
 from events.access import booking_refusal, can_cancel_booking, cancellation_refusal
 from events.changes import diff_event, record_change
@@ -272,7 +273,8 @@ def change_capacity(organiser: User, event: Event, capacity: int | None) -> list
     confirmed = event.count_bookings("confirmed")
     if capacity is not None and capacity < confirmed:
         raise BookingError(
-            f"{confirmed} people already have a confirmed place, so the capacity cannot be lower than {confirmed}. "
+            f"The capacity cannot be lower than {confirmed}: "
+            f"{plural(confirmed, 'person', 'people')} already {'has' if confirmed == 1 else 'have'} a confirmed place. "
             "Remove bookings first if you need fewer places."
         )
     if capacity != event.capacity:

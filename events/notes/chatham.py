@@ -56,13 +56,20 @@ class Person:
 
 @dataclass
 class Mention:
-    """One person the note names; ``text`` is how the note first wrote it, ``count`` how often."""
+    """One person the note names; ``text`` is how the note first wrote it, ``count`` how often, and
+    ``spellings`` each distinct way it wrote them ("Dr Thompson", "Mark Thompson") with how often."""
 
     key: str
     person: str
     role: str
     text: str
     count: int
+    spellings: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def written_as(self) -> str:
+        """Each spelling quoted on its own: “Dr Thompson” (2 times), “Mark Thompson”."""
+        return ", ".join(f"“{text}”" + (f" ({count} times)" if count > 1 else "") for text, count in self.spellings)
 
     @property
     def message(self) -> str:
@@ -132,6 +139,12 @@ def find_chatham_house_mentions(note: Note) -> list[Mention]:
     for person in event_people(note.event_id):
         matches = list(person.pattern.finditer(text))
         if matches:
-            first = " ".join(matches[0].group(0).split())
-            mentions.append(Mention(person.key, person.display_name, person.role, first, len(matches)))
+            spellings: dict[str, int] = {}  # in the order the note first uses each
+            for match in matches:
+                spelling = " ".join(match.group(0).split())
+                spellings[spelling] = spellings.get(spelling, 0) + 1
+            first = next(iter(spellings))
+            mentions.append(
+                Mention(person.key, person.display_name, person.role, first, len(matches), list(spellings.items()))
+            )
     return mentions

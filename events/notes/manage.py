@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from core.images import ImageRejected
 from core.models import StoredImage
 from core.permissions import organiser_required
-from core.request_args import paginate, whole_number
+from core.request_args import drop_unknown_filters, paginate, whole_number
 from core.tags import tag_choices, tags_by_ids
 from events.models import Event
 from events.notes import services
@@ -27,7 +27,9 @@ from extensions import csrf, db, limiter, login_manager
 @organiser_required
 def manage():
     """Every note in every state, newest change first, with a way to write up an event."""
-    state = request.args.get("state", "")
+    filters = {"state": request.args.get("state", "")}
+    notices = drop_unknown_filters(filters, {"state": ("state", NOTE_STATES)})
+    state = filters["state"]
     query = (
         select(Note)
         .options(joinedload(Note.event), joinedload(Note.updated_by))
@@ -45,6 +47,7 @@ def manage():
         page=page,
         state=state,
         states=NOTE_STATES,
+        filter_notices=notices,
         counts=counts,
         events=events,
         title="Manage write-ups",

@@ -283,7 +283,7 @@ def publish_note(note: Note, user: User, confirmed: set[str] | frozenset[str] = 
             db.session.add(
                 ChathamHouseConfirmation(
                     note_id=note.id,
-                    mention=mention.text[:300],
+                    mention="; ".join(text for text, _ in mention.spellings)[:300],
                     person=mention.label[:300],
                     person_key=mention.key,
                     confirmed_by=user,

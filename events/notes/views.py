@@ -7,7 +7,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 
 from core.models import utcnow
-from core.request_args import paginate
+from core.request_args import drop_unknown_filters, paginate, whole_number
 from core.tags import all_tags
 from events.models import EVENT_KINDS
 from events.notes import listing, reviews, services
@@ -37,14 +37,25 @@ def _image_response(note: Note) -> Response:
 def index():
     """Published write-ups the reader may see, newest first; filter by topic, event kind and year; search."""
     args = {key: request.args.get(key, "").strip()[:200] for key in ("topic", "kind", "year", "q")}
+    tags, years = all_tags(), listing.note_years(current_user)
+    notices = drop_unknown_filters(
+        args,
+        {
+            "topic": ("topic", [tag.slug for tag in tags]),
+            "kind": ("kind of event", EVENT_KINDS),
+            # Any year is a fair filter (a year without write-ups shows none); only non-years are unknown.
+            "year": ("year", [args["year"]] if whole_number(args["year"]) is not None else []),
+        },
+    )
     page = paginate(listing.reader_query(current_user, **args), per_page=current_app.config["PAGE_SIZE"])
     return render_template(
         "notes/index.html",
         page=page,
         args=args,
         kinds=EVENT_KINDS,
-        tags=all_tags(),
-        years=listing.note_years(current_user),
+        tags=tags,
+        years=years,
+        filter_notices=notices,
         title="Write-ups",
     )
 

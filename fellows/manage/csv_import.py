@@ -1,7 +1,8 @@
 """Importing fellows from a CSV file: parse and check every row, then (once confirmed) apply.
 
 Parsing is pure (bytes → rows with their errors); ``check_against_database`` adds what the
-database knows (existing fellows, new topics); ``apply_import`` changes models and flushes.
+database knows (existing fellows, what would change for each, new topics); ``csv_apply.apply_import``
+changes models and flushes.
 Nothing is imported from a file that has any error.
 """
 
@@ -20,7 +21,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.models import Tag, slugify
-from core.tags import find_or_create_tag
 from extensions import db
 from fellows.models import SECTORS, Organisation, User
 
@@ -57,6 +57,18 @@ def _sector_lookup() -> dict[str, str]:
 SECTOR_SPELLINGS = _sector_lookup()
 
 
+@dataclass(frozen=True)
+class FieldChange:
+    """What a row would change in an existing fellow's profile."""
+
+    field: str
+    label: str
+    old: str
+    new: str
+    #: The stored value is the fellow's own (see ``is_own_value``): kept unless the organiser ticks to overwrite.
+    own: bool = False
+
+
 @dataclass
 class ImportRow:
     """One fellow from the file, as read, with the problems found in it."""
@@ -73,6 +85,8 @@ class ImportRow:
     errors: list[str] = field(default_factory=list)
     #: Filled in by ``check_against_database``.
     existing_user_id: int | None = None
+    #: For an existing fellow: each field the row would change, old → new.
+    changes: list[FieldChange] = field(default_factory=list)
     new_interests: set[str] = field(default_factory=set)
     new_organisation: bool = False
 
@@ -105,11 +119,10 @@ class ImportPreview:
     def update_count(self) -> int:
         return sum(1 for row in self.rows if row.existing_user_id is not None)
 
-
-@dataclass
-class ImportResult:
-    created: list[User]
-    updated: list[User]
+    @property
+    def own_changes_count(self) -> int:
+        """How many changes would replace a value a fellow set themselves (kept unless the organiser ticks)."""
+        return sum(1 for row in self.rows for change in row.changes if change.own)
 
 
 def decode_file(data: bytes) -> str:
@@ -278,25 +291,57 @@ def _mark_duplicate_emails(rows: list[ImportRow]) -> None:
 
 
 def check_against_database(rows: list[ImportRow]) -> None:
-    """Match rows to existing accounts by email; spot new topics and organisations (three queries)."""
+    """Match rows to existing accounts by email and work out what would change for each; spot new topics
+    and organisations (four queries however many rows)."""
     emails = {row.email for row in rows if row.email}
-    accounts = {}
+    accounts: dict[str, User] = {}
     if emails:
         accounts = {
             user.email: user
-            for user in db.session.execute(select(User.id, User.email, User.role).where(User.email.in_(emails)))
+            for user in db.session.scalars(
+                select(User).where(User.email.in_(emails)).options(selectinload(User.interests))
+            )
         }
     slugs = {slugify(name) for row in rows for name in row.interests}
     known_slugs = set(db.session.scalars(select(Tag.slug).where(Tag.slug.in_(slugs)))) if slugs else set()
-    known_organisations = set(_organisations_by_name({row.organisation for row in rows if row.organisation}))
+    known_organisations = set(organisations_by_name({row.organisation for row in rows if row.organisation}))
     for row in rows:
         account = accounts.get(row.email)
         if account is not None:
             if account.role != "fellow":
                 row.errors.append(f"{row.email} belongs to an organiser account, which an import cannot change.")
             row.existing_user_id = account.id
+            row.changes = changes_for(row, account)
         row.new_interests = {name for name in row.interests if slugify(name) not in known_slugs}
         row.new_organisation = bool(row.organisation) and row.organisation.lower() not in known_organisations
+
+
+def is_own_value(user: User, old: str) -> bool:
+    """Whether a stored value counts as the fellow's own: they have accepted their invitation (so they
+    have a password and their profile editor), and the value is not blank. An import then leaves it
+    alone unless the organiser ticks to overwrite; blank fields are always filled in."""
+    return user.password_hash is not None and bool(old)
+
+
+def changes_for(row: ImportRow, user: User) -> list[FieldChange]:
+    """Each field of ``user`` the row would change (empty cells change nothing; interests are only added)."""
+    candidates = [
+        ("name", "Name", user.name or "", row.name),
+        ("organisation", "Organisation", user.organisation.name if user.organisation else "", row.organisation),
+        ("sector", "Sector", SECTORS.get(user.sector or "", ""), SECTORS.get(row.sector or "", "")),
+        ("cohort", "Cohort", str(user.cohort or ""), str(row.cohort or "")),
+    ]
+    changes = [
+        FieldChange(name, label, old, new, own=is_own_value(user, old))
+        for name, label, old, new in candidates
+        if new and new != old and not (name == "organisation" and new.lower() == old.lower())
+    ]
+    current = {tag.slug for tag in user.interests}
+    added = [name for name in row.interests if slugify(name) not in current]
+    if added:
+        old = "; ".join(tag.name for tag in user.interests)
+        changes.append(FieldChange("interests", "Interests", old, "; ".join([old, *added] if old else added)))
+    return changes
 
 
 def preview_import(text: str) -> ImportPreview:
@@ -325,7 +370,7 @@ def unpack_content(packed: str) -> str:
         raise ImportFileError("The checked file could not be read back. Upload it again.") from error
 
 
-def _organisations_by_name(names: set[str]) -> dict[str, Organisation]:
+def organisations_by_name(names: set[str]) -> dict[str, Organisation]:
     """Existing organisations for these names, keyed by lower-cased name.
 
     Compared in Python: SQLite's lower() leaves non-ASCII letters alone, and LIKE treats % and _
@@ -334,50 +379,3 @@ def _organisations_by_name(names: set[str]) -> dict[str, Organisation]:
     if not names:
         return {}
     return {organisation.name.lower(): organisation for organisation in db.session.scalars(select(Organisation))}
-
-
-def apply_import(preview: ImportPreview) -> ImportResult:
-    """Create new fellows (uninvited, without a password) and update existing ones; flush, never commit.
-
-    For an existing fellow, filled-in cells replace the stored values, empty cells leave them as
-    they are, and interests are added to theirs (a fellow's own choices are never removed).
-    """
-    if preview.has_errors:
-        raise ValueError("a file with errors cannot be imported")
-    emails = [row.email for row in preview.rows]
-    existing = {
-        user.email: user
-        for user in db.session.scalars(select(User).where(User.email.in_(emails)).options(selectinload(User.interests)))
-    }
-    organisations = _organisations_by_name({row.organisation for row in preview.rows if row.organisation})
-    tags: dict[str, Tag] = {}
-    created, updated = [], []
-    for row in preview.rows:
-        user = existing.get(row.email)
-        if user is None:
-            user = User(email=row.email, name=row.name, role="fellow", visibility="fellows", links=[])
-            db.session.add(user)
-            created.append(user)
-        else:
-            user.name = row.name
-            updated.append(user)
-        if row.organisation:
-            key = row.organisation.lower()
-            if key not in organisations:
-                organisations[key] = Organisation(name=row.organisation, kind="other")
-                db.session.add(organisations[key])
-            user.organisation = organisations[key]
-        if row.sector:
-            user.sector = row.sector
-        if row.cohort:
-            user.cohort = row.cohort
-        current = {tag.slug for tag in user.interests}
-        for name in row.interests:
-            slug = slugify(name)
-            if slug not in tags:
-                tags[slug] = find_or_create_tag(name)
-            if slug not in current:
-                user.interests.append(tags[slug])
-                current.add(slug)
-    db.session.flush()
-    return ImportResult(created=created, updated=updated)

@@ -16,7 +16,7 @@ from core.csvsafe import write_csv
 from core.images import ImageRejected
 from core.models import utcnow
 from core.permissions import organiser_required
-from core.request_args import paginate
+from core.request_args import drop_unknown_filters, paginate
 from core.tags import tag_choices
 from extensions import db
 from fellows import services
@@ -38,7 +38,9 @@ EMAIL_TAKEN = "Another account already uses this email address."
 def fellows():
     """Every fellow account, whatever its visibility or state (not invited, invited, joined, deactivated)."""
     q = request.args.get("q", "").strip()
-    account = request.args.get("account", "")
+    filters = {"account": request.args.get("account", "")}
+    notices = drop_unknown_filters(filters, {"account": ("kind of account", ACCOUNT_FILTERS)})
+    account = filters["account"]
     query = select(User).outerjoin(User.organisation).where(User.role == "fellow").order_by(User.name, User.id)
     if q:
         pattern = f"%{q}%"
@@ -52,6 +54,7 @@ def fellows():
         q=q,
         account=account,
         account_filters=ACCOUNT_FILTERS,
+        filter_notices=notices,
         statuses=invitation_statuses(page.items),
         title="All fellows",
     )

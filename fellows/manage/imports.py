@@ -9,13 +9,13 @@ from sqlalchemy.exc import IntegrityError
 from core.permissions import organiser_required
 from extensions import db
 from fellows.forms import ConfirmImportForm, CSVUploadForm
+from fellows.manage.csv_apply import apply_import
 from fellows.manage.csv_import import (
     COLUMNS,
     INTEREST_SEPARATOR,
     MAX_ROWS,
     ImportFileError,
     ImportPreview,
-    apply_import,
     decode_file,
     pack_content,
     preview_import,
@@ -87,7 +87,7 @@ def confirm_import():
     if preview.has_errors:
         return _render_preview(preview, stale=True)
     try:
-        result = apply_import(preview)
+        result = apply_import(preview, overwrite_own=form.overwrite.data)
         db.session.commit()
     except IntegrityError:
         # Another organiser added one of these fellows between the check and the import.
@@ -97,6 +97,7 @@ def confirm_import():
         "created": id_ranges(sorted(user.id for user in result.created)),
         "created_count": len(result.created),
         "updated_count": len(result.updated),
+        "kept_count": result.kept,
     }
     return redirect(url_for("fellows_manage.import_done"))
 
