@@ -28,6 +28,7 @@ ORGANISER_NAVIGATION = [
     ("Import events", "calendar_import.upload", "organiser"),
     ("Fellows", "fellows_manage.fellows", "organiser"),
     ("Tenures", "programmes_manage.tenures", "organiser"),
+    ("Experts", "programmes_manage.experts", "organiser"),
     ("Join requests", "fellows_manage.join_requests", "organiser"),
     ("Import fellows", "fellows_manage.import_csv", "organiser"),
     ("Organisations", "fellows_manage.organisations", "organiser"),

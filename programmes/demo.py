@@ -10,7 +10,8 @@ from sqlalchemy import select
 from core.tags import find_or_create_tag
 from extensions import db
 from fellows.models import User
-from programmes.models import Appointment, PolicyQuestion
+from fellows.services import find_or_create_organisation
+from programmes.models import Appointment, Expert, PolicyQuestion
 from programmes.services import local_today
 
 FELLOW_EMAIL = "amelia.hart@example.org"
@@ -68,11 +69,91 @@ def _questions(fellow: User) -> None:
         )
 
 
+# (department, organisation, building or location, expertise)
+PLACES = [
+    (
+        "Department of Computer Science and Technology",
+        "University of Cambridge",
+        "William Gates Building",
+        ["Digital government", "AI policy"],
+    ),
+    (
+        "Bennett Institute for Public Policy",
+        "University of Cambridge",
+        "Alison Richard Building",
+        ["Public service reform", "Digital government"],
+    ),
+    (
+        "Department of Politics and International Studies",
+        "University of Cambridge",
+        "Alison Richard Building",
+        ["Public service reform"],
+    ),
+    ("Faculty of Law", "University of Cambridge", "David Williams Building", ["Data and privacy", "AI policy"]),
+    (
+        "Judge Business School",
+        "Cambridge Judge Business School",
+        "Judge Business School",
+        ["Innovation policy", "Digital government"],
+    ),
+    ("Department of Engineering", "University of Cambridge", "Inglis Building", ["Energy and climate", "AI policy"]),
+    ("Leverhulme Centre for the Future of Intelligence", "University of Cambridge", "16 Mill Lane", ["AI policy"]),
+    (
+        "Department of Public Health and Primary Care",
+        "University of Cambridge",
+        "Strangeways Research Laboratory",
+        ["Health policy", "Data and privacy"],
+    ),
+    (
+        "Data Science Unit",
+        "Government Digital Service",
+        "London: Whitechapel",
+        ["Digital government", "Data and privacy"],
+    ),
+    ("Policy Lab", "Policy Lab, Cabinet Office", "London: Westminster", ["Public service reform"]),
+]
+FIRST_NAMES = ["Alex", "Priya", "Tom", "Hannah", "Yusuf", "Grace", "Daniel", "Mei", "Oliver", "Sara"]
+LAST_NAMES = ["Ward", "Shah", "Fletcher", "Nowak"]
+TITLES = ["Professor", "Reader", "Senior Research Associate", "Lecturer"]
+BIOS = {
+    "Digital government": "Studies how citizens use online public services, assisted digital support, service design.",
+    "Public service reform": "Works on public service reform, local delivery and how evidence reaches policy.",
+    "AI policy": "Researches machine learning in the public sector, accountability, automated decisions.",
+    "Data and privacy": "Works on data sharing between departments, privacy law and public trust in data use.",
+    "Innovation policy": "Researches innovation policy, procurement and government as a customer of technology.",
+    "Energy and climate": "Works on energy systems, net zero and infrastructure planning.",
+    "Health policy": "Researches health data, NHS services and digital inclusion in primary care.",
+}
+
+
+def _experts() -> None:
+    if db.session.scalar(select(Expert.id).limit(1)):
+        return
+    for n in range(40):
+        department, organisation, location, topics = PLACES[n % len(PLACES)]
+        first, last = FIRST_NAMES[n % len(FIRST_NAMES)], LAST_NAMES[n // len(FIRST_NAMES)]
+        db.session.add(
+            Expert(
+                name=f"{first} {last}",
+                title=f"{TITLES[n % len(TITLES)]}, {department}" if n % 3 else TITLES[n % len(TITLES)],
+                department=department,
+                organisation=find_or_create_organisation(organisation),
+                location=location,
+                email=f"{first.lower()}.{last.lower()}@experts.example.org",
+                biography=" ".join(BIOS[topic] for topic in topics),
+                meeting_mode="online" if location.startswith("London") and n % 2 else "in_person",
+                do_not_contact=n == 39,
+                topics=[find_or_create_tag(topic) for topic in topics],
+            )
+        )
+
+
 def load() -> list[str]:
     today = local_today()
     _appointments(today)
     fellow = db.session.scalar(select(User).where(User.email == FELLOW_EMAIL))
     if fellow is not None:
         _questions(fellow)
+    _experts()
     db.session.flush()
     return []

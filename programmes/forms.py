@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from core.forms import MultiCheckboxField, TextAreaField, strip_filter
-from programmes.models import TIERS
+from programmes.models import MEETING_MODES, TIERS
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 
@@ -46,3 +46,36 @@ class QuestionForm(FlaskForm):
     )
     context = TextAreaField("Background for the experts", validators=[Optional(), Length(max=4000)])
     topics = MultiCheckboxField("Topics", choices=[], validate_choice=False)
+
+
+def _text(label: str, length: int = 200, **kwargs):
+    return StringField(label, filters=[strip_filter], validators=[Optional(), Length(max=length)], **kwargs)
+
+
+class ExpertForm(FlaskForm):
+    name = StringField(
+        "Name", filters=[strip_filter], validators=[InputRequired("Enter the expert's name"), Length(max=200)]
+    )
+    email = EmailField(
+        "Email address",
+        filters=[strip_filter],
+        validators=[
+            InputRequired("Enter an email address"),
+            Email("Enter an email address like name@example.org", check_deliverability=False),
+            Length(max=320),
+        ],
+    )
+    title = _text("Title or position", description="e.g. Professor of Public Policy")
+    department = _text("Department", description="e.g. Department of Computer Science and Technology")
+    organisation = _text("Organisation", description="e.g. University of Cambridge")
+    location = _text(
+        "Building or location", 120, description="Where they meet in person; used for travel time between meetings."
+    )
+    topics = MultiCheckboxField("Expertise", choices=[], validate_choice=False)
+    biography = TextAreaField("Short biography", validators=[Optional(), Length(max=4000)])
+    meeting_mode = SelectField("Prefers to meet", choices=MEETING_MODES)
+    do_not_contact = BooleanField("Do not contact", description="Never suggested or invited while ticked.")
+
+
+class MergeExpertForm(FlaskForm):
+    duplicate_id = IntegerField("Duplicate", validators=[InputRequired("Choose the duplicate to merge")])

@@ -56,8 +56,43 @@ def upgrade():
     sa.PrimaryKeyConstraint('question_id', 'tag_id', name=op.f('pk_policy_question_topics'))
     )
 
+    op.create_table('experts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=True),
+    sa.Column('department', sa.String(length=200), nullable=True),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('location', sa.String(length=120), nullable=True),
+    sa.Column('biography', sa.Text(), nullable=True),
+    sa.Column('email', sa.String(length=320), nullable=False),
+    sa.Column('meeting_mode', sa.String(length=10), nullable=False),
+    sa.Column('do_not_contact', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("meeting_mode IN ('in_person', 'online', 'either')", name=op.f('ck_experts_meeting_mode')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_experts_organisation_id_organisations'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_experts')),
+    sa.UniqueConstraint('email', name=op.f('uq_experts_email'))
+    )
+    with op.batch_alter_table('experts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_experts_department'), ['department'], unique=False)
+
+    op.create_table('expert_topics',
+    sa.Column('expert_id', sa.Integer(), nullable=False),
+    sa.Column('tag_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['expert_id'], ['experts.id'], name=op.f('fk_expert_topics_expert_id_experts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tag_id'], ['tags.id'], name=op.f('fk_expert_topics_tag_id_tags'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('expert_id', 'tag_id', name=op.f('pk_expert_topics'))
+    )
+
 
 def downgrade():
+    op.drop_table('expert_topics')
+    with op.batch_alter_table('experts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_experts_department'))
+
+    op.drop_table('experts')
+
     op.drop_table('policy_question_topics')
     with op.batch_alter_table('policy_questions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_policy_questions_fellow_id'))
