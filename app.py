@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     import events.models  # noqa: F401
     import events.notes.models  # noqa: F401
     import fellows.models  # noqa: F401
+    import programmes.models  # noqa: F401
     from core import mail as outbox
     from core import templating
 
@@ -57,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from events.notes import blueprint as notes_pages
     from fellows import blueprint as fellows_pages
     from fellows.manage import blueprint as fellows_manage_pages
+    from programmes import blueprint as programmes_pages
 
     for bp in (
         core_pages.bp,
@@ -68,6 +70,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         notes_pages.bp,
         calendar_pages.bp,
         calendar_pages.import_bp,
+        programmes_pages.bp,
+        programmes_pages.manage_bp,
     ):
         app.register_blueprint(bp)
     register_cli(app)

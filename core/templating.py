@@ -20,6 +20,7 @@ MAIN_NAVIGATION = [
     ("My bookings", "events.my_bookings", "signed_in"),
     ("My calendar", "calendar.mine", "signed_in"),
     ("My profile", "fellows.my_profile", "fellow"),
+    ("My programme", "programmes.mine", "fellow"),
     ("Account", "auth.account", "signed_in"),
 ]
 ORGANISER_NAVIGATION = [
@@ -27,6 +28,8 @@ ORGANISER_NAVIGATION = [
     ("Manage write-ups", "notes.manage", "organiser"),
     ("Import events", "calendar_import.upload", "organiser"),
     ("Fellows", "fellows_manage.fellows", "organiser"),
+    ("Tenures", "programmes_manage.tenures", "organiser"),
+    ("Experts", "programmes_manage.experts", "organiser"),
     ("Join requests", "fellows_manage.join_requests", "organiser"),
     ("Import fellows", "fellows_manage.import_csv", "organiser"),
     ("Organisations", "fellows_manage.organisations", "organiser"),

@@ -19,6 +19,7 @@ from events.notes.models import Note
 from extensions import db
 from fellows.demo import DEMO_PASSWORD, ORGANISER_EMAIL
 from fellows.models import Organisation, User
+from programmes.models import Appointment, Expert, PolicyQuestion
 from tests.html import elements, form_posting_to, forms
 
 #: For each URL argument of an edit page, the objects every one of which must have a reachable edit page.
@@ -28,6 +29,9 @@ EDITABLE = {
     "user_id": lambda: select(User.id).where(User.role == "fellow"),
     "org_id": lambda: select(Organisation.id),
     "tag_id": lambda: select(Tag.id),
+    "appointment_id": lambda: select(Appointment.id),
+    "question_id": lambda: select(PolicyQuestion.id),
+    "expert_id": lambda: select(Expert.id),
 }
 #: Columns that an unchanged save may touch: timestamps and lock counters (an event edit takes the booking lock).
 MAY_CHANGE = {"updated_at", "version", "booking_version"}

@@ -1,0 +1,159 @@
+"""Demo data of the fellowship programme: appointments for the demo fellows and Amelia Hart's policy
+questions about digital public services (the theme of the 2016 seed lunch). Running it again adds nothing."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from core.tags import find_or_create_tag
+from extensions import db
+from fellows.models import User
+from fellows.services import find_or_create_organisation
+from programmes.models import Appointment, Expert, PolicyQuestion
+from programmes.services import local_today
+
+FELLOW_EMAIL = "amelia.hart@example.org"
+
+QUESTIONS = [
+    (
+        "How can digital public services stay usable for people who are rarely online?",
+        "The department is moving benefit claims online; we want to keep an assisted route that works.",
+        ["Digital government", "Public service reform"],
+    ),
+    (
+        "What should a government do before using AI to triage casework?",
+        "Evidence on error rates, appeal routes and how staff use recommendations.",
+        ["AI policy", "Data and privacy"],
+    ),
+    (
+        "How can departments share data about citizens without losing their trust?",
+        None,
+        ["Data and privacy", "Digital government"],
+    ),
+]
+
+
+def _appointments(today: date) -> None:
+    appointed = set(db.session.scalars(select(Appointment.fellow_id)))
+    fellows = db.session.scalars(select(User).where(User.role == "fellow").order_by(User.id)).all()
+    for fellow in fellows:
+        if fellow.id in appointed or fellow.cohort is None:
+            continue
+        starts = date(fellow.cohort, 10, 1)
+        ends = date(fellow.cohort + 2, 9, 30)
+        tier = "policy_fellow"
+        if fellow.email == FELLOW_EMAIL:
+            # Amelia renewed as a Continuing Fellow; her tenure ends soon, so the organisers' list shows it.
+            tier, ends = "continuing_fellow", today + timedelta(days=45)
+        elif fellow.fellow_status == "current" and ends < today:
+            ends = date(today.year + 1, 9, 30)
+        db.session.add(
+            Appointment(fellow_id=fellow.id, tier=tier, cohort=fellow.cohort, starts_on=starts, ends_on=ends)
+        )
+
+
+def _questions(fellow: User) -> None:
+    if db.session.scalar(select(PolicyQuestion.id).where(PolicyQuestion.fellow_id == fellow.id).limit(1)):
+        return
+    for text, context, topics in QUESTIONS:
+        db.session.add(
+            PolicyQuestion(
+                fellow_id=fellow.id,
+                question=text,
+                context=context,
+                created_by_id=fellow.id,
+                topics=[find_or_create_tag(topic) for topic in topics],
+            )
+        )
+
+
+# (department, organisation, building or location, expertise)
+PLACES = [
+    (
+        "Department of Computer Science and Technology",
+        "University of Cambridge",
+        "William Gates Building",
+        ["Digital government", "AI policy"],
+    ),
+    (
+        "Bennett Institute for Public Policy",
+        "University of Cambridge",
+        "Alison Richard Building",
+        ["Public service reform", "Digital government"],
+    ),
+    (
+        "Department of Politics and International Studies",
+        "University of Cambridge",
+        "Alison Richard Building",
+        ["Public service reform"],
+    ),
+    ("Faculty of Law", "University of Cambridge", "David Williams Building", ["Data and privacy", "AI policy"]),
+    (
+        "Judge Business School",
+        "Cambridge Judge Business School",
+        "Judge Business School",
+        ["Innovation policy", "Digital government"],
+    ),
+    ("Department of Engineering", "University of Cambridge", "Inglis Building", ["Energy and climate", "AI policy"]),
+    ("Leverhulme Centre for the Future of Intelligence", "University of Cambridge", "16 Mill Lane", ["AI policy"]),
+    (
+        "Department of Public Health and Primary Care",
+        "University of Cambridge",
+        "Strangeways Research Laboratory",
+        ["Health policy", "Data and privacy"],
+    ),
+    (
+        "Data Science Unit",
+        "Government Digital Service",
+        "London: Whitechapel",
+        ["Digital government", "Data and privacy"],
+    ),
+    ("Policy Lab", "Policy Lab, Cabinet Office", "London: Westminster", ["Public service reform"]),
+]
+FIRST_NAMES = ["Alex", "Priya", "Tom", "Hannah", "Yusuf", "Grace", "Daniel", "Mei", "Oliver", "Sara"]
+LAST_NAMES = ["Ward", "Shah", "Fletcher", "Nowak"]
+TITLES = ["Professor", "Reader", "Senior Research Associate", "Lecturer"]
+BIOS = {
+    "Digital government": "Studies how citizens use online public services, assisted digital support, service design.",
+    "Public service reform": "Works on public service reform, local delivery and how evidence reaches policy.",
+    "AI policy": "Researches machine learning in the public sector, accountability, automated decisions.",
+    "Data and privacy": "Works on data sharing between departments, privacy law and public trust in data use.",
+    "Innovation policy": "Researches innovation policy, procurement and government as a customer of technology.",
+    "Energy and climate": "Works on energy systems, net zero and infrastructure planning.",
+    "Health policy": "Researches health data, NHS services and digital inclusion in primary care.",
+}
+
+
+def _experts() -> None:
+    if db.session.scalar(select(Expert.id).limit(1)):
+        return
+    for n in range(40):
+        department, organisation, location, topics = PLACES[n % len(PLACES)]
+        first, last = FIRST_NAMES[n % len(FIRST_NAMES)], LAST_NAMES[n // len(FIRST_NAMES)]
+        db.session.add(
+            Expert(
+                name=f"{first} {last}",
+                title=f"{TITLES[n % len(TITLES)]}, {department}" if n % 3 else TITLES[n % len(TITLES)],
+                department=department,
+                organisation=find_or_create_organisation(organisation),
+                location=location,
+                email=f"{first.lower()}.{last.lower()}@experts.example.org",
+                biography=" ".join(BIOS[topic] for topic in topics),
+                meeting_mode="online" if location.startswith("London") and n % 2 else "in_person",
+                do_not_contact=n == 39,
+                topics=[find_or_create_tag(topic) for topic in topics],
+            )
+        )
+
+
+def load() -> list[str]:
+    today = local_today()
+    _appointments(today)
+    fellow = db.session.scalar(select(User).where(User.email == FELLOW_EMAIL))
+    if fellow is not None:
+        _questions(fellow)
+    _experts()
+    db.session.flush()
+    return []

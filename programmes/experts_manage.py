@@ -1,0 +1,171 @@
+"""Organiser pages for the expert network: list and search, add, edit, merge duplicates, CSV import."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+
+from core.errors import ServiceError
+from core.permissions import organiser_required
+from core.request_args import paginate
+from core.tags import all_tags, tag_choices, tags_by_ids
+from extensions import db
+from fellows.forms import ConfirmImportForm, CSVUploadForm
+from programmes import expert_import
+from programmes.experts import ExpertInput, experts_query, merge_experts, possible_duplicates, save_expert
+from programmes.forms import ExpertForm, MergeExpertForm
+from programmes.models import Expert
+
+
+@organiser_required
+def experts():
+    """The expert network, by name; search and filter by expertise."""
+    q = request.args.get("q", "").strip()
+    topic = request.args.get("topic") or None
+    page = paginate(experts_query(q=q, topic=topic), per_page=current_app.config["PAGE_SIZE"] * 2)
+    return render_template(
+        "programmes/experts.html", page=page, q=q, topic=topic, tags=all_tags(), title="Expert network"
+    )
+
+
+def _form(expert: Expert | None) -> ExpertForm:
+    form = ExpertForm(obj=None if request.method == "POST" else expert)
+    form.topics.choices = tag_choices()
+    if request.method == "GET" and expert is not None:
+        form.topics.data = [str(tag.id) for tag in expert.topics]
+        form.organisation.data = expert.organisation.name if expert.organisation else None
+    return form
+
+
+def _save(expert: Expert, form: ExpertForm) -> bool:
+    if not form.validate_on_submit():
+        return False
+    data = ExpertInput(
+        name=form.name.data,
+        email=form.email.data,
+        title=form.title.data,
+        department=form.department.data,
+        organisation=form.organisation.data,
+        location=form.location.data,
+        biography=form.biography.data,
+        meeting_mode=form.meeting_mode.data,
+        do_not_contact=form.do_not_contact.data,
+        topics=tags_by_ids(form.topics.data or []),
+    )
+    try:
+        save_expert(expert, data)
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        form.email.errors.append(str(error))
+        return False
+    return True
+
+
+@organiser_required
+def new_expert():
+    """Add an expert to the network."""
+    form = _form(None)
+    expert = Expert()
+    if _save(expert, form):
+        flash(f"{expert.name} has been added.", "success")
+        return redirect(url_for("programmes_manage.experts"))
+    return render_template(
+        "programmes/expert_form.html", form=form, expert=None, duplicates=[], title="Add an expert"
+    ), 400 if form.errors else 200
+
+
+@organiser_required
+def edit_expert(expert_id: int):
+    """Change an expert's details, expertise, meeting preference or do-not-contact; see likely duplicates."""
+    expert = db.get_or_404(Expert, expert_id)
+    form = _form(expert)
+    if _save(expert, form):
+        flash(f"{expert.name} has been saved.", "success")
+        return redirect(url_for("programmes_manage.experts"))
+    return render_template(
+        "programmes/expert_form.html",
+        form=form,
+        expert=expert,
+        duplicates=possible_duplicates(expert),
+        merge=MergeExpertForm(formdata=None),
+        title=f"Edit {expert.name}",
+    ), 400 if form.errors else 200
+
+
+@organiser_required
+def merge_expert(expert_id: int):
+    """Fold a duplicate into this expert (POST): details, topics, invitations and meetings move across."""
+    keep = db.get_or_404(Expert, expert_id)
+    form = MergeExpertForm()
+    if not form.validate_on_submit():
+        abort(400, "Choose the duplicate to merge.")
+    duplicate = db.session.get(Expert, form.duplicate_id.data)
+    if duplicate is None:
+        abort(404)
+    name = duplicate.name
+    try:
+        merge_experts(keep, duplicate)
+    except ServiceError as error:
+        db.session.rollback()
+        abort(400, str(error))
+    db.session.commit()
+    flash(f"{name} ({form.duplicate_id.data}) has been merged into {keep.name}.", "success")
+    return redirect(url_for("programmes_manage.edit_expert", expert_id=keep.id))
+
+
+def _upload_page(form: CSVUploadForm):
+    return render_template(
+        "programmes/expert_import.html",
+        form=form,
+        columns=expert_import.COLUMNS,
+        separator=expert_import.SEPARATOR,
+        max_rows=expert_import.MAX_ROWS,
+        title="Import experts",
+    ), 400 if form.errors else 200
+
+
+def _preview_page(preview, stale: bool = False):
+    confirm = ConfirmImportForm(formdata=None, content=expert_import.pack_content(preview.text))
+    return render_template(
+        "programmes/expert_import_preview.html",
+        preview=preview,
+        confirm=confirm,
+        upload=CSVUploadForm(formdata=None),
+        stale=stale,
+        title="Check the import",
+    ), 400 if preview.has_errors else 200
+
+
+@organiser_required
+def import_experts():
+    """Upload a CSV of experts and see every row checked; nothing is saved yet."""
+    form = CSVUploadForm()
+    if form.validate_on_submit():
+        try:
+            preview = expert_import.preview_import(expert_import.decode_file(form.file.data.read()))
+        except expert_import.ImportFileError as error:
+            form.file.errors.append(str(error))
+        else:
+            return _preview_page(preview)
+    return _upload_page(form)
+
+
+@organiser_required
+def confirm_expert_import():
+    """Import a checked file, checked again first (the network may have changed since the preview)."""
+    form = ConfirmImportForm()
+    upload = CSVUploadForm(formdata=None)
+    if not form.validate_on_submit():
+        upload.file.errors = ["The checked file did not come back with the confirmation. Upload it again."]
+        return _upload_page(upload)
+    try:
+        preview = expert_import.preview_import(expert_import.unpack_content(form.content.data))
+    except expert_import.ImportFileError as error:
+        upload.file.errors = [str(error)]
+        return _upload_page(upload)
+    if preview.has_errors:
+        return _preview_page(preview, stale=True)
+    created, updated = expert_import.apply_import(preview)
+    db.session.commit()
+    flash(f"Imported: {created} new expert{'' if created == 1 else 's'}, {updated} updated.", "success")
+    return redirect(url_for("programmes_manage.experts"))

@@ -1,0 +1,119 @@
+"""Tenure and policy questions: the state changes (they flush, never commit; the view commits)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from core.errors import ServiceError
+from core.models import Tag, utcnow
+from core.timeutil import to_local
+from extensions import db
+from fellows.models import User
+from programmes.models import TIERS, Appointment, PolicyQuestion
+
+#: A fellow records a few questions, not a wish list: matching and invitations work per question.
+MAX_QUESTIONS = 8
+
+
+def local_today() -> date:
+    """Today in the configured zone: a tenure ends at the end of its last local day."""
+    return to_local(utcnow()).date()
+
+
+@dataclass
+class AppointmentInput:
+    fellow_id: int
+    tier: str
+    cohort: int
+    starts_on: date
+    ends_on: date
+
+
+def save_appointment(appointment: Appointment, data: AppointmentInput) -> Appointment:
+    """Create or change a fellow's appointment; one per fellow, ending after it starts."""
+    fellow = db.session.get(User, data.fellow_id)
+    if fellow is None or fellow.role != "fellow":
+        raise ServiceError("Choose a fellow: organisers have no appointment.")
+    if data.tier not in TIERS:
+        raise ServiceError("Choose a tier.")
+    if data.ends_on <= data.starts_on:
+        raise ServiceError("The tenure must end after it starts.")
+    other = db.session.scalar(select(Appointment).where(Appointment.fellow_id == data.fellow_id))
+    if other is not None and other is not appointment:
+        raise ServiceError(f"{fellow.name} already has an appointment: edit that one.")
+    appointment.fellow_id = data.fellow_id
+    appointment.tier, appointment.cohort = data.tier, data.cohort
+    appointment.starts_on, appointment.ends_on = data.starts_on, data.ends_on
+    db.session.add(appointment)
+    db.session.flush()
+    return appointment
+
+
+def appointments_query(*, status: str | None, ending_within: int | None, today: date):
+    """A select of appointments (with their fellow), soonest end first, filtered by status or end date."""
+    query = select(Appointment).join(User, User.id == Appointment.fellow_id)
+    if status == "current":
+        query = query.where(Appointment.starts_on <= today, Appointment.ends_on >= today)
+    elif status == "alumni":
+        query = query.where(Appointment.ends_on < today)
+    elif status == "upcoming":
+        query = query.where(Appointment.starts_on > today)
+    if ending_within is not None:
+        query = query.where(Appointment.ends_on >= today, Appointment.ends_on <= today + timedelta(days=ending_within))
+    return query.order_by(Appointment.ends_on, User.name, Appointment.id)
+
+
+def count_ending_soon(today: date, days: int) -> int:
+    return db.session.scalar(
+        select(func.count(Appointment.id)).where(
+            Appointment.ends_on >= today, Appointment.ends_on <= today + timedelta(days=days)
+        )
+    )
+
+
+def question_counts(fellow_ids: list[int]) -> dict[int, int]:
+    """{fellow id: number of questions} in one grouped query."""
+    if not fellow_ids:
+        return {}
+    rows = db.session.execute(
+        select(PolicyQuestion.fellow_id, func.count(PolicyQuestion.id))
+        .where(PolicyQuestion.fellow_id.in_(fellow_ids))
+        .group_by(PolicyQuestion.fellow_id)
+    )
+    return dict(rows.all())
+
+
+def fellows_without_appointment() -> list[User]:
+    has = select(Appointment.fellow_id)
+    return list(
+        db.session.scalars(select(User).where(User.role == "fellow", User.id.not_in(has)).order_by(User.name, User.id))
+    )
+
+
+def save_question(
+    question: PolicyQuestion, *, fellow_id: int, text: str, context: str | None, topics: list[Tag], actor
+) -> PolicyQuestion:
+    """Record or change a policy question; a fellow keeps at most MAX_QUESTIONS."""
+    text = " ".join((text or "").split())
+    if not text:
+        raise ServiceError("Write the question.")
+    if question.id is None:
+        count = db.session.scalar(select(func.count(PolicyQuestion.id)).where(PolicyQuestion.fellow_id == fellow_id))
+        if count >= MAX_QUESTIONS:
+            raise ServiceError(f"A fellow can record at most {MAX_QUESTIONS} questions: edit or remove one first.")
+        question.fellow_id = fellow_id
+        question.created_by_id = actor.id
+    question.question = text
+    question.context = (context or "").strip() or None
+    question.topics = list(topics)
+    db.session.add(question)
+    db.session.flush()
+    return question
+
+
+def delete_question(question: PolicyQuestion) -> None:
+    db.session.delete(question)
+    db.session.flush()
