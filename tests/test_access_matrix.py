@@ -30,6 +30,7 @@ from events.models import Event, EventInvitation
 from events.notes.models import Note, NoteRevision
 from extensions import db
 from fellows.models import JoinRequest, Organisation, User
+from programmes.models import Appointment, Expert, PolicyQuestion
 
 OK, LOGIN, DENIED, HIDDEN = "ok", "login", "denied", "hidden"
 ROLES = ("anonymous", "fellow", "other", "organiser")
@@ -92,6 +93,13 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
     ("notes.review", "GET"): TOKEN,
     ("notes.review", "POST"): TOKEN,
     ("notes.review_image", "GET"): TOKEN,
+    # The fellowship programme (Ada's own questions; Grace may not see them)
+    ("programmes.mine", "GET"): SIGNED_IN,
+    ("programmes.questions", "GET"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.questions", "POST"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.edit_question", "GET"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.edit_question", "POST"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.remove_question", "POST"): (LOGIN, OK, HIDDEN, OK),
     # Organisers' pages
     **{
         (endpoint, method): ORGANISERS
@@ -152,6 +160,15 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
             "fellows_manage.tags": "GET POST",
             "fellows_manage.edit_tag": "GET POST",
             "fellows_manage.remove_tag": "POST",
+            "programmes_manage.experts": "GET",
+            "programmes_manage.new_expert": "GET POST",
+            "programmes_manage.edit_expert": "GET POST",
+            "programmes_manage.merge_expert": "POST",
+            "programmes_manage.import_experts": "GET POST",
+            "programmes_manage.confirm_expert_import": "POST",
+            "programmes_manage.tenures": "GET",
+            "programmes_manage.new_appointment": "GET POST",
+            "programmes_manage.edit_appointment": "GET POST",
         }.items()
         for method in methods.split()
     },
@@ -252,6 +269,12 @@ def world(app, make_fellow, make_organiser) -> World:
         )
         db.session.add(failed)
         calendar_token = ensure_calendar_token(ada)
+        appointment = Appointment(
+            fellow_id=ada.id, cohort=2026, starts_on=now.date(), ends_on=now.date() + timedelta(days=700)
+        )
+        question = PolicyQuestion(fellow_id=ada.id, question="How should AI be regulated?")
+        expert = Expert(name="Dr Expert", email="expert@example.org")
+        db.session.add_all([appointment, question, expert])
         db.session.commit()
         world = World(
             users={"fellow": fellow, "other": other, "organiser": organiser},
@@ -269,6 +292,10 @@ def world(app, make_fellow, make_organiser) -> World:
                 "request_id": request.id,
                 "message_id": failed.id,
                 "filename": "favicon.svg",
+                "fellow_id": ada.id,
+                "question_id": question.id,
+                "appointment_id": appointment.id,
+                "expert_id": expert.id,
             },
             tokens={
                 "auth.reset_password": _sealed_link("password_reset"),
