@@ -50,23 +50,9 @@ def questions(fellow_id: int):
     if not can_view_programme_of(current_user, fellow.id):
         abort(404)  # another fellow's programme is not revealed
     form = _question_form()
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            save_question(
-                PolicyQuestion(),
-                fellow_id=fellow.id,
-                text=form.question.data,
-                context=form.context.data,
-                topics=tags_by_ids(form.topics.data or []),
-                actor=acting_user(),
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            form.question.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash("The question has been added.", "success")
-            return redirect(url_for("programmes.questions", fellow_id=fellow.id))
+    if request.method == "POST" and _saved(PolicyQuestion(), fellow.id, form):
+        flash("The question has been added.", "success")
+        return redirect(url_for("programmes.questions", fellow_id=fellow.id))
     appointment = db.session.scalar(select(Appointment).where(Appointment.fellow_id == fellow.id))
     items = db.session.scalars(
         select(PolicyQuestion)
@@ -86,6 +72,27 @@ def questions(fellow_id: int):
     ), 400 if form.errors else 200
 
 
+def _saved(question: PolicyQuestion, fellow_id: int, form) -> bool:
+    """Save the question from a valid form and commit; False (with the error on the form) otherwise."""
+    if not form.validate_on_submit():
+        return False
+    try:
+        save_question(
+            question,
+            fellow_id=fellow_id,
+            text=form.question.data,
+            context=form.context.data,
+            topics=tags_by_ids(form.topics.data or []),
+            actor=acting_user(),
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        form.question.errors.append(str(error))
+        return False
+    db.session.commit()
+    return True
+
+
 def _question_or_404(question_id: int) -> PolicyQuestion:
     question = db.get_or_404(PolicyQuestion, question_id)
     if not can_edit_questions_of(current_user, question.fellow_id):
@@ -98,23 +105,9 @@ def edit_question(question_id: int):
     """Change a policy question's wording, background or topics."""
     question = _question_or_404(question_id)
     form = _question_form(question)
-    if form.validate_on_submit():
-        try:
-            save_question(
-                question,
-                fellow_id=question.fellow_id,
-                text=form.question.data,
-                context=form.context.data,
-                topics=tags_by_ids(form.topics.data or []),
-                actor=acting_user(),
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            form.question.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash("The question has been saved.", "success")
-            return redirect(url_for("programmes.questions", fellow_id=question.fellow_id))
+    if _saved(question, question.fellow_id, form):
+        flash("The question has been saved.", "success")
+        return redirect(url_for("programmes.questions", fellow_id=question.fellow_id))
     return render_template(
         "programmes/question_form.html", form=form, question=question, title="Edit a policy question"
     ), 400 if form.errors else 200
