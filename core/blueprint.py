@@ -1,5 +1,5 @@
 """URLs of core's pages: the home page (sections from core.registry), the privacy notice and the
-organisers' mail outbox."""
+organisers' mail outbox and audit log."""
 
 from __future__ import annotations
 
@@ -12,3 +12,4 @@ bp.add_url_rule("/", "home", views.home, methods=["GET"])
 bp.add_url_rule("/privacy", "privacy", views.privacy, methods=["GET"])
 bp.add_url_rule("/organiser/outbox", "outbox", views.outbox_page, methods=["GET"])
 bp.add_url_rule("/organiser/outbox/<int:message_id>/retry", "retry", views.retry, methods=["POST"])
+bp.add_url_rule("/organiser/audit", "audit_log", views.audit_log, methods=["GET"])

@@ -114,3 +114,25 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When the retention purge removed the bodies and attachment (``flask purge``); the row stays.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(db.Model):
+    """One destructive or privacy-relevant action (who, what, when), kept for organisers to read.
+
+    The summary names the thing acted on as it was then, so the entry still reads after the thing is
+    gone; it never holds special-category answers or email bodies.
+    """
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: Who acted; NULL for the command line and the scheduler, or once the account is deleted.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    #: The actor's name when they acted ("command line" for commands).
+    actor_name: Mapped[str] = mapped_column(String(200))
+    #: A dotted verb, e.g. ``booking.removed``, ``fellow.deactivated``, ``expert.erased``.
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    #: What it was done to, e.g. ``event 12``; empty for actions on many things (an import, a purge).
+    subject: Mapped[str | None] = mapped_column(String(80))
+    summary: Mapped[str] = mapped_column(Text)

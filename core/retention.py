@@ -12,6 +12,7 @@ from datetime import datetime
 import click
 from flask.cli import with_appcontext
 
+from core import audit
 from core.mail import purge_old_bodies
 from core.models import utcnow
 from core.registry import retention_purges
@@ -24,6 +25,8 @@ def purge(now: datetime | None = None) -> dict[str, int]:
     removed = purge_old_bodies(now)
     for part in retention_purges:
         removed |= part(now)
+    if any(removed.values()):  # a run that removed nothing is not worth an entry (it runs daily)
+        audit.record(None, "purge.run", ", ".join(f"{count} {what}" for what, count in removed.items()) + " removed")
     db.session.commit()
     return removed
 

@@ -35,6 +35,7 @@ ORGANISER_NAVIGATION = [
     ("Organisations", "fellows_manage.organisations", "organiser"),
     ("Topics", "fellows_manage.tags", "organiser"),
     ("Outbox", "core.outbox", "organiser"),
+    ("Audit log", "core.audit_log", "organiser"),
 ]
 
 

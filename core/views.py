@@ -1,15 +1,17 @@
-"""The home page and the organisers' view of the mail outbox."""
+"""The home page, the privacy notice, and the organisers' views of the mail outbox and the audit log."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from core import audit
 from core import mail as outbox
-from core.models import OutboxMessage
+from core.models import AuditEntry, OutboxMessage
 from core.permissions import organiser_required
 from core.registry import home_sections
+from core.request_args import paginate
 from extensions import db
 
 
@@ -53,6 +55,26 @@ def retry(message_id: int):
         flash("This message's text has been removed after the retention period, so it cannot be sent.", "error")
     else:
         outbox.retry_message(message)
+        audit.record(current_user, "outbox.retried", f"{message.subject} → {message.to_address}", f"email {message.id}")
         db.session.commit()
         flash(f"The message to {message.to_address} is queued again.", "success")
     return redirect(url_for("core.outbox"))
+
+
+#: Entries a page of the audit log shows.
+AUDIT_PAGE_SIZE = 50
+
+
+@organiser_required
+def audit_log():
+    """Who did what, when: destructive and privacy-relevant actions, newest first, filterable by action."""
+    action = request.args.get("action", "")
+    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if action in audit.ACTIONS:
+        query = query.where(AuditEntry.action == action)
+    else:
+        action = ""
+    page = paginate(query, AUDIT_PAGE_SIZE)
+    return render_template(
+        "core/audit.html", page=page, action=action, actions=audit.ACTIONS, label=audit.label, title="Audit log"
+    )

@@ -9,6 +9,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from core import audit
 from core.errors import ServiceError
 from core.models import Tag, utcnow
 from core.permissions import acting_user, organiser_required
@@ -163,6 +164,12 @@ def cancel(event_id: int):
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
+            audit.record(
+                acting_user(),
+                "event.cancelled",
+                f"{event.title}: {event.cancellation_reason}",
+                f"event {event.id}",
+            )
             db.session.commit()
             flash("The event is cancelled and everyone booked has been emailed.", "success")
             return redirect(url_for("events.detail", event_id=event.id))
@@ -192,10 +199,12 @@ def delete(event_id: int):
     """Delete a draft (published events are cancelled instead, so their record stays)."""
     event = event_or_404(event_id)
     try:
+        title = event.title
         services.delete_draft(acting_user(), event)
     except ServiceError as error:
         db.session.rollback()
         return render_detail(event, error=str(error), status=409)
+    audit.record(acting_user(), "event.deleted", title, f"event {event_id}")
     db.session.commit()
     flash("The draft is deleted.", "success")
     return redirect(url_for("events.manage"))
@@ -293,7 +302,9 @@ def withdraw_invitation(invitation_id: int):
     """Take back an invitation (a place already booked is kept)."""
     invitation = db.get_or_404(EventInvitation, invitation_id)
     event_id = invitation.event_id
+    summary = f"{invitation.user.name if invitation.user else 'A fellow'}: {invitation.event.title}"
     services.withdraw_invitation(acting_user(), invitation)
+    audit.record(acting_user(), "event_invitation.withdrawn", summary, f"event {event_id}")
     db.session.commit()
     flash("The invitation is withdrawn.", "success")
     return redirect(url_for("events.invitations", event_id=event_id))

@@ -7,6 +7,7 @@ import json
 from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from core import audit
 from core.models import utcnow
 from core.permissions import KEPT_ACROSS_SIGN_IN
 from extensions import db, limiter, login_manager
@@ -223,7 +224,11 @@ def delete_account():
     if form.validate_on_submit() and current_user.check_password(form.password.data):
         user = db.session.get(User, current_user.id)
         logout_user()
+        subject = f"user {user.id}"
         services.delete_account(user)
+        audit.record(
+            None, "account.deleted", "A fellow deleted their account", subject, actor_name="the account's owner"
+        )
         db.session.commit()
         flash("Your account and profile have been deleted.", "success")
         return redirect(url_for("core.home"))

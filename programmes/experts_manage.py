@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
+from core import audit
 from core.errors import ServiceError
 from core.permissions import organiser_required
 from core.request_args import paginate
@@ -108,6 +110,7 @@ def merge_expert(expert_id: int):
     except ServiceError as error:
         db.session.rollback()
         abort(400, str(error))
+    audit.record(current_user, "expert.merged", f"{name} merged into {keep.name}", f"expert {keep.id}")
     db.session.commit()
     flash(f"{name} ({form.duplicate_id.data}) has been merged into {keep.name}.", "success")
     return redirect(url_for("programmes_manage.edit_expert", expert_id=keep.id))
@@ -166,6 +169,7 @@ def confirm_expert_import():
     if preview.has_errors:
         return _preview_page(preview, stale=True)
     created, updated = expert_import.apply_import(preview)
+    audit.record(current_user, "experts.imported", f"{created} created, {updated} updated")
     db.session.commit()
     flash(f"Imported: {created} new expert{'' if created == 1 else 's'}, {updated} updated.", "success")
     return redirect(url_for("programmes_manage.experts"))

@@ -47,6 +47,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
     ("core.privacy", "GET"): PUBLIC,
     ("core.outbox", "GET"): ORGANISERS,
     ("core.retry", "POST"): ORGANISERS,
+    ("core.audit_log", "GET"): ORGANISERS,
     # Accounts
     ("auth.login", "GET"): PUBLIC,
     ("auth.login", "POST"): PUBLIC,

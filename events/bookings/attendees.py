@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from core import audit
 from core.models import utcnow
 from core.permissions import acting_user, organiser_required
 from core.request_args import whole_number
@@ -102,6 +103,9 @@ def add_booking(event_id: int):
         db.session.rollback()
         return render_attendees(event, error=str(error), status=409)
     outcome = "has a confirmed place" if booking.state == "confirmed" else "is on the waitlist (the event is full)"
+    audit.record(
+        acting_user(), "booking.added", f"{fellow.name} {outcome.split(' (')[0]}: {event.title}", f"event {event.id}"
+    )
     return _after_change(event, f"{fellow.display_name} {outcome}.")
 
 
@@ -138,9 +142,18 @@ def _booking_action(booking_id: int, action, message: str):
 @organiser_required
 def remove_booking(booking_id: int):
     """Cancel someone's booking on their behalf; they are emailed and the waitlist moves up."""
-    return _booking_action(
-        booking_id, lambda b: bookings.remove_booking(acting_user(), b), "The booking of {name} is cancelled."
-    )
+
+    def remove(booking: Booking):
+        promoted = bookings.remove_booking(acting_user(), booking)
+        audit.record(
+            acting_user(),
+            "booking.removed",
+            f"{attendee_name(booking)}: {booking.event.title}",
+            f"booking {booking.id}",
+        )
+        return promoted
+
+    return _booking_action(booking_id, remove, "The booking of {name} is cancelled.")
 
 
 @organiser_required

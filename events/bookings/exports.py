@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from flask import Response
+from flask_login import current_user
 
+from core import audit
 from core.csvsafe import write_csv
 from core.models import slugify
 from core.permissions import organiser_required
 from core.timeutil import format_datetime, to_local
+from core.wording import plural
 from events.bookings.lists import attendee_name, catering_summary, load_attendees
 from events.pages import event_or_404
+from extensions import db
 
 CSV_HEADER = [
     "Status",
@@ -59,7 +63,11 @@ def export_attendees(event_id: int):
                 ]
             )
     filename = f"attendees-{slugify(event.title)[:60]}-{to_local(event.starts_at):%Y-%m-%d}.csv"
-    return _csv_response(write_csv(CSV_HEADER, rows), filename)
+    body = write_csv(CSV_HEADER, rows)
+    summary = f"{plural(len(rows), 'booking')} of {event.title}"
+    audit.record(current_user, "attendees.exported", summary, f"event {event.id}")
+    db.session.commit()
+    return _csv_response(body, filename)
 
 
 @organiser_required

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from core import audit
 from core.permissions import organiser_required
 from events.notes import reviews, services
 from events.notes.chatham import find_chatham_house_mentions
@@ -80,9 +81,14 @@ def submit(note_id: int):
 @organiser_required
 def unpublish(note_id: int):
     """Take a published note down."""
+
+    def take_down(note: Note) -> None:
+        services.unpublish_note(note, current_user)
+        audit.record(current_user, "note.unpublished", note.title, f"note {note.id}")
+
     return _workflow(
         note_id,
-        lambda n: services.unpublish_note(n, current_user),
+        take_down,
         "The note is unpublished: only organisers can see it.",
     )
 
@@ -143,6 +149,7 @@ def revoke_review_link(note_id: int, link_id: int):
     if link.note_id != note_id:
         abort(404)
     reviews.revoke_review_link(link, current_user)
+    audit.record(current_user, "review_link.revoked", f"{link.reviewer_name}: {link.note.title}", f"note {note_id}")
     db.session.commit()
     flash(f"The review link for {link.reviewer_name} no longer works.", "success")
     return redirect(url_for("notes.note", note_id=note_id))

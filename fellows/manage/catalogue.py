@@ -4,9 +4,11 @@ shared topic vocabulary used for fellows' interests and events' topics."""
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from core import audit
 from core.errors import ServiceError
 from core.models import Tag
 from core.permissions import organiser_required
@@ -158,6 +160,7 @@ def remove_tag(tag_id: int):
     name = tag.name
     try:
         delete_tag(tag)
+        audit.record(current_user, "tag.removed", name, f"topic {tag_id}")
         db.session.commit()
     except ServiceError as error:
         db.session.rollback()

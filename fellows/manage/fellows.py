@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from core import audit
 from core.csvsafe import write_csv
 from core.images import ImageRejected
 from core.models import utcnow
@@ -116,7 +117,15 @@ def edit_fellow(user_id: int):
             form.email.errors.append(EMAIL_TAKEN)
         else:
             try:
+                old_email = user.email
                 apply_profile_form(form, user)
+                if user.email != old_email:
+                    audit.record(
+                        current_user,
+                        "fellow.email_changed",
+                        f"{user.name}: {old_email} → {user.email}",
+                        f"user {user.id}",
+                    )
                 db.session.commit()
             except ImageRejected as error:
                 db.session.rollback()
@@ -165,6 +174,7 @@ def revoke_invitation(user_id: int):
     """Stop the fellow's outstanding invitation link from working."""
     user = _fellow_or_404(user_id)
     if services.revoke_invitation(user):
+        audit.record(current_user, "invitation.revoked", f"{user.name} ({user.email})", f"user {user.id}")
         db.session.commit()
         flash(f"The invitation for {user.email} has been revoked; its link no longer works.", "success")
     else:
@@ -178,6 +188,7 @@ def deactivate(user_id: int):
     user = _fellow_or_404(user_id)
     if user.active:
         services.deactivate_user(user)
+        audit.record(current_user, "fellow.deactivated", f"{user.name} ({user.email})", f"user {user.id}")
         db.session.commit()
         flash(f"{user.display_name}’s account is deactivated: they cannot sign in. Their history is kept.", "success")
     return _back_to(user)
@@ -189,6 +200,7 @@ def reactivate(user_id: int):
     user = _fellow_or_404(user_id)
     if not user.active:
         services.reactivate_user(user)
+        audit.record(current_user, "fellow.reactivated", f"{user.name} ({user.email})", f"user {user.id}")
         db.session.commit()
         message = "they can sign in again." if user.has_joined else "send them an invitation so they can join."
         flash(f"{user.display_name}’s account is active again: {message}", "success")
@@ -235,8 +247,11 @@ def export_fellows():
         for user in users
     )
     filename = f"fellows-{utcnow():%Y-%m-%d}.csv"
+    body = write_csv(EXPORT_HEADER, rows)
+    audit.record(current_user, "fellows.exported", f"Every fellow's name, email and profile ({filename})")
+    db.session.commit()
     return Response(
-        write_csv(EXPORT_HEADER, rows),
+        body,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, session, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from core import audit
 from core.permissions import organiser_required
 from extensions import db
 from fellows.forms import ConfirmImportForm, CSVUploadForm
@@ -88,6 +89,12 @@ def confirm_import():
         return _render_preview(preview, stale=True)
     try:
         result = apply_import(preview, overwrite_own=form.overwrite.data)
+        audit.record(
+            current_user,
+            "fellows.imported",
+            f"{len(result.created)} created, {len(result.updated)} updated"
+            + (" (values fellows set themselves replaced)" if form.overwrite.data else ""),
+        )
         db.session.commit()
     except IntegrityError:
         # Another organiser added one of these fellows between the check and the import.

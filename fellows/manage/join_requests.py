@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from core import audit
 from core.permissions import is_organiser, organiser_required
 from extensions import db
 from fellows import services
@@ -91,6 +92,12 @@ def approve_join_request(request_id: int):
     except services.ServiceError as error:
         flash(str(error), "error")
         return redirect(url_for("fellows_manage.join_requests"))
+    audit.record(
+        current_user,
+        "join_request.approved",
+        f"{join_request.name} ({join_request.email})",
+        f"join request {request_id}",
+    )
     db.session.commit()
     if user.has_joined:
         flash(f"Approved. {join_request.email} already had an account, so no invitation was needed.", "success")
@@ -113,6 +120,12 @@ def decline_join_request(request_id: int):
     except services.ServiceError as error:
         flash(str(error), "error")
         return redirect(url_for("fellows_manage.join_requests"))
+    audit.record(
+        current_user,
+        "join_request.declined",
+        f"{join_request.name} ({join_request.email})",
+        f"join request {request_id}",
+    )
     db.session.commit()
     flash(f"Declined. {join_request.email} has been told by email.", "success")
     return redirect(url_for("fellows_manage.join_requests"))
