@@ -66,6 +66,8 @@ def defaults(instance_path: str) -> dict:
         "RETENTION_BOOKING_ANSWERS_DAYS": 30,
         # ... and the text of emails this many days after they were sent (who, what kind, when stay).
         "RETENTION_EMAIL_DAYS": 30,
+        # ... and experts' private links (and their free-text answers) this many days after the visit ends.
+        "RETENTION_EXPERT_LINK_DAYS": 30,
         "PAGE_SIZE": 20,
         #: Each list on an event's attendee page (confirmed, waitlist, cancelled) shows this many a page.
         "ATTENDEES_PER_PAGE": 100,
@@ -97,7 +99,13 @@ def from_environment() -> dict:
     ):
         if name in env:
             config[name] = env[name]
-    for name in ("MAIL_PORT", "MAIL_MAX_ATTEMPTS", "RETENTION_BOOKING_ANSWERS_DAYS", "RETENTION_EMAIL_DAYS"):
+    for name in (
+        "MAIL_PORT",
+        "MAIL_MAX_ATTEMPTS",
+        "RETENTION_BOOKING_ANSWERS_DAYS",
+        "RETENTION_EMAIL_DAYS",
+        "RETENTION_EXPERT_LINK_DAYS",
+    ):
         if name in env:
             config[name] = int(env[name])
     for name in ("MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_SEND_ON_COMMIT", "SESSION_COOKIE_SECURE"):

@@ -30,6 +30,7 @@ ORGANISER_NAVIGATION = [
     ("Fellows", "fellows_manage.fellows", "organiser"),
     ("Tenures", "programmes_manage.tenures", "organiser"),
     ("Experts", "programmes_manage.experts", "organiser"),
+    ("Visits", "programmes_manage.visits", "organiser"),
     ("Join requests", "fellows_manage.join_requests", "organiser"),
     ("Import fellows", "fellows_manage.import_csv", "organiser"),
     ("Organisations", "fellows_manage.organisations", "organiser"),

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from core.registry import HomeSection, demo_loaders, home_sections
-from programmes import demo, experts_manage, manage, views
+from core.registry import HomeSection, cli_commands, demo_loaders, home_sections, retention_purges
+from programmes import demo, expert_views, experts_manage, invitations, manage, views, visits_manage
+from programmes.cli import expert_reminders_command
 
 bp = Blueprint("programmes", __name__)
 bp.add_url_rule("/programme", "mine", views.my_programme, methods=["GET"])
@@ -17,6 +18,10 @@ bp.add_url_rule(
 bp.add_url_rule(
     "/programme/questions/<int:question_id>/delete", "remove_question", views.remove_question, methods=["POST"]
 )
+
+# The expert's private link: no account; the token is the only key.
+bp.add_url_rule("/expert/<token>", "expert_invitation", expert_views.expert_invitation, methods=["GET", "POST"])
+bp.add_url_rule("/expert/<token>/remove", "expert_remove_me", expert_views.remove_me, methods=["POST"])
 
 manage_bp = Blueprint("programmes_manage", __name__, url_prefix="/organiser")
 manage_bp.add_url_rule("/tenures", "tenures", manage.tenures, methods=["GET"])
@@ -35,8 +40,25 @@ manage_bp.add_url_rule(
     "/experts/import/confirm", "confirm_expert_import", experts_manage.confirm_expert_import, methods=["POST"]
 )
 
+manage_bp.add_url_rule("/visits", "visits", visits_manage.visits, methods=["GET"])
+manage_bp.add_url_rule("/visits/new", "new_visit", visits_manage.new_visit, methods=["GET", "POST"])
+manage_bp.add_url_rule("/visits/<int:visit_id>", "visit", visits_manage.visit, methods=["GET"])
+manage_bp.add_url_rule("/visits/<int:visit_id>/edit", "edit_visit", visits_manage.edit_visit, methods=["GET", "POST"])
+manage_bp.add_url_rule("/visits/<int:visit_id>/long-list", "add_to_list", visits_manage.add_to_list, methods=["POST"])
+manage_bp.add_url_rule(
+    "/visits/<int:visit_id>/invite", "send_invitations", visits_manage.send_invitations, methods=["POST"]
+)
+manage_bp.add_url_rule(
+    "/expert-invitations/<int:invitation_id>/remove",
+    "remove_from_list",
+    visits_manage.remove_from_list,
+    methods=["POST"],
+)
+
 home_sections.register("tenures", HomeSection("programmes/_home.html", manage.home_section), order=25)
 home_sections.register(
     "my_programme", HomeSection("programmes/_home_fellow.html", manage.fellow_home_section), order=26
 )
 demo_loaders.register("programmes", demo.load, order=40)
+retention_purges.register("expert links", invitations.retire_links)
+cli_commands.register("expert-reminders", expert_reminders_command)

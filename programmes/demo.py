@@ -1,17 +1,21 @@
-"""Demo data of the fellowship programme: appointments for the demo fellows and Amelia Hart's policy
-questions about digital public services (the theme of the 2016 seed lunch). Running it again adds nothing."""
+"""Demo data of the fellowship programme: appointments for the demo fellows, Amelia Hart's policy
+questions about digital public services (the theme of the 2016 seed lunch), the expert network, and
+Amelia's coming visit week with its long list and first answers. Running it again adds nothing."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from core.models import utcnow
+from core.sealing import seal
 from core.tags import find_or_create_tag
 from extensions import db
 from fellows.models import User
 from fellows.services import find_or_create_organisation
-from programmes.models import Appointment, Expert, PolicyQuestion
+from programmes.models import Appointment, Expert, ExpertInvitation, PolicyQuestion, VisitProgramme
 from programmes.services import local_today
 
 FELLOW_EMAIL = "amelia.hart@example.org"
@@ -148,6 +152,46 @@ def _experts() -> None:
         )
 
 
+def _visit(fellow: User, today: date) -> None:
+    """Amelia's visit week, four weeks ahead: six experts on the long list, three invited (one accepted,
+    one declined suggesting a colleague, one not answered yet)."""
+    if db.session.scalar(select(VisitProgramme.id).where(VisitProgramme.fellow_id == fellow.id).limit(1)):
+        return
+    monday = today + timedelta(days=28 - today.weekday())
+    visit = VisitProgramme(
+        fellow_id=fellow.id,
+        starts_on=monday,
+        ends_on=monday + timedelta(days=4),
+        home_location="Alison Richard Building",
+    )
+    db.session.add(visit)
+    db.session.flush()
+    questions = db.session.scalars(
+        select(PolicyQuestion).where(PolicyQuestion.fellow_id == fellow.id).order_by(PolicyQuestion.id)
+    ).all()
+    experts = db.session.scalars(select(Expert).where(Expert.do_not_contact.is_(False)).order_by(Expert.id)).all()
+    answers = ["accepted", "declined", "invited", "listed", "listed", "listed"]
+    for n, (expert, status) in enumerate(zip(experts, answers, strict=False)):
+        invitation = ExpertInvitation(
+            programme=visit,
+            expert=expert,
+            question=questions[n % len(questions)] if questions else None,
+            status=status,
+            available=[],
+        )
+        if status != "listed":
+            token = secrets.token_urlsafe(32)
+            invitation.token_hash, invitation.sealed_token = ExpertInvitation.hash(token), seal({"token": token})
+            invitation.invited_at = utcnow() - timedelta(days=2)
+        if status == "accepted":
+            invitation.available = visit.half_days()[:4]
+            invitation.responded_at = utcnow() - timedelta(days=1)
+        if status == "declined":
+            invitation.suggestion = "My colleague Dr Ana Ruiz works on assisted digital services."
+            invitation.responded_at = utcnow() - timedelta(days=1)
+        db.session.add(invitation)
+
+
 def load() -> list[str]:
     today = local_today()
     _appointments(today)
@@ -156,4 +200,7 @@ def load() -> list[str]:
         _questions(fellow)
     _experts()
     db.session.flush()
+    if fellow is not None:
+        _visit(fellow, today)
+        db.session.flush()
     return []

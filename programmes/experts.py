@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from core.errors import ServiceError
 from core.models import Tag
@@ -12,7 +12,7 @@ from core.search import every_word_in
 from extensions import db
 from fellows.models import Organisation
 from fellows.services import find_or_create_organisation
-from programmes.models import MEETING_MODES, Expert
+from programmes.models import MEETING_MODES, Expert, ExpertInvitation
 
 
 @dataclass
@@ -108,4 +108,17 @@ def merge_experts(keep: Expert, duplicate: Expert) -> Expert:
 
 
 def _move_history(keep: Expert, duplicate: Expert) -> None:
-    """What the programme holds about the duplicate (invitations, meetings) moves to the expert kept."""
+    """What the programme holds about the duplicate (invitations) moves to the expert kept; where both
+    were asked to the same visit, the kept expert's invitation stays and the duplicate's goes."""
+    kept_visits = select(ExpertInvitation.programme_id).where(ExpertInvitation.expert_id == keep.id)
+    db.session.execute(
+        delete(ExpertInvitation).where(
+            ExpertInvitation.expert_id == duplicate.id, ExpertInvitation.programme_id.in_(kept_visits)
+        )
+    )
+    db.session.execute(
+        update(ExpertInvitation)
+        .where(ExpertInvitation.expert_id == duplicate.id)
+        .values(expert_id=keep.id)
+        .execution_options(synchronize_session=False)
+    )

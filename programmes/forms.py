@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, EmailField, IntegerField, RadioField, SelectField, StringField, TimeField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from core.forms import MultiCheckboxField, TextAreaField, strip_filter
@@ -79,3 +81,66 @@ class ExpertForm(FlaskForm):
 
 class MergeExpertForm(FlaskForm):
     duplicate_id = IntegerField("Duplicate", validators=[InputRequired("Choose the duplicate to merge")])
+
+
+class VisitForm(FlaskForm):
+    fellow_id = SelectField("Fellow", coerce=int, choices=[], validate_choice=True)
+    starts_on = DateField("First day", validators=[InputRequired(message="Enter the first day of the visit")])
+    ends_on = DateField("Last day", validators=[InputRequired(message="Enter the last day of the visit")])
+    day_starts = TimeField("Meetings from", default=time(9, 0), validators=[InputRequired("Enter a time")])
+    day_ends = TimeField("Meetings until", default=time(17, 30), validators=[InputRequired("Enter a time")])
+    lunch_starts = TimeField("Lunch from", default=time(12, 30), validators=[InputRequired("Enter a time")])
+    lunch_ends = TimeField("Lunch until", default=time(13, 30), validators=[InputRequired("Enter a time")])
+    meeting_minutes = IntegerField(
+        "Meeting length (minutes)",
+        default=45,
+        validators=[InputRequired("Enter a length"), NumberRange(10, 240, "Between 10 and 240 minutes")],
+    )
+    max_per_day = IntegerField(
+        "Most meetings a day",
+        default=6,
+        validators=[InputRequired("Enter a number"), NumberRange(1, 20, "Between 1 and 20")],
+    )
+    home_location = _text("Where the fellow is based", 120, description="e.g. the centre's office")
+    reminder_after_days = IntegerField(
+        "Remind experts who have not answered after (days)",
+        default=5,
+        validators=[InputRequired("Enter a number of days"), NumberRange(1, 60, "Between 1 and 60 days")],
+    )
+
+    def validate_starts_on(self, field):
+        if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+            raise ValidationError(f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}")
+
+    def validate_ends_on(self, field):
+        if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+            raise ValidationError(f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}")
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError("The visit must end on or after its first day")
+
+
+class LongListForm(FlaskForm):
+    expert_id = IntegerField("Expert", validators=[InputRequired("Choose an expert")])
+    question_id = IntegerField("Question", validators=[Optional()])
+
+
+class ExpertResponseForm(FlaskForm):
+    decision = RadioField(
+        "Can you meet the fellow?",
+        choices={"accept": "Yes, I can meet", "decline": "No, I can't this time"},
+        validators=[InputRequired("Choose whether you can meet the fellow")],
+    )
+    available = MultiCheckboxField("Half-days you could do", choices=[], validate_choice=False)
+    suggestion = TextAreaField(
+        "Suggest a colleague instead (optional)",
+        validators=[Optional(), Length(max=2000)],
+        description="Their name and email address, if they would be happy to be contacted.",
+    )
+    message = TextAreaField("A note to the organisers (optional)", validators=[Optional(), Length(max=2000)])
+
+
+class RemoveMeForm(FlaskForm):
+    confirm = BooleanField(
+        "Remove me from this network and delete what you hold about me",
+        validators=[InputRequired("Tick the box to confirm")],
+    )

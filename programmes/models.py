@@ -3,9 +3,22 @@ visit programmes, invitations to experts and the meetings of a timetable."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import hashlib
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import Tag, UTCDateTime, utcnow
@@ -130,3 +143,118 @@ class Expert(db.Model):
         """ "Department, Organisation" as far as known."""
         parts = [self.department, self.organisation.name if self.organisation else None]
         return ", ".join(part for part in parts if part)
+
+
+#: Half-days an expert can tick: the morning ends at the lunch window, the afternoon starts after it.
+HALF_DAYS = {"am": "morning", "pm": "afternoon"}
+INVITATION_STATUSES = {
+    "listed": "On the long list (not invited yet)",
+    "invited": "Invited, no reply yet",
+    "accepted": "Accepted",
+    "declined": "Declined",
+}
+
+
+class VisitProgramme(db.Model):
+    """A fellow's visit: days of one-to-one meetings with experts, within daily hours and a lunch window."""
+
+    __tablename__ = "visit_programmes"
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="dates"),
+        CheckConstraint("day_ends > day_starts", name="hours"),
+        CheckConstraint("meeting_minutes BETWEEN 10 AND 240", name="meeting_minutes"),
+        CheckConstraint("max_per_day BETWEEN 1 AND 20", name="max_per_day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fellow_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date, index=True)
+    day_starts: Mapped[time] = mapped_column(Time, default=time(9, 0))
+    day_ends: Mapped[time] = mapped_column(Time, default=time(17, 30))
+    meeting_minutes: Mapped[int] = mapped_column(Integer, default=45)
+    #: Kept free of meetings every day.
+    lunch_starts: Mapped[time] = mapped_column(Time, default=time(12, 30))
+    lunch_ends: Mapped[time] = mapped_column(Time, default=time(13, 30))
+    #: Where the fellow is based during the visit (the start of each day's travel).
+    home_location: Mapped[str | None] = mapped_column(String(120))
+    max_per_day: Mapped[int] = mapped_column(Integer, default=6)
+    #: Experts who have not answered are reminded once, this many days after the invitation.
+    reminder_after_days: Mapped[int] = mapped_column(Integer, default=5)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    fellow: Mapped[User] = relationship(lazy="joined")
+    invitations: Mapped[list[ExpertInvitation]] = relationship(
+        back_populates="programme", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def title(self) -> str:
+        return f"{self.fellow.name}'s visit"
+
+    def days(self) -> list[date]:
+        """The weekdays of the visit, in order."""
+        count = (self.ends_on - self.starts_on).days + 1
+        every = (self.starts_on + timedelta(days=n) for n in range(count))
+        return [day for day in every if day.weekday() < 5]
+
+    def half_days(self) -> list[str]:
+        """Every half-day an expert can offer, as "YYYY-MM-DD am" / "YYYY-MM-DD pm"."""
+        return [f"{day.isoformat()} {part}" for day in self.days() for part in HALF_DAYS]
+
+    def half_day_choices(self) -> dict[str, str]:
+        """{value: label} of each half-day: {"2027-03-01 am": "Monday 1 March, morning", ...}."""
+        return {
+            f"{day.isoformat()} {part}": f"{day:%A} {day.day} {day:%B}, {label}"
+            for day in self.days()
+            for part, label in HALF_DAYS.items()
+        }
+
+
+class ExpertInvitation(db.Model):
+    """An expert on a visit's long list: invited by a private link (only its hash is kept), and the answer.
+
+    After the expert asks to be removed from the network, ``expert_id`` is NULL and nothing personal is
+    left: the row only counts towards the visit's anonymous response numbers.
+    """
+
+    __tablename__ = "expert_invitations"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "expert_id"),
+        CheckConstraint(f"status IN {tuple(INVITATION_STATUSES)}", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("visit_programmes.id", ondelete="CASCADE"), index=True)
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("experts.id", ondelete="SET NULL"), index=True)
+    #: The policy question the expert was matched to, if any.
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("policy_questions.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(10), default="listed", index=True)
+    #: SHA-256 of the private link's token; NULL before the invitation is sent and after the link is retired.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: The same token sealed with a key derived from SECRET_KEY (core.sealing), so a reminder repeats the
+    #: link the expert already has; a copy of the database without SECRET_KEY holds no usable link.
+    sealed_token: Mapped[str | None] = mapped_column(Text)
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Half-days the expert can do ("YYYY-MM-DD am"), ticked when accepting.
+    available: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: A colleague the expert suggests instead (free text: name and address), for organisers to follow up.
+    suggestion: Mapped[str | None] = mapped_column(Text)
+    #: A note from the expert to the organisers.
+    message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    programme: Mapped[VisitProgramme] = relationship(back_populates="invitations")
+    expert: Mapped[Expert | None] = relationship()
+    question: Mapped[PolicyQuestion | None] = relationship()
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def status_label(self) -> str:
+        return INVITATION_STATUSES.get(self.status, self.status)

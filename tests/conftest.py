@@ -218,6 +218,28 @@ def make_event(app):
     return factory
 
 
+@pytest.fixture
+def make_expert(app):
+    """Add an expert to the network; returns its id."""
+    from core.models import Tag, slugify
+    from programmes.models import Expert
+
+    def factory(name: str = "Priya Shah", *, topics: tuple[str, ...] = (), **fields) -> int:
+        with app.app_context():
+            fields.setdefault(
+                "email", f"{slugify(name)}-{db.session.scalar(db.select(db.func.count(Expert.id)))}@uni.example"
+            )
+            expert = Expert(name=name, meeting_mode=fields.pop("meeting_mode", "in_person"), **fields)
+            for topic in topics:
+                tag = db.session.scalar(db.select(Tag).filter_by(name=topic))
+                expert.topics.append(tag or Tag(name=topic, slug=slugify(topic)))
+            db.session.add(expert)
+            db.session.commit()
+            return expert.id
+
+    return factory
+
+
 class Auth:
     def __init__(self, client):
         self.client = client

@@ -30,7 +30,7 @@ from events.models import Event, EventInvitation
 from events.notes.models import Note, NoteRevision
 from extensions import db
 from fellows.models import JoinRequest, Organisation, User
-from programmes.models import Appointment, Expert, PolicyQuestion
+from programmes.models import Appointment, Expert, ExpertInvitation, PolicyQuestion, VisitProgramme
 
 OK, LOGIN, DENIED, HIDDEN = "ok", "login", "denied", "hidden"
 ROLES = ("anonymous", "fellow", "other", "organiser")
@@ -101,6 +101,10 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
     ("programmes.edit_question", "GET"): (LOGIN, OK, HIDDEN, OK),
     ("programmes.edit_question", "POST"): (LOGIN, OK, HIDDEN, OK),
     ("programmes.remove_question", "POST"): (LOGIN, OK, HIDDEN, OK),
+    # An expert's private link (no account): the token is the only key, whoever holds it.
+    ("programmes.expert_invitation", "GET"): TOKEN,
+    ("programmes.expert_invitation", "POST"): TOKEN,
+    ("programmes.expert_remove_me", "POST"): TOKEN,
     # Organisers' pages
     **{
         (endpoint, method): ORGANISERS
@@ -170,6 +174,13 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
             "programmes_manage.tenures": "GET",
             "programmes_manage.new_appointment": "GET POST",
             "programmes_manage.edit_appointment": "GET POST",
+            "programmes_manage.visits": "GET",
+            "programmes_manage.new_visit": "GET POST",
+            "programmes_manage.visit": "GET",
+            "programmes_manage.edit_visit": "GET POST",
+            "programmes_manage.add_to_list": "POST",
+            "programmes_manage.send_invitations": "POST",
+            "programmes_manage.remove_from_list": "POST",
         }.items()
         for method in methods.split()
     },
@@ -275,7 +286,20 @@ def world(app, make_fellow, make_organiser) -> World:
         )
         question = PolicyQuestion(fellow_id=ada.id, question="How should AI be regulated?")
         expert = Expert(name="Dr Expert", email="expert@example.org")
-        db.session.add_all([appointment, question, expert])
+        invited_expert = Expert(name="Prof Invited", email="invited.expert@example.org")
+        visit = VisitProgramme(
+            fellow_id=ada.id, starts_on=now.date() + timedelta(days=30), ends_on=now.date() + timedelta(days=34)
+        )
+        listed = ExpertInvitation(programme=visit, expert=expert, status="listed", available=[])
+        expert_token = "expert-link-token-for-the-access-matrix"
+        asked = ExpertInvitation(
+            programme=visit,
+            expert=invited_expert,
+            status="invited",
+            available=[],
+            token_hash=ExpertInvitation.hash(expert_token),
+        )
+        db.session.add_all([appointment, question, expert, invited_expert, visit, listed, asked])
         db.session.commit()
         world = World(
             users={"fellow": fellow, "other": other, "organiser": organiser},
@@ -297,6 +321,8 @@ def world(app, make_fellow, make_organiser) -> World:
                 "question_id": question.id,
                 "appointment_id": appointment.id,
                 "expert_id": expert.id,
+                "visit_id": visit.id,
+                "expert_invitation_id": listed.id,
             },
             tokens={
                 "auth.reset_password": _sealed_link("password_reset"),
@@ -304,6 +330,8 @@ def world(app, make_fellow, make_organiser) -> World:
                 "notes.review": review_token,
                 "notes.review_image": review_token,
                 "calendar.personal_feed": calendar_token,
+                "programmes.expert_invitation": expert_token,
+                "programmes.expert_remove_me": expert_token,
             },
         )
         assert all(opened_bodies(m) for m in db.session.scalars(select(OutboxMessage)))
@@ -319,7 +347,10 @@ def _rules(app):
 
 
 #: Where a URL names two things, the second must belong to the first: the review link is the draft's.
-ARGUMENTS = {"notes.revoke_review_link": {"note_id": "draft_note_id"}}
+ARGUMENTS = {
+    "notes.revoke_review_link": {"note_id": "draft_note_id"},
+    "programmes_manage.remove_from_list": {"invitation_id": "expert_invitation_id"},
+}
 
 
 def _url(app, rule, world: World, token: str | None = None) -> str:

@@ -19,7 +19,7 @@ from events.notes.models import Note
 from extensions import db
 from fellows.demo import DEMO_PASSWORD, ORGANISER_EMAIL
 from fellows.models import Organisation, User
-from programmes.models import Appointment, Expert, PolicyQuestion
+from programmes.models import Appointment, Expert, PolicyQuestion, VisitProgramme
 from tests.html import elements, form_posting_to, forms
 
 #: For each URL argument of an edit page, the objects every one of which must have a reachable edit page.
@@ -32,6 +32,7 @@ EDITABLE = {
     "appointment_id": lambda: select(Appointment.id),
     "question_id": lambda: select(PolicyQuestion.id),
     "expert_id": lambda: select(Expert.id),
+    "visit_id": lambda: select(VisitProgramme.id),
 }
 #: Columns that an unchanged save may touch: timestamps and lock counters (an event edit takes the booking lock).
 MAY_CHANGE = {"updated_at", "version", "booking_version"}

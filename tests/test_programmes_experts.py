@@ -12,26 +12,6 @@ from extensions import db
 from programmes.models import Expert
 
 
-@pytest.fixture
-def make_expert(app):
-    from core.models import Tag, slugify
-
-    def factory(name: str = "Priya Shah", *, topics: tuple[str, ...] = (), **fields) -> int:
-        with app.app_context():
-            fields.setdefault(
-                "email", f"{slugify(name)}-{db.session.scalar(select(func.count(Expert.id)))}@uni.example"
-            )
-            expert = Expert(name=name, meeting_mode=fields.pop("meeting_mode", "in_person"), **fields)
-            for topic in topics:
-                tag = db.session.scalar(select(Tag).filter_by(name=topic))
-                expert.topics.append(tag or Tag(name=topic, slug=slugify(topic)))
-            db.session.add(expert)
-            db.session.commit()
-            return expert.id
-
-    return factory
-
-
 def _form(**fields):
     data = {"name": "Priya Shah", "email": "Priya.Shah@Uni.Example", "meeting_mode": "in_person"}
     return data | fields

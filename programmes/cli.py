@@ -1,0 +1,18 @@
+"""``flask --app app expert-reminders``: remind experts who have not answered an invitation (idempotent)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from extensions import db
+from programmes.invitations import remind_non_responders
+
+
+@click.command("expert-reminders")
+@with_appcontext
+def expert_reminders_command() -> None:
+    """Remind, once, each expert who has not answered an invitation after the visit's reminder delay."""
+    count = remind_non_responders()
+    db.session.commit()
+    click.echo(f"{count} expert reminder(s) queued.")

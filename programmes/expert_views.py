@@ -1,0 +1,94 @@
+"""The expert's private invitation page: no account, reached only by the link in their email.
+
+It says who the fellow is (as far as the fellow's visibility allows), the questions they bring and
+the days; the expert accepts with the half-days they can do, declines (perhaps suggesting a
+colleague), and can remove themselves from the network. It also says what is kept about them and why.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from core import audit
+from core.errors import ServiceError
+from extensions import db
+from programmes import invitations as service
+from programmes.forms import ExpertResponseForm, RemoveMeForm
+from programmes.models import PolicyQuestion
+
+
+def _invitation_or_404(token: str):
+    invitation = service.find_invitation(token)
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+def _render(invitation, token: str, form: ExpertResponseForm, remove_form: RemoveMeForm, status: int = 200):
+    visit = invitation.programme
+    questions = db.session.scalars(
+        select(PolicyQuestion).where(PolicyQuestion.fellow_id == visit.fellow_id).order_by(PolicyQuestion.id)
+    ).all()
+    return render_template(
+        "programmes/expert_invitation.html",
+        invitation=invitation,
+        expert=invitation.expert,
+        visit=visit,
+        fellow=service.fellow_as_shown_to_experts(visit),
+        questions=questions,
+        token=token,
+        form=form,
+        remove_form=remove_form,
+        retention_days=current_app.config.get("RETENTION_EXPERT_LINK_DAYS", 30),
+        title="An invitation to meet a Policy Fellow",
+    ), status
+
+
+def expert_invitation(token: str):
+    """Show the invitation; on POST record the expert's answer."""
+    invitation = _invitation_or_404(token)
+    form = ExpertResponseForm()
+    form.available.choices = invitation.programme.half_day_choices()
+    if request.method == "GET":
+        form.decision.data = {"accepted": "accept", "declined": "decline"}.get(invitation.status)
+        form.available.data = list(invitation.available or [])
+        form.suggestion.data, form.message.data = invitation.suggestion, invitation.message
+    elif form.validate_on_submit():
+        try:
+            service.respond(
+                invitation,
+                form.decision.data,
+                available=form.available.data or [],
+                suggestion=form.suggestion.data,
+                message=form.message.data,
+            )
+            db.session.commit()
+        except ServiceError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            if invitation.status == "accepted":
+                flash("Thank you: the organisers will send you the time and place of your meeting.", "success")
+            else:
+                flash("Thank you for letting us know.", "success")
+            return redirect(url_for("programmes.expert_invitation", token=token))
+    return _render(invitation, token, form, RemoveMeForm(), 400 if request.method == "POST" else 200)
+
+
+def remove_me(token: str):
+    """The expert removes themselves from the network: erasure, keeping only anonymous answer counts."""
+    invitation = _invitation_or_404(token)
+    form = RemoveMeForm()
+    if not form.validate_on_submit():
+        response_form = ExpertResponseForm(formdata=None)
+        response_form.available.choices = invitation.programme.half_day_choices()
+        return _render(invitation, token, response_form, form, 400)
+    expert = invitation.expert
+    subject = f"expert {expert.id}"
+    service.erase_expert(expert)
+    audit.record(
+        None, "expert.erased", "An expert removed themselves from the network", subject, actor_name="the expert"
+    )
+    db.session.commit()
+    return render_template("programmes/expert_removed.html", title="You have been removed")

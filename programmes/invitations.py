@@ -1,0 +1,243 @@
+"""Inviting experts to meet a fellow during a visit: the long list, the private link, answers, reminders,
+and an expert's own erasure from the network (flush, never commit; the view or command commits).
+
+The private link carries a random token. Only its SHA-256 hash finds the invitation; the token itself
+is kept sealed (core.sealing) so a reminder can repeat it, and both are dropped when the link retires.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_login import AnonymousUserMixin
+from sqlalchemy import delete, select, update
+
+from core.errors import ServiceError
+from core.mail import queue_email
+from core.models import OutboxMessage, utcnow
+from core.permissions import can_view_profile
+from core.sealing import SealError, open_seal, seal
+from core.urls import external_url
+from extensions import db
+from programmes.models import Expert, ExpertInvitation, PolicyQuestion, VisitProgramme
+from programmes.services import local_today
+
+#: Longest answer an expert may type in a free-text box.
+MAX_TEXT = 2000
+
+
+def add_to_long_list(visit: VisitProgramme, expert: Expert, question: PolicyQuestion | None) -> ExpertInvitation:
+    """Put ``expert`` on the visit's long list (not invited yet)."""
+    if expert.do_not_contact:
+        raise ServiceError(f"{expert.name} is marked do not contact.")
+    existing = db.session.scalar(
+        select(ExpertInvitation).where(
+            ExpertInvitation.programme_id == visit.id, ExpertInvitation.expert_id == expert.id
+        )
+    )
+    if existing is not None:
+        raise ServiceError(f"{expert.name} is already on this visit's list.")
+    if question is not None and question.fellow_id != visit.fellow_id:
+        question = None
+    invitation = ExpertInvitation(programme=visit, expert=expert, question=question, status="listed", available=[])
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation
+
+
+def remove_from_long_list(invitation: ExpertInvitation) -> None:
+    """Take an expert off the long list before they are invited (afterwards their answer is kept)."""
+    if invitation.status != "listed":
+        raise ServiceError("This expert has been invited already: their answer stays on the record.")
+    db.session.delete(invitation)
+    db.session.flush()
+
+
+def fellow_as_shown_to_experts(visit: VisitProgramme) -> dict[str, str | None]:
+    """Who the fellow is, as far as the fellow's profile visibility allows an outsider to see.
+
+    The name is always given (the expert is asked to meet this person); job title and organisation only
+    when the fellow's profile is public.
+    """
+    fellow = visit.fellow
+    public = can_view_profile(AnonymousUserMixin(), fellow)
+    return {
+        "name": fellow.display_name,
+        "job_title": fellow.job_title if public else None,
+        "organisation": fellow.organisation.name if public and fellow.organisation else None,
+    }
+
+
+def _link(token: str) -> str:
+    return external_url("programmes.expert_invitation", token=token)
+
+
+def _queue(invitation: ExpertInvitation, token: str, *, reminder: bool) -> None:
+    visit, expert = invitation.programme, invitation.expert
+    questions = db.session.scalars(
+        select(PolicyQuestion).where(PolicyQuestion.fellow_id == visit.fellow_id).order_by(PolicyQuestion.id)
+    ).all()
+    fellow = fellow_as_shown_to_experts(visit)
+    queue_email(
+        expert.email,
+        ("Reminder: " if reminder else "") + f"Would you meet {fellow['name']}, a Policy Fellow, during their visit?",
+        "expert_invitation",
+        kind="expert_reminder" if reminder else "expert_invitation",
+        dedupe_key=f"expert-reminder:{invitation.id}" if reminder else None,
+        expert=expert,
+        fellow=fellow,
+        visit=visit,
+        questions=questions,
+        reminder=reminder,
+        secrets={"link": _link(token)},
+    )
+
+
+def send_invitations(visit: VisitProgramme) -> int:
+    """Email every contactable expert on the long list a private link; returns how many were invited.
+
+    Each invitation moves from ``listed`` to ``invited`` by a conditional UPDATE, so two organisers
+    pressing the button at once never email an expert twice.
+    """
+    listed = db.session.scalars(
+        select(ExpertInvitation)
+        .join(Expert, Expert.id == ExpertInvitation.expert_id)
+        .where(
+            ExpertInvitation.programme_id == visit.id,
+            ExpertInvitation.status == "listed",
+            Expert.do_not_contact.is_(False),
+        )
+        .order_by(ExpertInvitation.id)
+    ).all()
+    sent = 0
+    now = utcnow()
+    for invitation in listed:
+        token = secrets.token_urlsafe(32)
+        claimed = db.session.execute(
+            update(ExpertInvitation)
+            .where(ExpertInvitation.id == invitation.id, ExpertInvitation.status == "listed")
+            .values(
+                status="invited",
+                token_hash=ExpertInvitation.hash(token),
+                sealed_token=seal({"token": token}),
+                invited_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount == 1:
+            db.session.refresh(invitation)
+            _queue(invitation, token, reminder=False)
+            sent += 1
+    return sent
+
+
+def find_invitation(token: str) -> ExpertInvitation | None:
+    """The live invitation behind a private link, or None (unknown, retired, or the expert was removed)."""
+    if not token or len(token) > 200:
+        return None
+    invitation = db.session.scalar(
+        select(ExpertInvitation).where(ExpertInvitation.token_hash == ExpertInvitation.hash(token))
+    )
+    if invitation is None or invitation.expert is None:
+        return None
+    return invitation
+
+
+def _clean(text: str | None) -> str | None:
+    text = (text or "").strip()
+    if len(text) > MAX_TEXT:
+        raise ServiceError(f"Please keep it under {MAX_TEXT} characters.")
+    return text or None
+
+
+def respond(invitation: ExpertInvitation, decision: str, *, available=(), suggestion=None, message=None) -> None:
+    """Record the expert's answer: accept (with the half-days they can do) or decline (perhaps suggesting
+    a colleague). They may change it until the visit begins."""
+    visit = invitation.programme
+    if visit.starts_on <= local_today():
+        raise ServiceError("This visit has begun, so answers are closed. Please reply to the organisers' email.")
+    if decision == "accept":
+        offered = set(visit.half_days())
+        chosen = [slot for slot in visit.half_days() if slot in set(available)]
+        if not chosen or not set(available) <= offered:
+            raise ServiceError("Tick at least one half-day you could do.")
+        invitation.status, invitation.available, invitation.suggestion = "accepted", chosen, None
+    elif decision == "decline":
+        invitation.status, invitation.available = "declined", []
+        invitation.suggestion = _clean(suggestion)
+    else:
+        raise ServiceError("Choose whether you can meet the fellow.")
+    invitation.message = _clean(message)
+    invitation.responded_at = utcnow()
+    db.session.flush()
+
+
+def remind_non_responders(now: datetime | None = None) -> int:
+    """Remind, once, every expert who has not answered ``reminder_after_days`` after being invited, while
+    the visit is still ahead. Idempotent: run it as often as you like."""
+    now = now or utcnow()
+    waiting = db.session.scalars(
+        select(ExpertInvitation)
+        .join(VisitProgramme, VisitProgramme.id == ExpertInvitation.programme_id)
+        .join(Expert, Expert.id == ExpertInvitation.expert_id)
+        .where(
+            ExpertInvitation.status == "invited",
+            ExpertInvitation.reminded_at.is_(None),
+            ExpertInvitation.sealed_token.is_not(None),
+            VisitProgramme.starts_on > now.date(),
+            Expert.do_not_contact.is_(False),
+        )
+        .order_by(ExpertInvitation.id)
+    ).all()
+    sent = 0
+    for invitation in waiting:
+        if invitation.invited_at + timedelta(days=invitation.programme.reminder_after_days) > now:
+            continue
+        try:
+            token = open_seal(invitation.sealed_token)["token"]
+        except SealError:
+            current_app.logger.warning("Expert invitation %s: link sealed with another SECRET_KEY", invitation.id)
+            continue
+        invitation.reminded_at = now
+        _queue(invitation, token, reminder=True)
+        sent += 1
+    db.session.flush()
+    return sent
+
+
+def erase_expert(expert: Expert) -> int:
+    """ "Remove me from this network": the expert and everything personal about them go; their invitations
+    stay only as anonymous answers (counted in response rates), their links stop working, and emails to
+    them are deleted, queued ones included. Returns the number of invitations kept anonymously."""
+    kept = db.session.execute(
+        update(ExpertInvitation)
+        .where(ExpertInvitation.expert_id == expert.id)
+        .values(expert_id=None, token_hash=None, sealed_token=None, suggestion=None, message=None, available=[])
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.to_address == expert.email))
+    db.session.delete(expert)
+    db.session.flush()
+    db.session.expire_all()
+    return kept
+
+
+def retire_links(now: datetime) -> dict[str, int]:
+    """Retention: the private links of visits that ended more than RETENTION_EXPERT_LINK_DAYS ago stop
+    working, and the experts' free-text answers (suggested colleagues, notes) are removed."""
+    days = current_app.config.get("RETENTION_EXPERT_LINK_DAYS", 30)
+    ended = select(VisitProgramme.id).where(VisitProgramme.ends_on < (now - timedelta(days=days)).date())
+    retired = db.session.execute(
+        update(ExpertInvitation)
+        .where(
+            ExpertInvitation.programme_id.in_(ended),
+            (ExpertInvitation.token_hash.is_not(None))
+            | (ExpertInvitation.suggestion.is_not(None))
+            | (ExpertInvitation.message.is_not(None)),
+        )
+        .values(token_hash=None, sealed_token=None, suggestion=None, message=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return {"expert links and answers of past visits": retired}

@@ -1,0 +1,115 @@
+"""Suggesting experts for a fellow's policy questions, with a score that explains itself.
+
+For each question, an expert scores ``TOPIC_POINTS`` for each topic the question and the expert's
+expertise share, and one point for each distinctive word of the question (and its background) found
+in the expert's title, department or biography (at most ``MAX_WORD_POINTS``). The reasons behind the
+points are shown with the suggestion. The word match is plain and portable (SQLite and PostgreSQL);
+stems are approximated by the first seven letters ("transforming" finds "transformation").
+
+Never suggested: experts marked do-not-contact, experts already on this visit's long list, and experts
+who declined an earlier invitation to meet the same fellow.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from core.models import Tag
+from core.search import like_pattern
+from extensions import db
+from programmes.models import Expert, ExpertInvitation, PolicyQuestion, VisitProgramme, expert_topics
+
+TOPIC_POINTS = 3
+MAX_WORD_POINTS = 5
+#: Experts scored per question (found by a shared topic or by a word, at most this many are read).
+CANDIDATES = 300
+SUGGESTIONS_PER_QUESTION = 8
+STEM = 7
+#: Common words that say nothing about expertise.
+STOP_WORDS = frozenset(
+    """about after again also because been before being between both could does doing during each from
+    further have having here into just more most much must other over same should some such than that their
+    them then there these they this those through under until very what when where which while will with
+    would your policy policies government public people make made making better best""".split()
+)
+
+
+@dataclass
+class Suggestion:
+    expert: Expert
+    score: int
+    reasons: list[str] = field(default_factory=list)
+
+
+def keywords(text: str) -> list[str]:
+    """Distinctive words of ``text``: four letters or more, not common, stemmed, each once, in order."""
+    seen: dict[str, None] = {}
+    for word in re.findall(r"[a-z]{4,}", text.lower()):
+        if word not in STOP_WORDS:
+            seen.setdefault(word[:STEM])
+    return list(seen)
+
+
+def _excluded_expert_ids(visit: VisitProgramme) -> set[int]:
+    on_list = select(ExpertInvitation.expert_id).where(ExpertInvitation.programme_id == visit.id)
+    declined_before = (
+        select(ExpertInvitation.expert_id)
+        .join(VisitProgramme, VisitProgramme.id == ExpertInvitation.programme_id)
+        .where(VisitProgramme.fellow_id == visit.fellow_id, ExpertInvitation.status == "declined")
+    )
+    rows = db.session.scalars(on_list.union(declined_before))
+    return {expert_id for expert_id in rows if expert_id is not None}
+
+
+def score(question: PolicyQuestion, expert: Expert) -> Suggestion:
+    """How well ``expert`` fits ``question``, and why."""
+    reasons, points = [], 0
+    shared = sorted({tag.name for tag in question.topics} & {tag.name for tag in expert.topics})
+    if shared:
+        points += TOPIC_POINTS * len(shared)
+        reasons.append("Expertise in " + ", ".join(shared))
+    profile = " ".join(filter(None, [expert.title, expert.department, expert.biography])).lower()
+    found = [word for word in keywords(f"{question.question} {question.context or ''}") if word in profile]
+    found = found[:MAX_WORD_POINTS]
+    if found:
+        points += len(found)
+        words = [re.search(rf"\b\w*{re.escape(word)}\w*", profile).group(0) for word in found]
+        reasons.append("Profile mentions " + ", ".join(f"“{word}”" for word in words))
+    return Suggestion(expert, points, reasons)
+
+
+def suggest(visit: VisitProgramme, question: PolicyQuestion, limit: int = SUGGESTIONS_PER_QUESTION) -> list[Suggestion]:
+    """The best-scoring experts for ``question`` (score above zero), best first, ties by name."""
+    words = keywords(f"{question.question} {question.context or ''}")[: MAX_WORD_POINTS * 2]
+    topic_ids = [tag.id for tag in question.topics]
+    conditions = [Expert.id.in_(select(expert_topics.c.expert_id).where(expert_topics.c.tag_id.in_(topic_ids)))]
+    for word in words:
+        pattern = like_pattern(word)
+        conditions += [column.ilike(pattern, escape="\\") for column in (Expert.title, Expert.biography)]
+    excluded = _excluded_expert_ids(visit)
+    candidates = db.session.scalars(
+        select(Expert)
+        .where(Expert.do_not_contact.is_(False), or_(*conditions))
+        .options(selectinload(Expert.topics))
+        .order_by(Expert.name, Expert.id)
+        .limit(CANDIDATES)
+    )
+    scored = [score(question, expert) for expert in candidates if expert.id not in excluded]
+    scored = [suggestion for suggestion in scored if suggestion.score > 0]
+    scored.sort(key=lambda s: (-s.score, s.expert.name, s.expert.id))
+    return scored[:limit]
+
+
+def questions_of(visit: VisitProgramme) -> list[PolicyQuestion]:
+    return list(
+        db.session.scalars(
+            select(PolicyQuestion)
+            .where(PolicyQuestion.fellow_id == visit.fellow_id)
+            .options(selectinload(PolicyQuestion.topics.of_type(Tag)))
+            .order_by(PolicyQuestion.id)
+        )
+    )

@@ -1,0 +1,85 @@
+"""Visit programmes: a fellow's days of one-to-one meetings (flush, never commit)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+
+from sqlalchemy import func, select
+
+from core.errors import ServiceError
+from extensions import db
+from fellows.models import User
+from programmes.models import INVITATION_STATUSES, ExpertInvitation, VisitProgramme
+
+#: A visit is a week or two of meetings, not a term.
+MAX_VISIT_DAYS = 21
+
+
+@dataclass
+class VisitInput:
+    fellow_id: int
+    starts_on: date
+    ends_on: date
+    day_starts: time
+    day_ends: time
+    meeting_minutes: int = 45
+    lunch_starts: time = time(12, 30)
+    lunch_ends: time = time(13, 30)
+    home_location: str | None = None
+    max_per_day: int = 6
+    reminder_after_days: int = 5
+
+
+def save_visit(visit: VisitProgramme, data: VisitInput) -> VisitProgramme:
+    """Create or change a visit programme; its days must hold at least one weekday and fit its hours."""
+    fellow = db.session.get(User, data.fellow_id)
+    if fellow is None or fellow.role != "fellow":
+        raise ServiceError("Choose a fellow.")
+    if data.ends_on < data.starts_on:
+        raise ServiceError("The visit must end on or after its first day.")
+    if (data.ends_on - data.starts_on).days >= MAX_VISIT_DAYS:
+        raise ServiceError(f"A visit lasts at most {MAX_VISIT_DAYS} days: make a second visit for a return trip.")
+    if data.day_ends <= data.day_starts:
+        raise ServiceError("Each day must end after it starts.")
+    if not (data.day_starts <= data.lunch_starts < data.lunch_ends <= data.day_ends):
+        raise ServiceError("The lunch window must fall within the day and end after it starts.")
+    visit.fellow_id = data.fellow_id
+    for name in (
+        "starts_on",
+        "ends_on",
+        "day_starts",
+        "day_ends",
+        "meeting_minutes",
+        "lunch_starts",
+        "lunch_ends",
+        "max_per_day",
+        "reminder_after_days",
+    ):
+        setattr(visit, name, getattr(data, name))
+    visit.home_location = " ".join((data.home_location or "").split()) or None
+    db.session.add(visit)
+    db.session.flush()
+    if not visit.days():
+        raise ServiceError("The visit has no weekday: meetings are arranged Monday to Friday.")
+    return visit
+
+
+def invitation_counts(visit_ids: list[int]) -> dict[int, dict[str, int]]:
+    """{visit id: {status: number}} for every status, in one grouped query."""
+    counts = {visit_id: dict.fromkeys(INVITATION_STATUSES, 0) for visit_id in visit_ids}
+    if visit_ids:
+        rows = db.session.execute(
+            select(ExpertInvitation.programme_id, ExpertInvitation.status, func.count(ExpertInvitation.id))
+            .where(ExpertInvitation.programme_id.in_(visit_ids))
+            .group_by(ExpertInvitation.programme_id, ExpertInvitation.status)
+        )
+        for visit_id, status, number in rows:
+            counts[visit_id][status] = number
+    return counts
+
+
+def response_rate(counts: dict[str, int]) -> int | None:
+    """Percentage of invited experts who answered (accepted or declined); None before anyone is invited."""
+    asked = counts["invited"] + counts["accepted"] + counts["declined"]
+    return round(100 * (counts["accepted"] + counts["declined"]) / asked) if asked else None

@@ -1,0 +1,181 @@
+"""Organiser pages for visit programmes: the list, the form, and a visit's page — the invitation tracker,
+the long list of experts, suggestions for each policy question, and the button that invites them."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from core.errors import ServiceError
+from core.permissions import organiser_required
+from core.request_args import paginate, whole_number
+from core.wording import plural
+from extensions import db
+from fellows.models import User
+from programmes import invitations as service
+from programmes.forms import LongListForm, VisitForm
+from programmes.matching import questions_of, suggest
+from programmes.models import INVITATION_STATUSES, Expert, ExpertInvitation, PolicyQuestion, VisitProgramme
+from programmes.services import local_today
+from programmes.visits import VisitInput, invitation_counts, response_rate, save_visit
+
+
+def _fellow_choices() -> dict[int, str]:
+    fellows = db.session.execute(
+        select(User.id, User.name).where(User.role == "fellow", User.active.is_(True)).order_by(User.name, User.id)
+    )
+    return {row.id: row.name for row in fellows}
+
+
+@organiser_required
+def visits():
+    """Every visit programme, latest first, with its invitation numbers."""
+    query = select(VisitProgramme).order_by(VisitProgramme.starts_on.desc(), VisitProgramme.id.desc())
+    page = paginate(query, per_page=current_app.config["PAGE_SIZE"])
+    counts = invitation_counts([visit.id for visit in page.items])
+    return render_template(
+        "programmes/visits.html", page=page, counts=counts, rate=response_rate, title="Visit programmes"
+    )
+
+
+def _save(visit: VisitProgramme, form: VisitForm) -> bool:
+    if not form.validate_on_submit():
+        return False
+    data = VisitInput(
+        fellow_id=form.fellow_id.data,
+        starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data,
+        day_starts=form.day_starts.data,
+        day_ends=form.day_ends.data,
+        meeting_minutes=form.meeting_minutes.data,
+        lunch_starts=form.lunch_starts.data,
+        lunch_ends=form.lunch_ends.data,
+        home_location=form.home_location.data,
+        max_per_day=form.max_per_day.data,
+        reminder_after_days=form.reminder_after_days.data,
+    )
+    try:
+        save_visit(visit, data)
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return False
+    return True
+
+
+def _render_form(form: VisitForm, visit: VisitProgramme | None):
+    title = "Edit the visit" if visit else "Plan a visit"
+    return render_template(
+        "programmes/visit_form.html", form=form, visit=visit, title=title
+    ), 400 if request.method == "POST" else 200
+
+
+@organiser_required
+def new_visit():
+    """Plan a fellow's visit: days, hours, lunch, meeting length, most meetings a day."""
+    form = VisitForm()
+    form.fellow_id.choices = _fellow_choices()
+    if request.method == "GET" and whole_number(request.args.get("fellow_id")):
+        form.fellow_id.data = whole_number(request.args.get("fellow_id"))
+    visit = VisitProgramme()
+    if _save(visit, form):
+        flash(f"{visit.title} is planned. Now build the long list of experts.", "success")
+        return redirect(url_for("programmes_manage.visit", visit_id=visit.id))
+    return _render_form(form, None)
+
+
+@organiser_required
+def edit_visit(visit_id: int):
+    """Change a visit's days or hours."""
+    visit = db.get_or_404(VisitProgramme, visit_id)
+    form = VisitForm(obj=None if request.method == "POST" else visit)
+    form.fellow_id.choices = {visit.fellow_id: visit.fellow.name}
+    if _save(visit, form):
+        flash("The visit has been saved.", "success")
+        return redirect(url_for("programmes_manage.visit", visit_id=visit.id))
+    return _render_form(form, visit)
+
+
+def render_visit(visit: VisitProgramme, *, error: str | None = None, status: int = 200):
+    """A visit's page: the tracker, the long list and suggested experts for each question."""
+    invitations = db.session.scalars(
+        select(ExpertInvitation)
+        .where(ExpertInvitation.programme_id == visit.id)
+        .options(selectinload(ExpertInvitation.expert), selectinload(ExpertInvitation.question))
+        .order_by(ExpertInvitation.status, ExpertInvitation.id)
+    ).all()
+    counts = invitation_counts([visit.id])[visit.id]
+    questions = questions_of(visit)
+    suggestions = [(question, suggest(visit, question)) for question in questions]
+    return render_template(
+        "programmes/visit.html",
+        visit=visit,
+        invitations=invitations,
+        counts=counts,
+        rate=response_rate(counts),
+        statuses=INVITATION_STATUSES,
+        suggestions=suggestions,
+        form=LongListForm(),
+        error=error,
+        title=visit.title,
+    ), status
+
+
+@organiser_required
+def visit(visit_id: int):
+    return render_visit(db.get_or_404(VisitProgramme, visit_id))
+
+
+@organiser_required
+def add_to_list(visit_id: int):
+    """Put an expert (a suggestion, or one found in the network) on the visit's long list."""
+    visit = db.get_or_404(VisitProgramme, visit_id)
+    form = LongListForm()
+    if not form.validate_on_submit():
+        return render_visit(visit, error="Choose an expert to add.", status=400)
+    expert = db.session.get(Expert, form.expert_id.data)
+    if expert is None:
+        return render_visit(visit, error="That expert is no longer in the network.", status=404)
+    question = db.session.get(PolicyQuestion, form.question_id.data) if form.question_id.data else None
+    try:
+        service.add_to_long_list(visit, expert, question)
+        db.session.commit()
+    except (ServiceError, IntegrityError) as error:
+        db.session.rollback()
+        message = str(error) if isinstance(error, ServiceError) else f"{expert.name} is already on the list."
+        return render_visit(visit, error=message, status=409)
+    flash(f"{expert.name} is on the long list.", "success")
+    return redirect(url_for("programmes_manage.visit", visit_id=visit.id, _anchor="long-list"))
+
+
+@organiser_required
+def remove_from_list(invitation_id: int):
+    """Take an expert off the long list before they are invited."""
+    invitation = db.get_or_404(ExpertInvitation, invitation_id)
+    visit = invitation.programme
+    try:
+        service.remove_from_long_list(invitation)
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        return render_visit(visit, error=str(error), status=409)
+    flash("Taken off the long list.", "success")
+    return redirect(url_for("programmes_manage.visit", visit_id=visit.id, _anchor="long-list"))
+
+
+@organiser_required
+def send_invitations(visit_id: int):
+    """Email every expert on the long list who has not been invited yet."""
+    visit = db.get_or_404(VisitProgramme, visit_id)
+    if visit.starts_on <= local_today():
+        return render_visit(visit, error="This visit has begun: it is too late to invite experts.", status=409)
+    sent = service.send_invitations(visit)
+    db.session.commit()
+    if sent:
+        flash(f"{plural(sent, 'invitation')} sent. Each expert has a private link to answer.", "success")
+    else:
+        flash("Nobody on the long list was waiting for an invitation.", "error")
+    return redirect(url_for("programmes_manage.visit", visit_id=visit.id))
