@@ -129,12 +129,15 @@ def check_backup(source: Path, database: Database | None = None) -> None:
         raise BackupError(f"{source} holds none of this app's tables: it is not a backup of this app.")
 
 
-def restore(source: Path, database: Database | None = None) -> None:
-    """Replace everything in the configured database with the backup at ``source`` (checked first).
+def restore(source: Path, database: Database | None = None, *, checked: bool = False) -> None:
+    """Replace everything in the configured database with the backup at ``source``, which is checked
+    first unless the caller has just done so (``checked``).
 
-    Stop the app first: a request running meanwhile would see half of one and half of the other."""
+    Stop the app first: whatever it wrote during the restore would be lost or land on the restored data,
+    and on PostgreSQL pg_restore waits for every open transaction on the tables it replaces."""
     database = database or configured_database()
-    check_backup(source, database)
+    if not checked:
+        check_backup(source, database)
     # The app's own pooled connections would hold locks (and SQLite file handles) across the swap.
     db.session.remove()
     db.engine.dispose()
@@ -295,6 +298,6 @@ def restore_command(path: Path, yes: bool) -> None:
                 f"Nothing restored. This would replace everything in {database.shown} with the backup {path}. "
                 "Stop the app, then run the command again with --yes."
             )
-        restore(path, database)
+        restore(path, database, checked=True)
     click.echo(f"Restored {database.shown} from {path}.")
     click.echo(migration_state())
