@@ -1,4 +1,5 @@
-"""Core's command-line tools: ``demo`` and ``mail send``; the areas add theirs through core.registry."""
+"""Core's command-line tools: ``demo``, ``mail send``, ``purge``, ``backup`` and ``restore``; the areas add theirs
+through core.registry."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from core.backup import backup_command, restore_command
 from core.mail import deliver_due
 from core.registry import cli_commands, demo_loaders
 from core.retention import purge_command
@@ -39,5 +41,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(load_demo)
     app.cli.add_command(purge_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     for command in cli_commands:
         app.cli.add_command(command)
