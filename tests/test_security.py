@@ -3,6 +3,8 @@ from titles, text kept from an expired session, and the cache of built calendar 
 
 from __future__ import annotations
 
+import json
+
 import icalendar
 import pytest
 from sqlalchemy import select
@@ -159,3 +161,46 @@ def test_session_cookie_carries_the_secure_flag_over_https(app, make_fellow):
     )
     cookies = response.headers.getlist("Set-Cookie")
     assert cookies and all("Secure" in cookie and "HttpOnly" in cookie for cookie in cookies), cookies
+    assert all("SameSite=Lax" in cookie for cookie in cookies), cookies
+
+
+# Response headers and what is served (docs/SECURITY.md, ASVS V12 and V14) ---------------------------------
+
+
+def test_every_kind_of_response_carries_the_security_headers_and_a_charset(client, make_event):
+    event_id = make_event(audience="public")
+    for path, status in [
+        ("/", 200),
+        (f"/events/{event_id}", 200),
+        ("/calendar.ics", 200),
+        ("/notes/feed.atom", 200),
+        ("/static/css/site.css", 200),
+        ("/no-such-page", 404),
+        ("/organiser/events", 302),
+    ]:
+        response = client.get(path)
+        assert response.status_code == status, path
+        headers = response.headers
+        assert headers["X-Content-Type-Options"] == "nosniff", path
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], path
+        assert headers["X-Frame-Options"] == "DENY", path
+        assert headers["Referrer-Policy"] == "same-origin", path
+        if headers["Content-Type"].startswith(("text/", "application/atom+xml")):
+            assert "charset=utf-8" in headers["Content-Type"].lower(), (path, headers["Content-Type"])
+        response.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/static/", "/static/../app.py", "/static/%2e%2e/config.py", "/.git/config", "/instance/config.py", "/app.py"],
+)
+def test_no_directory_listing_and_no_source_or_configuration_is_served(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_a_title_cannot_close_the_json_ld_script(client, make_event):
+    event_id = make_event(audience="public", title="</script><script>alert(1)</script>")
+    page = client.get(f"/events/{event_id}").get_data(as_text=True)
+    assert "<script>alert(1)" not in page
+    block = page.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    assert json.loads(block)["name"] == "</script><script>alert(1)</script>"
