@@ -54,11 +54,11 @@ test: $(VENV)/.installed-dev
 	else echo "npm is not installed: the ical.js checks will skip (on CI they fail)."; fi
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
-	@echo "== the suite on SQLite (tests marked postgres run in the PostgreSQL pass) =="
+	@echo "== the suite on SQLite (tests marked postgres run in the PostgreSQL pass, those marked sqlite only here) =="
 	TEST_DATABASE_URL= $(BIN)/python -m pytest -q -m "not postgres"
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL) =="; \
-		$(BIN)/python -m pytest -q -p no:cacheprovider; \
+		$(BIN)/python -m pytest -q -p no:cacheprovider -m "not sqlite"; \
 	else echo "TEST_DATABASE_URL is not set: the PostgreSQL run was skipped."; fi
 
 lint: $(VENV)/.installed-dev

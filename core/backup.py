@@ -31,10 +31,12 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import inspect
 from sqlalchemy.engine import URL
 
+from core import audit
 from core.errors import ServiceError
-from core.models import utcnow
+from core.models import AuditEntry, utcnow
 from extensions import db
 
 #: How long a backup or restore of SQLite waits for a writer's lock before giving up (seconds).
@@ -278,6 +280,8 @@ def backup_command(path: Path | None) -> None:
         database = configured_database()
         target = path or default_backup_path(database)
         size = back_up(target, database)
+    audit.record(None, "backup.made", f"{target.name} ({_size(size)})")
+    db.session.commit()
     click.echo(f"Backed up {database.shown} to {target} ({_size(size)}).")
 
 
@@ -299,5 +303,9 @@ def restore_command(path: Path, yes: bool) -> None:
                 "Stop the app, then run the command again with --yes."
             )
         restore(path, database, checked=True)
+    db.session.remove()
+    if inspect(db.engine).has_table(AuditEntry.__tablename__):  # a backup older than the audit log has none
+        audit.record(None, "backup.restored", f"Everything replaced by {path.name}")
+        db.session.commit()
     click.echo(f"Restored {database.shown} from {path}.")
     click.echo(migration_state())

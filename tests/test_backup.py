@@ -70,11 +70,12 @@ def _assert_restored(app, result, backup: Path, added_event: int, fellows: int) 
     assert _count(app, User) == fellows
 
 
+@pytest.mark.sqlite
 def test_sqlite_backup_while_another_connection_writes_is_consistent_and_restores(
     app, runner, make_event, tmp_path, stamped
 ):
     if database_url():
-        pytest.skip("the SQLite backup; the PostgreSQL pass tests pg_dump below")
+        pytest.skip("needs SQLite: `make test` runs it in the SQLite pass (the PostgreSQL pass tests pg_dump)")
     _load_demo(runner)
     with app.app_context():
         database = Path(db.engine.url.database)

@@ -99,7 +99,7 @@ def _form_for(html: str, page: str, action: str) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def places(app, make_fellow, make_organiser, make_event, login):
+def places(app, make_fellow, make_organiser, make_event, make_expert, login):
     """Signed-in clients, and for each form a function giving (who, page showing it, where it posts).
 
     Forms about an event get a new event for every example: an accepted cancellation or booking must
@@ -124,8 +124,34 @@ def places(app, make_fellow, make_organiser, make_event, login):
 
         return make
 
+    visitor = make_fellow()
+
+    def expert_link():
+        """A new expert invited to a new visit: the private link's page, which posts to itself."""
+        from programmes.models import Expert, ExpertInvitation, VisitProgramme
+
+        token = f"fuzz-{datetime.now(UTC).timestamp()}-{make_expert()}"
+        with app.app_context():
+            expert = db.session.scalars(select(Expert).order_by(Expert.id.desc())).first()
+            visit = VisitProgramme(
+                fellow_id=visitor.id, starts_on=start.date(), ends_on=start.date() + timedelta(days=4)
+            )
+            db.session.add(
+                ExpertInvitation(
+                    programme=visit,
+                    expert=expert,
+                    status="invited",
+                    available=[],
+                    token_hash=ExpertInvitation.hash(token),
+                )
+            )
+            db.session.commit()
+        return f"/expert/{token}", f"/expert/{token}"
+
     targets = [
         ("organiser", same("/organiser/events/new")),
+        ("organiser", same("/organiser/visits/new")),
+        ("anonymous", expert_link),
         ("organiser", for_event("/organiser/events/{}/edit")),
         ("organiser", for_event("/organiser/events/{}/cancel")),
         ("organiser", for_event("/organiser/events/{}/attendees", "/organiser/events/{}/capacity")),
@@ -144,6 +170,8 @@ def places(app, make_fellow, make_organiser, make_event, login):
 
 TARGET_NAMES = [
     "event new",
+    "visit new",
+    "expert answer",
     "event edit",
     "event cancel",
     "capacity",

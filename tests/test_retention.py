@@ -185,4 +185,5 @@ def test_the_privacy_notice_says_how_long_answers_and_emails_are_kept(app, clien
     app.config["RETENTION_BOOKING_ANSWERS_DAYS"] = 45
     page = text_of(client.get("/privacy"))
     assert "45 days after the event" in page and "kept for 30 days after it was sent" in page
+    assert "30 days after the visit ends" in page and "Remove me from this network" in page
     assert 'href="/privacy"' in client.get("/").get_data(as_text=True)

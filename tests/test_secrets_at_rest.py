@@ -116,3 +116,30 @@ def test_the_stored_copy_of_a_reset_email_has_no_link_to_follow(app, client, mak
         message = db.session.scalars(select(OutboxMessage)).one()
         stored = message.text_body + (message.html_body or "")
     assert "/password/reset/" not in stored and "[[sealed:link]]" in stored
+
+
+def test_an_experts_invitation_link_is_not_stored_in_the_clear(
+    app, client, login, make_organiser, make_fellow, make_expert, outbox
+):
+    from datetime import date, timedelta
+
+    from programmes.models import Expert, ExpertInvitation, VisitProgramme
+
+    organiser = login(make_organiser())
+    fellow = make_fellow()
+    expert_id = make_expert("Priya Shah", email="priya@uni.example")
+    start = date.today() + timedelta(days=30)
+    with app.app_context():
+        visit = VisitProgramme(fellow_id=fellow.id, starts_on=start, ends_on=start + timedelta(days=4))
+        db.session.add(ExpertInvitation(programme=visit, expert=db.session.get(Expert, expert_id), available=[]))
+        db.session.commit()
+        visit_id = visit.id
+    assert organiser.post(f"/organiser/visits/{visit_id}/invite").status_code == 302
+    link = link_in(outbox(kind="expert_invitation")[0], "/expert/")
+    token = link.rsplit("/", 1)[1]
+    with app.app_context():
+        assert _where_stored(token) == []
+        assert deliver_due() == (1, 0)
+        db.session.expire_all()
+        assert _where_stored(token) == []
+    assert client.get(link).status_code == 200  # the expert's link works all the same
