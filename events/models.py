@@ -209,6 +209,7 @@ class Booking(db.Model):
     state: Mapped[str] = mapped_column(String(12))
     #: When the fellow joined the queue: waitlist order is by this, then by id.
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the place was confirmed (on booking or promotion); None while waitlisted; kept on cancelling.
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dietary_requirements: Mapped[str | None] = mapped_column(String(500))

@@ -28,13 +28,15 @@ def wait_ready(port: int, server: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         assert server.poll() is None, f"gunicorn stopped:\n{log.read_text()}"
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             connection.request("GET", "/")
             connection.getresponse().read()
             return
-        except OSError:
+        except OSError:  # not listening yet, or a first request slower than the timeout on a busy machine
             time.sleep(0.2)
+        finally:
+            connection.close()  # a timed-out attempt keeps its socket open otherwise (a ResourceWarning)
     raise AssertionError(f"gunicorn did not answer on port {port}:\n{log.read_text()}")
 
 

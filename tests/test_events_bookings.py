@@ -126,6 +126,36 @@ def test_leaving_the_waitlist_moves_the_others_up_without_promoting(app, make_fe
     assert "on the waitlist" in outbox(kind="booking_cancelled")[0].text_body
 
 
+def test_the_page_after_cancelling_says_what_was_given_up_when_a_promotion_came_first(
+    app, make_fellow, make_event, login, outbox, monkeypatch
+):
+    """A fellow leaving the waitlist waits for the event's lock; if the holder's cancellation promotes
+    them meanwhile, they give up a confirmed place, and the page must say so, as the email does."""
+    from events.bookings import services
+    from fellows.models import User
+
+    event_id = make_event(capacity=1)
+    holder, waiting = make_fellow(), make_fellow()
+    for fellow in (holder, waiting):
+        login(fellow).post(f"/events/{event_id}/book")
+    held, queued = booking_of(app, event_id, holder.id), booking_of(app, event_id, waiting.id)
+    lock = services.lock_event
+
+    def holder_cancels_first(event):
+        # The other request, which took the lock first: the holder cancels and the fellow waiting is promoted.
+        monkeypatch.setattr(services, "lock_event", lock)
+        services.cancel_booking(db.session.get(User, holder.id), db.session.get(Booking, held.id))
+        lock(event)
+
+    monkeypatch.setattr(services, "lock_event", holder_cancels_first)
+    response = login(waiting).post(f"/bookings/{queued.id}/cancel", follow_redirects=True)
+
+    assert "Your booking is cancelled." in text_of(response)
+    assert bookings(app, event_id) == {holder.id: "cancelled", waiting.id: "cancelled"}
+    assert [m.kind for m in outbox(user_id=waiting.id)][-2:] == ["booking_promoted", "booking_cancelled"]
+    assert outbox(user_id=waiting.id)[-1].attachment_data is not None  # the place's METHOD:CANCEL
+
+
 def test_booking_again_after_cancelling_reuses_the_row_and_joins_the_back_of_the_queue(
     app, make_fellow, make_event, login
 ):

@@ -53,12 +53,14 @@ def cancel_booking(booking_id: int):
     if not can_cancel_booking(current_user, booking):
         abort(404)  # as for a booking that does not exist: nobody learns which ids are someone's booking
     event = booking.event
-    was_waitlisted = booking.state == "waitlisted"
     try:
         bookings.cancel_booking(current_user._get_current_object(), booking)
     except bookings.BookingError as refusal:
         db.session.rollback()
         return render_detail(event, error=str(refusal), status=409)
+    # Read what was given up only now: the booking may have been promoted while this request waited
+    # for the event's lock (the soak, tests/test_soak.py, reconciles this message with the emails).
+    was_waitlisted = booking.confirmed_at is None
     db.session.commit()
     flash("You have left the waitlist." if was_waitlisted else "Your booking is cancelled.", "success")
     return redirect(url_for("events.detail", event_id=event.id))
