@@ -61,6 +61,12 @@ test: $(VENV)/.installed-dev
 		$(BIN)/python -m pytest -q -p no:cacheprovider -m "not sqlite"; \
 	else echo "TEST_DATABASE_URL is not set: the PostgreSQL run was skipped."; fi
 
+# Issue 13's soak on its own: 50 fellows book, cancel and read against gunicorn on PostgreSQL.
+SOAK_SECONDS ?= 60
+soak: $(VENV)/.installed-dev
+	@test -n "$$TEST_DATABASE_URL" || { echo "make soak needs PostgreSQL: set TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test"; exit 1; }
+	SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/python -m pytest -q -rA -p no:cacheprovider -m postgres tests/test_soak.py
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
