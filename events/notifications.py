@@ -9,10 +9,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core.ical_settings import calendar_settings
 from core.mail import queue_email
 from core.models import OutboxMessage
 from events.calendar.ical import ics_attachment
-from events.calendar.settings import calendar_settings
 from events.changes import FIELD_LABELS
 from events.models import Booking, Event
 from events.urls import event_url

@@ -5,8 +5,19 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from core.registry import HomeSection, cli_commands, demo_loaders, home_sections, retention_purges
-from programmes import demo, expert_views, experts_manage, invitations, manage, views, visits_manage
+from core.registry import HomeSection, cli_commands, data_export, demo_loaders, home_sections, retention_purges
+from programmes import (
+    demo,
+    expert_views,
+    experts_manage,
+    invitations,
+    itinerary,
+    manage,
+    services,
+    timetable_manage,
+    views,
+    visits_manage,
+)
 from programmes.cli import expert_reminders_command
 
 bp = Blueprint("programmes", __name__)
@@ -19,6 +30,10 @@ bp.add_url_rule(
     "/programme/questions/<int:question_id>/delete", "remove_question", views.remove_question, methods=["POST"]
 )
 
+bp.add_url_rule("/programme/visits/<int:visit_id>", "itinerary", itinerary.itinerary, methods=["GET"])
+bp.add_url_rule(
+    "/programme/meetings/<int:meeting_id>/feedback", "rate_meeting", itinerary.rate_meeting, methods=["POST"]
+)
 # The expert's private link: no account; the token is the only key.
 bp.add_url_rule("/expert/<token>", "expert_invitation", expert_views.expert_invitation, methods=["GET", "POST"])
 bp.add_url_rule("/expert/<token>/remove", "expert_remove_me", expert_views.remove_me, methods=["POST"])
@@ -48,6 +63,13 @@ manage_bp.add_url_rule("/visits/<int:visit_id>/long-list", "add_to_list", visits
 manage_bp.add_url_rule(
     "/visits/<int:visit_id>/invite", "send_invitations", visits_manage.send_invitations, methods=["POST"]
 )
+manage_bp.add_url_rule("/visits/<int:visit_id>/timetable", "timetable", timetable_manage.timetable, methods=["GET"])
+manage_bp.add_url_rule("/visits/<int:visit_id>/timetable/solve", "solve", timetable_manage.solve, methods=["POST"])
+manage_bp.add_url_rule(
+    "/visits/<int:visit_id>/travel-times", "travel_time", timetable_manage.travel_time, methods=["POST"]
+)
+manage_bp.add_url_rule("/meetings/<int:meeting_id>/move", "move_meeting", timetable_manage.move, methods=["POST"])
+manage_bp.add_url_rule("/meetings/<int:meeting_id>/unpin", "unpin_meeting", timetable_manage.unpin, methods=["POST"])
 manage_bp.add_url_rule(
     "/expert-invitations/<int:invitation_id>/remove",
     "remove_from_list",
@@ -61,4 +83,5 @@ home_sections.register(
 )
 demo_loaders.register("programmes", demo.load, order=40)
 retention_purges.register("expert links", invitations.retire_links)
+data_export.register("programme", services.export_programme)
 cli_commands.register("expert-reminders", expert_reminders_command)

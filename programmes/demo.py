@@ -5,17 +5,18 @@ Amelia's coming visit week with its long list and first answers. Running it agai
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
 from core.models import utcnow
 from core.sealing import seal
 from core.tags import find_or_create_tag
+from core.timeutil import local_to_utc
 from extensions import db
 from fellows.models import User
 from fellows.services import find_or_create_organisation
-from programmes.models import Appointment, Expert, ExpertInvitation, PolicyQuestion, VisitProgramme
+from programmes.models import Appointment, Expert, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
 from programmes.services import local_today
 
 FELLOW_EMAIL = "amelia.hart@example.org"
@@ -186,6 +187,17 @@ def _visit(fellow: User, today: date) -> None:
         if status == "accepted":
             invitation.available = visit.half_days()[:4]
             invitation.responded_at = utcnow() - timedelta(days=1)
+            # Already in the timetable (as if solved), so the itinerary has a meeting to show.
+            starts = local_to_utc(datetime.combine(visit.starts_on, time(10, 0)))
+            db.session.add(
+                Meeting(
+                    programme=visit,
+                    invitation=invitation,
+                    starts_at=starts,
+                    ends_at=starts + timedelta(minutes=visit.meeting_minutes),
+                    place=expert.location,
+                )
+            )
         if status == "declined":
             invitation.suggestion = "My colleague Dr Ana Ruiz works on assisted digital services."
             invitation.responded_at = utcnow() - timedelta(days=1)

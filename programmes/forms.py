@@ -144,3 +144,27 @@ class RemoveMeForm(FlaskForm):
         "Remove me from this network and delete what you hold about me",
         validators=[InputRequired("Tick the box to confirm")],
     )
+
+
+class MoveMeetingForm(FlaskForm):
+    day = SelectField("Day", choices=[], validate_choice=True)
+    start = TimeField("Starts at", validators=[InputRequired("Enter a time")])
+
+
+class TravelTimeForm(FlaskForm):
+    place_a = StringField("From", filters=[strip_filter], validators=[InputRequired("Name a place"), Length(max=120)])
+    place_b = StringField("To", filters=[strip_filter], validators=[InputRequired("Name a place"), Length(max=120)])
+    minutes = IntegerField(
+        "Minutes", validators=[InputRequired("Enter the minutes"), NumberRange(0, 240, "Between 0 and 240 minutes")]
+    )
+
+
+class MeetingFeedbackForm(FlaskForm):
+    rating = RadioField(
+        "How useful was this meeting?",
+        choices={"5": "Very useful", "4": "Useful", "3": "Somewhat", "2": "A little", "1": "Not useful"},
+        validators=[InputRequired("Choose how useful it was")],
+    )
+    follow_up = TextAreaField(
+        "Follow-ups (private to you and the organisers)", validators=[Optional(), Length(max=4000)]
+    )

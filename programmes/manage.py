@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
 
 from core.errors import ServiceError
 from core.permissions import is_organiser, organiser_required
 from core.request_args import paginate, whole_number
 from extensions import db
 from programmes.forms import AppointmentForm
-from programmes.models import TENURE_STATUSES, Appointment
+from programmes.models import TENURE_STATUSES, Appointment, Meeting, VisitProgramme
 from programmes.services import (
     AppointmentInput,
     appointments_query,
@@ -111,7 +112,14 @@ def home_section(user) -> dict | None:
 
 
 def fellow_home_section(user) -> dict | None:
-    """A fellow's home page: a link to their programme."""
+    """A fellow's home page: a link to their programme, and their next visit with its meetings so far."""
     if not (user.is_authenticated and user.role == "fellow"):
         return None
-    return {"fellow_id": user.id}
+    visit = db.session.scalar(
+        select(VisitProgramme)
+        .where(VisitProgramme.fellow_id == user.id, VisitProgramme.ends_on >= local_today())
+        .order_by(VisitProgramme.starts_on)
+        .limit(1)
+    )
+    meetings = db.session.scalar(select(func.count(Meeting.id)).where(Meeting.programme_id == visit.id)) if visit else 0
+    return {"fellow_id": user.id, "visit": visit, "meetings": meetings}

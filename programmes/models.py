@@ -258,3 +258,57 @@ class ExpertInvitation(db.Model):
     @property
     def status_label(self) -> str:
         return INVITATION_STATUSES.get(self.status, self.status)
+
+
+class TravelTime(db.Model):
+    """Minutes to get between two places where experts meet (either way); others take the default."""
+
+    __tablename__ = "travel_times"
+    __table_args__ = (
+        UniqueConstraint("place_a", "place_b"),
+        CheckConstraint("place_a < place_b", name="ordered"),
+        CheckConstraint("minutes BETWEEN 0 AND 240", name="minutes"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The two places, stored in alphabetical order so each pair is kept once.
+    place_a: Mapped[str] = mapped_column(String(120))
+    place_b: Mapped[str] = mapped_column(String(120))
+    minutes: Mapped[int] = mapped_column(Integer)
+
+
+class Meeting(db.Model):
+    """One meeting of a visit's timetable: an expert who accepted, a time, a place (or online)."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="times"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("visit_programmes.id", ondelete="CASCADE"), index=True)
+    #: The accepted invitation this meeting answers; one meeting per invitation.
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("expert_invitations.id", ondelete="CASCADE"), unique=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The building of an in-person meeting; NULL for an online one.
+    place: Mapped[str | None] = mapped_column(String(120))
+    #: Set by an organiser who placed it by hand: re-solving keeps it where it is.
+    pinned: Mapped[bool] = mapped_column(default=False)
+    #: iCalendar SEQUENCE: rises with every move, so calendars replace the entry.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    #: The fellow's rating afterwards (1–5) and private follow-up notes (the fellow and organisers only).
+    rating: Mapped[int | None] = mapped_column(Integer)
+    follow_up: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    programme: Mapped[VisitProgramme] = relationship()
+    invitation: Mapped[ExpertInvitation] = relationship()
+
+    @property
+    def expert(self) -> Expert | None:
+        return self.invitation.expert
+
+    @property
+    def uid_stem(self) -> str:
+        """The left of the meeting's iCalendar UID: fixed for its whole life (moves keep it)."""
+        return f"meeting-{self.id}"

@@ -12,7 +12,7 @@ from core.models import Tag, utcnow
 from core.timeutil import to_local
 from extensions import db
 from fellows.models import User
-from programmes.models import TIERS, Appointment, PolicyQuestion
+from programmes.models import TIERS, Appointment, Meeting, PolicyQuestion, VisitProgramme
 
 #: A fellow records a few questions, not a wish list: matching and invitations work per question.
 MAX_QUESTIONS = 8
@@ -117,3 +117,52 @@ def save_question(
 def delete_question(question: PolicyQuestion) -> None:
     db.session.delete(question)
     db.session.flush()
+
+
+def export_programme(user: User) -> dict | None:
+    """A fellow's programme for "Download my data": appointment, questions, visits and their meetings
+    (with the fellow's own ratings and follow-ups)."""
+    appointment = db.session.scalar(select(Appointment).where(Appointment.fellow_id == user.id))
+    questions = db.session.scalars(
+        select(PolicyQuestion).where(PolicyQuestion.fellow_id == user.id).order_by(PolicyQuestion.id)
+    ).all()
+    visits = db.session.scalars(
+        select(VisitProgramme).where(VisitProgramme.fellow_id == user.id).order_by(VisitProgramme.starts_on)
+    ).all()
+    if appointment is None and not questions and not visits:
+        return None
+    meetings = db.session.scalars(
+        select(Meeting).where(Meeting.programme_id.in_([visit.id for visit in visits])).order_by(Meeting.starts_at)
+    ).all()
+    return {
+        "appointment": {
+            "tier": appointment.tier_label,
+            "cohort": appointment.cohort,
+            "starts_on": appointment.starts_on.isoformat(),
+            "ends_on": appointment.ends_on.isoformat(),
+        }
+        if appointment
+        else None,
+        "policy_questions": [
+            {"question": q.question, "background": q.context, "topics": [tag.name for tag in q.topics]}
+            for q in questions
+        ],
+        "visits": [
+            {
+                "starts_on": visit.starts_on.isoformat(),
+                "ends_on": visit.ends_on.isoformat(),
+                "meetings": [
+                    {
+                        "starts_at": meeting.starts_at.isoformat(),
+                        "expert": meeting.expert.name if meeting.expert else None,
+                        "place": meeting.place or "online",
+                        "rating": meeting.rating,
+                        "follow_up": meeting.follow_up,
+                    }
+                    for meeting in meetings
+                    if meeting.programme_id == visit.id
+                ],
+            }
+            for visit in visits
+        ],
+    }

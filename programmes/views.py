@@ -14,7 +14,7 @@ from extensions import db
 from fellows.models import User
 from programmes.access import can_edit_questions_of, can_view_programme_of
 from programmes.forms import QuestionForm
-from programmes.models import Appointment, PolicyQuestion
+from programmes.models import Appointment, PolicyQuestion, VisitProgramme
 from programmes.services import MAX_QUESTIONS, delete_question, local_today, save_question
 
 
@@ -68,6 +68,9 @@ def questions(fellow_id: int):
         questions=items,
         form=form,
         max_questions=MAX_QUESTIONS,
+        visits=db.session.scalars(
+            select(VisitProgramme).where(VisitProgramme.fellow_id == fellow.id).order_by(VisitProgramme.starts_on)
+        ).all(),
         title=f"Programme of {fellow.name}" if is_organiser(current_user) else "My programme",
     ), 400 if form.errors else 200
 

@@ -30,7 +30,7 @@ from events.models import Event, EventInvitation
 from events.notes.models import Note, NoteRevision
 from extensions import db
 from fellows.models import JoinRequest, Organisation, User
-from programmes.models import Appointment, Expert, ExpertInvitation, PolicyQuestion, VisitProgramme
+from programmes.models import Appointment, Expert, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
 
 OK, LOGIN, DENIED, HIDDEN = "ok", "login", "denied", "hidden"
 ROLES = ("anonymous", "fellow", "other", "organiser")
@@ -101,6 +101,9 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
     ("programmes.edit_question", "GET"): (LOGIN, OK, HIDDEN, OK),
     ("programmes.edit_question", "POST"): (LOGIN, OK, HIDDEN, OK),
     ("programmes.remove_question", "POST"): (LOGIN, OK, HIDDEN, OK),
+    # A visit's itinerary and meeting feedback: the fellow whose visit it is, and organisers
+    ("programmes.itinerary", "GET"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.rate_meeting", "POST"): (LOGIN, OK, HIDDEN, OK),
     # An expert's private link (no account): the token is the only key, whoever holds it.
     ("programmes.expert_invitation", "GET"): TOKEN,
     ("programmes.expert_invitation", "POST"): TOKEN,
@@ -181,6 +184,11 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
             "programmes_manage.add_to_list": "POST",
             "programmes_manage.send_invitations": "POST",
             "programmes_manage.remove_from_list": "POST",
+            "programmes_manage.timetable": "GET",
+            "programmes_manage.solve": "POST",
+            "programmes_manage.travel_time": "POST",
+            "programmes_manage.move_meeting": "POST",
+            "programmes_manage.unpin_meeting": "POST",
         }.items()
         for method in methods.split()
     },
@@ -299,7 +307,13 @@ def world(app, make_fellow, make_organiser) -> World:
             available=[],
             token_hash=ExpertInvitation.hash(expert_token),
         )
-        db.session.add_all([appointment, question, expert, invited_expert, visit, listed, asked])
+        meeting = Meeting(
+            programme=visit,
+            invitation=asked,
+            starts_at=now - timedelta(days=1, hours=2),
+            ends_at=now - timedelta(days=1, hours=1),
+        )
+        db.session.add_all([appointment, question, expert, invited_expert, visit, listed, asked, meeting])
         db.session.commit()
         world = World(
             users={"fellow": fellow, "other": other, "organiser": organiser},
@@ -323,6 +337,7 @@ def world(app, make_fellow, make_organiser) -> World:
                 "expert_id": expert.id,
                 "visit_id": visit.id,
                 "expert_invitation_id": listed.id,
+                "meeting_id": meeting.id,
             },
             tokens={
                 "auth.reset_password": _sealed_link("password_reset"),

@@ -306,8 +306,8 @@ def test_event_file_follows_the_event_pages_access(
         vevent = next(iter(_feed(response).values()))
         with app.app_context():
             event = db.session.get(Event, event_id)
+            from core.ical_settings import calendar_settings
             from events.calendar.ical import event_uid
-            from events.calendar.settings import calendar_settings
 
             assert str(vevent["UID"]) == event_uid(event, calendar_settings())
         assert response.headers["Content-Disposition"].startswith('attachment; filename="lunch.ics"')

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
+from core.ical_settings import calendar_settings
 from core.models import Tag
 from events.calendar import ical, links
 from events.calendar.feeds import FeedEntry, entry_data
-from events.calendar.settings import calendar_settings
 from events.models import Event, Speaker
 from events.urls import event_url
 from extensions import db

@@ -22,9 +22,9 @@ import icalendar
 import pytest
 import vobject
 
+from core.ical_settings import calendar_settings
 from events.calendar import ical
 from events.calendar.feeds import FeedEntry, entry_data
-from events.calendar.settings import calendar_settings
 from events.models import Event
 from extensions import db
 

@@ -253,3 +253,27 @@ def test_a_visit_needs_sensible_days_and_hours(app, visit_world):
     assert lunch.status_code == 400 and "lunch window" in text_of(lunch)
     with app.app_context():
         assert db.session.scalar(select(func.count(VisitProgramme.id))) == 1  # only the fixture's
+
+
+def test_the_visit_page_costs_the_same_queries_for_a_long_list_of_3_or_30(app, visit_world, make_expert, count_queries):
+    def grow_to(total: int) -> None:
+        with app.app_context():
+            have = db.session.scalar(select(func.count(ExpertInvitation.id)))
+        for n in range(have, total):
+            expert_id = make_expert(f"Expert {n}", topics=("Digital government",), biography="Assisted digital.")
+            with app.app_context():
+                db.session.add(
+                    ExpertInvitation(
+                        programme_id=visit_world["visit"], expert_id=expert_id, status="invited", available=[]
+                    )
+                )
+                db.session.commit()
+
+    page = f"/organiser/visits/{visit_world['visit']}"
+    grow_to(3)
+    with count_queries() as few:
+        assert visit_world["organiser"].get(page).status_code == 200
+    grow_to(30)
+    with count_queries() as many:
+        assert visit_world["organiser"].get(page).status_code == 200
+    assert many.count == few.count <= 15

@@ -21,9 +21,9 @@ from flask import current_app
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
+from core.ical_settings import calendar_settings
 from core.models import utcnow
-from events.calendar.ical import EventData, event_data
-from events.calendar.settings import calendar_settings
+from events.calendar.ical import EntryData, event_data
 from events.models import Booking, Event, EventInvitation
 from events.urls import event_url_builder
 
@@ -47,7 +47,7 @@ class FeedEntry:
     for_organiser: bool = False
 
 
-def entry_data(entries: list[FeedEntry]) -> list[EventData]:
+def entry_data(entries: list[FeedEntry]) -> list[EntryData]:
     url_for_event = event_url_builder()
     settings = calendar_settings()
     return [

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.http import is_resource_modified
 
+from core.ical_settings import calendar_settings
 from core.models import slugify
 from core.permissions import is_organiser
 from core.urls import external_url
@@ -28,7 +29,6 @@ from events.calendar.feeds import (
     public_fingerprint,
 )
 from events.calendar.forms import CalendarSettingsForm, ResetCalendarLinkForm
-from events.calendar.settings import calendar_settings
 from events.models import Booking, Event
 from events.urls import event_url
 from extensions import db, login_manager

@@ -1,4 +1,5 @@
-"""The app's calendar settings (zone, UID domain, organizer) for the pure functions in ``ical``."""
+"""The app's calendar settings (zone, UID domain, organizer) for the pure functions in ``core.ical``,
+used for events and for programme meetings alike."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from events.calendar.ical import CalendarSettings
+from core.ical import CalendarSettings
 
 
 def calendar_settings() -> CalendarSettings:

@@ -1,0 +1,63 @@
+"""The fellow's itinerary of a visit (printable): each meeting's time, place, the expert's biography and
+the question it serves; after a meeting, the fellow rates it and notes follow-ups (private to the fellow
+and organisers)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from core.models import utcnow
+from core.timeutil import to_local
+from extensions import db
+from programmes.access import can_view_programme_of
+from programmes.forms import MeetingFeedbackForm
+from programmes.meetings import meetings_of
+from programmes.models import Meeting, VisitProgramme
+
+
+def _visit_or_404(visit_id: int) -> VisitProgramme:
+    visit = db.session.get(VisitProgramme, visit_id)
+    if visit is None or not can_view_programme_of(current_user, visit.fellow_id):
+        abort(404)  # another fellow's visit is not revealed
+    return visit
+
+
+@login_required
+def itinerary(visit_id: int):
+    """Day by day: each meeting with its time, place, expert and question; feedback once it is over."""
+    visit = _visit_or_404(visit_id)
+    days: dict[date, list[Meeting]] = {day: [] for day in visit.days()}
+    for meeting in meetings_of(visit):
+        days.setdefault(to_local(meeting.starts_at).date(), []).append(meeting)
+    now = utcnow()
+    forms = {}
+    for meeting in (m for ms in days.values() for m in ms if m.ends_at <= now):
+        form = MeetingFeedbackForm(formdata=None, prefix=f"f{meeting.id}")
+        form.rating.data = str(meeting.rating) if meeting.rating else None
+        form.follow_up.data = meeting.follow_up
+        forms[meeting.id] = form
+    return render_template(
+        "programmes/itinerary.html", visit=visit, days=days, forms=forms, title=f"Itinerary: {visit.title}"
+    )
+
+
+@login_required
+def rate_meeting(meeting_id: int):
+    """The fellow (or an organiser for them) records how useful a meeting was and any follow-ups."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not can_view_programme_of(current_user, meeting.programme.fellow_id):
+        abort(404)
+    form = MeetingFeedbackForm(prefix=f"f{meeting.id}")
+    if meeting.ends_at > utcnow():
+        flash("You can rate a meeting once it has taken place.", "error")
+    elif form.validate_on_submit():
+        meeting.rating = int(form.rating.data)  # one of the form's choices, "1" to "5"
+        meeting.follow_up = (form.follow_up.data or "").strip() or None
+        db.session.commit()
+        flash("Thank you: your feedback is saved.", "success")
+    else:
+        flash("Choose how useful the meeting was.", "error")
+    return redirect(url_for("programmes.itinerary", visit_id=meeting.programme_id, _anchor=f"meeting-{meeting.id}"))

@@ -1,0 +1,123 @@
+"""Organiser pages for a visit's timetable: solve it from the acceptances, see who could not be placed
+and why, move or pin a meeting by hand and re-solve the rest, and keep the table of travel times."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import flash, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from core.errors import ServiceError
+from core.permissions import organiser_required
+from core.timeutil import to_local
+from core.wording import plural
+from extensions import db
+from programmes import meetings as service
+from programmes.forms import MoveMeetingForm, TravelTimeForm
+from programmes.models import Meeting, TravelTime, VisitProgramme
+from programmes.timetable import DEFAULT_TRAVEL
+
+#: The reasons of the last solve, shown once on the timetable page (kept in the session by the view).
+UNPLACED = "timetable_unplaced"
+
+
+def _move_form(visit: VisitProgramme, meeting: Meeting) -> MoveMeetingForm:
+    """The small form beside each meeting, filled in with its day and time."""
+    form = MoveMeetingForm(formdata=None, prefix=f"m{meeting.id}")
+    form.day.choices = {day.isoformat(): f"{day:%A} {day.day} {day:%B}" for day in visit.days()}
+    local = to_local(meeting.starts_at)
+    form.day.data, form.start.data = local.date().isoformat(), local.time()
+    return form
+
+
+def render_timetable(visit: VisitProgramme, *, unplaced=None, error: str | None = None, status: int = 200):
+    meetings = service.meetings_of(visit)
+    by_day: dict[date, list[Meeting]] = {day: [] for day in visit.days()}
+    for meeting in meetings:
+        by_day.setdefault(to_local(meeting.starts_at).date(), []).append(meeting)
+    return render_template(
+        "programmes/timetable.html",
+        visit=visit,
+        by_day=by_day,
+        forms={meeting.id: _move_form(visit, meeting) for meeting in meetings},
+        unplaced=unplaced or [],
+        travel=db.session.scalars(select(TravelTime).order_by(TravelTime.place_a, TravelTime.place_b)).all(),
+        travel_form=TravelTimeForm(formdata=None),
+        default_travel=DEFAULT_TRAVEL,
+        error=error,
+        title=f"Timetable: {visit.title}",
+    ), status
+
+
+@organiser_required
+def timetable(visit_id: int):
+    """The visit's meetings day by day, with the reasons of the last solve for anyone left out."""
+    visit = db.get_or_404(VisitProgramme, visit_id)
+    unplaced = session.pop(UNPLACED, None) if request.args.get("solved") else None
+    return render_timetable(visit, unplaced=unplaced)
+
+
+@organiser_required
+def solve(visit_id: int):
+    """Place every expert who accepted (pinned meetings stay); email whoever's meeting is new, moved or
+    cancelled."""
+    visit = db.get_or_404(VisitProgramme, visit_id)
+    result = service.solve_visit(visit)
+    db.session.commit()
+    placed = len(result.timetable.placed)
+    flash(
+        f"{plural(placed, 'meeting')} in the timetable: {result.created} new, {result.moved} moved, "
+        f"{result.cancelled} cancelled; the experts and the fellow have been emailed about each change.",
+        "success",
+    )
+    session[UNPLACED] = [
+        (result.names.get(key, "An expert"), reason) for key, reason in sorted(result.timetable.unplaced.items())
+    ]
+    return redirect(url_for("programmes_manage.timetable", visit_id=visit.id, solved=1))
+
+
+@organiser_required
+def move(meeting_id: int):
+    """Put a meeting at another day and time by hand; it is pinned there."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    visit = meeting.programme
+    form = MoveMeetingForm(prefix=f"m{meeting.id}")
+    form.day.choices = {day.isoformat(): day.isoformat() for day in visit.days()}
+    if not form.validate_on_submit():
+        return render_timetable(visit, error="Choose one of the visit's days and a time.", status=400)
+    try:
+        service.move_meeting(meeting, date.fromisoformat(form.day.data), form.start.data)
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        return render_timetable(visit, error=str(error), status=409)
+    flash("The meeting is moved and pinned there; the expert and the fellow have been emailed.", "success")
+    return redirect(url_for("programmes_manage.timetable", visit_id=visit.id))
+
+
+@organiser_required
+def unpin(meeting_id: int):
+    """Let the next solve move this meeting again."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    service.unpin_meeting(meeting)
+    db.session.commit()
+    flash("The meeting is no longer pinned: the next solve may move it.", "success")
+    return redirect(url_for("programmes_manage.timetable", visit_id=meeting.programme_id))
+
+
+@organiser_required
+def travel_time(visit_id: int):
+    """Record the minutes between two places (the solver keeps that gap between meetings there)."""
+    visit = db.get_or_404(VisitProgramme, visit_id)
+    form = TravelTimeForm()
+    if not form.validate_on_submit():
+        return render_timetable(visit, error="Name two places and the minutes between them.", status=400)
+    try:
+        service.save_travel_time(form.place_a.data, form.place_b.data, form.minutes.data)
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        return render_timetable(visit, error=str(error), status=400)
+    flash("The travel time is saved; solve again to use it.", "success")
+    return redirect(url_for("programmes_manage.timetable", visit_id=visit.id, _anchor="travel"))
