@@ -36,6 +36,7 @@ ACTIONS = {
     "join_request.declined": "Join request declined",
     "note.unpublished": "Write-up unpublished",
     "outbox.retried": "Failed email queued again",
+    "programme.exported": "Programme dashboard downloaded",
     "purge.run": "Retention purge",
     "review_link.revoked": "Review link withdrawn",
     "tag.removed": "Topic removed",

@@ -51,5 +51,20 @@ demo_loaders: Registry[Callable[[], list[str] | None]] = Registry("demo data loa
 account_erasers: Registry[Callable[[object], None]] = Registry("account erasers")
 #: purge(now) -> {what was removed: how many}: what the retention periods no longer allow to keep.
 retention_purges: Registry[Callable[[datetime], dict[str, int]]] = Registry("retention purges")
+
+
+@dataclass(frozen=True)
+class CalendarPart:
+    """Entries an area adds to a person's calendar feed (e.g. the meetings of a fellow's visits)."""
+
+    #: fingerprint(user, now) -> (rows that change whenever the entries do, for the feed's ETag; the time
+    #: of the latest change, for Last-Modified, or None)
+    fingerprint: Callable[[object, datetime], tuple[list[tuple], datetime | None]]
+    #: entries(user, now) -> the entries as ``core.ical.EntryData``
+    entries: Callable[[object, datetime], list]
+
+
+#: What areas add to a person's calendar feed, beside the events they booked.
+personal_calendar: Registry[CalendarPart] = Registry("parts of a person's calendar feed")
 #: Commands added to ``flask``.
 cli_commands: Registry[click.Command] = Registry("command-line commands")

@@ -31,6 +31,7 @@ ORGANISER_NAVIGATION = [
     ("Tenures", "programmes_manage.tenures", "organiser"),
     ("Experts", "programmes_manage.experts", "organiser"),
     ("Visits", "programmes_manage.visits", "organiser"),
+    ("Programme dashboard", "programmes_manage.dashboard", "organiser"),
     ("Join requests", "fellows_manage.join_requests", "organiser"),
     ("Import fellows", "fellows_manage.import_csv", "organiser"),
     ("Organisations", "fellows_manage.organisations", "organiser"),

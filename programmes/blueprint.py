@@ -5,14 +5,25 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from core.registry import HomeSection, cli_commands, data_export, demo_loaders, home_sections, retention_purges
+from core.registry import (
+    CalendarPart,
+    HomeSection,
+    cli_commands,
+    data_export,
+    demo_loaders,
+    home_sections,
+    personal_calendar,
+    retention_purges,
+)
 from programmes import (
+    dashboard_manage,
     demo,
     expert_views,
     experts_manage,
     invitations,
     itinerary,
     manage,
+    meetings,
     services,
     timetable_manage,
     views,
@@ -37,6 +48,7 @@ bp.add_url_rule(
 # The expert's private link: no account; the token is the only key.
 bp.add_url_rule("/expert/<token>", "expert_invitation", expert_views.expert_invitation, methods=["GET", "POST"])
 bp.add_url_rule("/expert/<token>/remove", "expert_remove_me", expert_views.remove_me, methods=["POST"])
+bp.add_url_rule("/expert/<token>/feedback", "expert_feedback", expert_views.expert_feedback, methods=["POST"])
 
 manage_bp = Blueprint("programmes_manage", __name__, url_prefix="/organiser")
 manage_bp.add_url_rule("/tenures", "tenures", manage.tenures, methods=["GET"])
@@ -56,6 +68,10 @@ manage_bp.add_url_rule(
 )
 
 manage_bp.add_url_rule("/visits", "visits", visits_manage.visits, methods=["GET"])
+manage_bp.add_url_rule("/programme-dashboard", "dashboard", dashboard_manage.dashboard, methods=["GET"])
+manage_bp.add_url_rule(
+    "/programme-dashboard.csv", "export_dashboard", dashboard_manage.export_dashboard, methods=["GET"]
+)
 manage_bp.add_url_rule("/visits/new", "new_visit", visits_manage.new_visit, methods=["GET", "POST"])
 manage_bp.add_url_rule("/visits/<int:visit_id>", "visit", visits_manage.visit, methods=["GET"])
 manage_bp.add_url_rule("/visits/<int:visit_id>/edit", "edit_visit", visits_manage.edit_visit, methods=["GET", "POST"])
@@ -84,4 +100,5 @@ home_sections.register(
 demo_loaders.register("programmes", demo.load, order=40)
 retention_purges.register("expert links", invitations.retire_links)
 data_export.register("programme", services.export_programme)
+personal_calendar.register("meetings", CalendarPart(meetings.feed_fingerprint, meetings.feed_entries))
 cli_commands.register("expert-reminders", expert_reminders_command)

@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from core import audit
 from core.errors import ServiceError
+from core.models import utcnow
 from extensions import db
 from programmes import invitations as service
-from programmes.forms import ExpertResponseForm, RemoveMeForm
-from programmes.models import PolicyQuestion
+from programmes.forms import ExpertFeedbackForm, ExpertResponseForm, RemoveMeForm
+from programmes.models import Meeting, PolicyQuestion
 
 
 def _invitation_or_404(token: str):
@@ -25,8 +26,20 @@ def _invitation_or_404(token: str):
     return invitation
 
 
-def _render(invitation, token: str, form: ExpertResponseForm, remove_form: RemoveMeForm, status: int = 200):
+def _render(
+    invitation,
+    token: str,
+    form: ExpertResponseForm,
+    remove_form: RemoveMeForm,
+    status: int = 200,
+    feedback_form: ExpertFeedbackForm | None = None,
+):
     visit = invitation.programme
+    meeting = db.session.scalar(select(Meeting).where(Meeting.invitation_id == invitation.id))
+    if meeting is not None and meeting.ends_at <= utcnow() and feedback_form is None:
+        feedback_form = ExpertFeedbackForm(formdata=None)
+        feedback_form.rating.data = str(meeting.expert_rating) if meeting.expert_rating else None
+        feedback_form.comment.data = meeting.expert_comment
     questions = db.session.scalars(
         select(PolicyQuestion).where(PolicyQuestion.fellow_id == visit.fellow_id).order_by(PolicyQuestion.id)
     ).all()
@@ -40,6 +53,8 @@ def _render(invitation, token: str, form: ExpertResponseForm, remove_form: Remov
         token=token,
         form=form,
         remove_form=remove_form,
+        meeting=meeting,
+        feedback_form=feedback_form if meeting is not None and meeting.ends_at <= utcnow() else None,
         retention_days=current_app.config.get("RETENTION_EXPERT_LINK_DAYS", 30),
         title="An invitation to meet a Policy Fellow",
     ), status
@@ -92,3 +107,21 @@ def remove_me(token: str):
     )
     db.session.commit()
     return render_template("programmes/expert_removed.html", title="You have been removed")
+
+
+def expert_feedback(token: str):
+    """After the meeting, the expert may say how useful it was (optional; organisers see it)."""
+    invitation = _invitation_or_404(token)
+    meeting = db.session.scalar(select(Meeting).where(Meeting.invitation_id == invitation.id))
+    if meeting is None or meeting.ends_at > utcnow():
+        abort(404)
+    form = ExpertFeedbackForm()
+    if not form.validate_on_submit():
+        response_form = ExpertResponseForm(formdata=None)
+        response_form.available.choices = invitation.programme.half_day_choices()
+        return _render(invitation, token, response_form, RemoveMeForm(formdata=None), 400, feedback_form=form)
+    meeting.expert_rating = int(form.rating.data)  # one of the form's choices, "1" to "5"
+    meeting.expert_comment = (form.comment.data or "").strip() or None
+    db.session.commit()
+    flash("Thank you for your feedback.", "success")
+    return redirect(url_for("programmes.expert_invitation", token=token))

@@ -159,6 +159,17 @@ class TravelTimeForm(FlaskForm):
     )
 
 
+class ExpertFeedbackForm(FlaskForm):
+    rating = RadioField(
+        "How useful was the conversation for you?",
+        choices={"5": "Very useful", "4": "Useful", "3": "Somewhat", "2": "A little", "1": "Not useful"},
+        validators=[InputRequired("Choose how useful it was")],
+    )
+    comment = TextAreaField(
+        "Anything you would like the organisers to know (optional)", validators=[Optional(), Length(max=2000)]
+    )
+
+
 class MeetingFeedbackForm(FlaskForm):
     rating = RadioField(
         "How useful was this meeting?",

@@ -21,7 +21,7 @@ from core.permissions import can_view_profile
 from core.sealing import SealError, open_seal, seal
 from core.urls import external_url
 from extensions import db
-from programmes.models import Expert, ExpertInvitation, PolicyQuestion, VisitProgramme
+from programmes.models import Expert, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
 from programmes.services import local_today
 
 #: Longest answer an expert may type in a free-text box.
@@ -218,6 +218,12 @@ def erase_expert(expert: Expert) -> int:
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.to_address == expert.email))
+    db.session.execute(
+        update(Meeting)
+        .where(Meeting.invitation_id.in_(select(ExpertInvitation.id).where(ExpertInvitation.expert_id.is_(None))))
+        .values(expert_comment=None)
+        .execution_options(synchronize_session=False)
+    )
     db.session.delete(expert)
     db.session.flush()
     db.session.expire_all()
@@ -240,4 +246,10 @@ def retire_links(now: datetime) -> dict[str, int]:
         .values(token_hash=None, sealed_token=None, suggestion=None, message=None)
         .execution_options(synchronize_session=False)
     ).rowcount
+    db.session.execute(
+        update(Meeting)
+        .where(Meeting.programme_id.in_(ended), Meeting.expert_comment.is_not(None))
+        .values(expert_comment=None)
+        .execution_options(synchronize_session=False)
+    )
     return {"expert links and answers of past visits": retired}

@@ -3,8 +3,10 @@
 For each question, an expert scores ``TOPIC_POINTS`` for each topic the question and the expert's
 expertise share, and one point for each distinctive word of the question (and its background) found
 in the expert's title, department or biography (at most ``MAX_WORD_POINTS``). The reasons behind the
-points are shown with the suggestion. The word match is plain and portable (SQLite and PostgreSQL);
-stems are approximated by the first seven letters ("transforming" finds "transformation").
+points are shown with the suggestion. The points are worked out the same way on both databases (stems
+approximated by the first seven letters: "transforming" finds "transformation"). On PostgreSQL,
+English full-text search also finds candidates by their stemmed words, and its ranking (``ts_rank``)
+orders experts with equal points; SQLite orders them by name.
 
 Never suggested: experts marked do-not-contact, experts already on this visit's long list, and experts
 who declined an earlier invitation to meet the same fellow.
@@ -15,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.models import Tag
@@ -82,25 +84,46 @@ def score(question: PolicyQuestion, expert: Expert) -> Suggestion:
     return Suggestion(expert, points, reasons)
 
 
+def _full_text(question: PolicyQuestion):
+    """(condition, rank) of PostgreSQL English full-text search of the question's words in the expert's
+    profile; None on other databases."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    words = re.findall(r"[a-z]{4,}", f"{question.question} {question.context or ''}".lower())
+    words = [word for word in dict.fromkeys(words) if word not in STOP_WORDS][: MAX_WORD_POINTS * 2]
+    if not words:
+        return None
+    document = func.to_tsvector("english", func.concat_ws(" ", Expert.title, Expert.department, Expert.biography))
+    query = func.to_tsquery("english", " | ".join(words))
+    return document.op("@@")(query), func.ts_rank(document, query)
+
+
 def suggest(visit: VisitProgramme, question: PolicyQuestion, limit: int = SUGGESTIONS_PER_QUESTION) -> list[Suggestion]:
-    """The best-scoring experts for ``question`` (score above zero), best first, ties by name."""
+    """The best-scoring experts for ``question`` (score above zero), best first; ties by full-text rank on
+    PostgreSQL, then by name."""
     words = keywords(f"{question.question} {question.context or ''}")[: MAX_WORD_POINTS * 2]
     topic_ids = [tag.id for tag in question.topics]
     conditions = [Expert.id.in_(select(expert_topics.c.expert_id).where(expert_topics.c.tag_id.in_(topic_ids)))]
     for word in words:
         pattern = like_pattern(word)
         conditions += [column.ilike(pattern, escape="\\") for column in (Expert.title, Expert.biography)]
+    rank = literal(0.0)
+    full_text = _full_text(question)
+    if full_text is not None:
+        conditions.append(full_text[0])
+        rank = full_text[1]
     excluded = _excluded_expert_ids(visit)
-    candidates = db.session.scalars(
-        select(Expert)
+    candidates = db.session.execute(
+        select(Expert, rank)
         .where(Expert.do_not_contact.is_(False), or_(*conditions))
         .options(selectinload(Expert.topics))
-        .order_by(Expert.name, Expert.id)
+        .order_by(rank.desc(), Expert.name, Expert.id)
         .limit(CANDIDATES)
-    )
-    scored = [score(question, expert) for expert in candidates if expert.id not in excluded]
+    ).all()
+    ranks = {expert.id: float(value or 0) for expert, value in candidates}
+    scored = [score(question, expert) for expert, _ in candidates if expert.id not in excluded]
     scored = [suggestion for suggestion in scored if suggestion.score > 0]
-    scored.sort(key=lambda s: (-s.score, s.expert.name, s.expert.id))
+    scored.sort(key=lambda s: (-s.score, -ranks[s.expert.id], s.expert.name, s.expert.id))
     return scored[:limit]
 
 

@@ -198,8 +198,18 @@ def cancel_meeting(meeting: Meeting) -> None:
     db.session.flush()
 
 
-def meeting_entry(meeting: Meeting, *, url: str, attendee: tuple[str, str] | None = None, status="CONFIRMED"):
-    """The meeting as calendar entry data (core.ical), in the configured zone, with its fixed UID."""
+def meeting_entry(
+    meeting: Meeting,
+    *,
+    url: str,
+    attendee: tuple[str, str] | None = None,
+    status: str = "CONFIRMED",
+    stamp: datetime | None = None,
+) -> EntryData:
+    """The meeting as calendar entry data (core.ical), in the configured zone, with its fixed UID.
+
+    ``stamp`` (DTSTAMP) is when an emailed invitation is made; a feed leaves it to LAST-MODIFIED so the
+    same state always gives the same bytes."""
     settings = calendar_settings()
     zone = local_zone()
     expert = meeting.expert
@@ -223,7 +233,7 @@ def meeting_entry(meeting: Meeting, *, url: str, attendee: tuple[str, str] | Non
         tzid=settings.tzid,
         start=wall_clock(meeting.starts_at, zone),
         end=wall_clock(meeting.ends_at, zone),
-        stamp=whole_second(datetime.now(UTC)),
+        stamp=whole_second(stamp) if stamp else modified,
         created=whole_second(meeting.created_at) if meeting.created_at else None,
         last_modified=modified,
         sequence=meeting.sequence,
@@ -237,7 +247,11 @@ def meeting_entry(meeting: Meeting, *, url: str, attendee: tuple[str, str] | Non
 def _attachment(meeting: Meeting, method: str, attendee: tuple[str, str]) -> tuple[str, str, bytes]:
     url = external_url("programmes.itinerary", visit_id=meeting.programme_id)
     entry = meeting_entry(
-        meeting, url=url, attendee=attendee, status="CANCELLED" if method == "CANCEL" else "CONFIRMED"
+        meeting,
+        url=url,
+        attendee=attendee,
+        status="CANCELLED" if method == "CANCEL" else "CONFIRMED",
+        stamp=datetime.now(UTC),
     )
     data = build_calendar([vevent_from_data(entry)], entry.summary, tzid=entry.tzid, method=method).to_ical()
     name = "invite.ics" if method == "REQUEST" else "cancel.ics"
@@ -277,3 +291,57 @@ def notify(meeting: Meeting, method: str, *, change: str) -> None:
         itinerary=external_url("programmes.itinerary", visit_id=meeting.programme_id),
         **context,
     )
+
+
+#: Meetings older than this leave the fellow's calendar feed (as past bookings do).
+FEED_PAST = timedelta(days=365)
+
+
+def _feed_query(user, now: datetime):
+    return (
+        select(Meeting)
+        .join(VisitProgramme, VisitProgramme.id == Meeting.programme_id)
+        .where(VisitProgramme.fellow_id == user.id, Meeting.starts_at >= now - FEED_PAST)
+    )
+
+
+def feed_fingerprint(user, now: datetime) -> tuple[list[tuple], datetime | None]:
+    """What the fellow's meetings in their feed depend on (for its ETag), and when they last changed."""
+    if not (user.is_authenticated and user.role == "fellow"):
+        return [], None
+    rows = db.session.execute(
+        _feed_query(user, now)
+        .outerjoin(ExpertInvitation, ExpertInvitation.id == Meeting.invitation_id)
+        .outerjoin(Expert, Expert.id == ExpertInvitation.expert_id)
+        .with_only_columns(
+            Meeting.id,
+            Meeting.sequence,
+            Meeting.starts_at,
+            Meeting.ends_at,
+            Meeting.place,
+            Meeting.updated_at,
+            Expert.id,
+            Expert.updated_at,
+        )
+        .order_by(Meeting.id)
+    ).all()
+    return [tuple(row) for row in rows], max((row[5] for row in rows), default=None)
+
+
+def feed_entries(user, now: datetime) -> list[EntryData]:
+    """The fellow's meetings as entries of their personal calendar feed."""
+    if not (user.is_authenticated and user.role == "fellow"):
+        return []
+    meetings = db.session.scalars(
+        _feed_query(user, now)
+        .options(
+            selectinload(Meeting.programme),
+            selectinload(Meeting.invitation).selectinload(ExpertInvitation.expert),
+            selectinload(Meeting.invitation).selectinload(ExpertInvitation.question),
+        )
+        .order_by(Meeting.starts_at)
+    ).all()
+    return [
+        meeting_entry(meeting, url=external_url("programmes.itinerary", visit_id=meeting.programme_id))
+        for meeting in meetings
+    ]

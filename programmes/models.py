@@ -298,6 +298,9 @@ class Meeting(db.Model):
     #: The fellow's rating afterwards (1–5) and private follow-up notes (the fellow and organisers only).
     rating: Mapped[int | None] = mapped_column(Integer)
     follow_up: Mapped[str | None] = mapped_column(Text)
+    #: The expert's optional feedback through their link (1–5 and a comment); the comment goes with the link.
+    expert_rating: Mapped[int | None] = mapped_column(Integer)
+    expert_comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -108,6 +108,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
     ("programmes.expert_invitation", "GET"): TOKEN,
     ("programmes.expert_invitation", "POST"): TOKEN,
     ("programmes.expert_remove_me", "POST"): TOKEN,
+    ("programmes.expert_feedback", "POST"): TOKEN,
     # Organisers' pages
     **{
         (endpoint, method): ORGANISERS
@@ -185,6 +186,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
             "programmes_manage.send_invitations": "POST",
             "programmes_manage.remove_from_list": "POST",
             "programmes_manage.timetable": "GET",
+            "programmes_manage.dashboard": "GET",
+            "programmes_manage.export_dashboard": "GET",
             "programmes_manage.solve": "POST",
             "programmes_manage.travel_time": "POST",
             "programmes_manage.move_meeting": "POST",
@@ -347,6 +350,7 @@ def world(app, make_fellow, make_organiser) -> World:
                 "calendar.personal_feed": calendar_token,
                 "programmes.expert_invitation": expert_token,
                 "programmes.expert_remove_me": expert_token,
+                "programmes.expert_feedback": expert_token,
             },
         )
         assert all(opened_bodies(m) for m in db.session.scalars(select(OutboxMessage)))

@@ -277,3 +277,22 @@ def test_the_visit_page_costs_the_same_queries_for_a_long_list_of_3_or_30(app, v
     with count_queries() as many:
         assert visit_world["organiser"].get(page).status_code == 200
     assert many.count == few.count <= 15
+
+
+@pytest.mark.postgres
+def test_on_postgresql_full_text_ranking_orders_experts_with_equal_points(app, visit_world, make_expert):
+    from tests.conftest import database_url
+
+    if not database_url():
+        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL")
+    make_expert("Aaron Abbott", email="aaron@uni.example", biography="Assisted routes; rarely.")
+    make_expert(
+        "Zoe Young",
+        email="zoe@uni.example",
+        biography="Assisted routes, assisted routes, assisted routes; rarely, rarely.",
+    )
+    page = text_of(visit_world["organiser"].get(f"/organiser/visits/{visit_world['visit']}"))
+    suggestions = page[page.index("Suggested experts") :]
+    # The same words of the question appear in both (the same points), but Zoe's profile ranks higher.
+    assert "Aaron Abbott — score 3" in suggestions and "Zoe Young — score 3" in suggestions
+    assert suggestions.index("Zoe Young") < suggestions.index("Aaron Abbott")

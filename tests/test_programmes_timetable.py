@@ -217,3 +217,54 @@ def test_download_my_data_includes_the_fellows_visits_meetings_and_feedback(app,
     assert len(visit["meetings"]) == 3
     assert {"expert": "Priya Shah", "rating": 5, "follow_up": "Write to Priya"}.items() <= visit["meetings"][0].items()
     assert login(accepted["other"]).post("/account/export").get_json()["programme"] is None
+
+
+def test_meetings_are_in_the_fellows_personal_calendar_feed_and_its_etag_follows_them(app, accepted, login):
+    organiser = accepted["organiser"]
+    organiser.post(f"/organiser/visits/{accepted['visit']}/timetable/solve")
+    ada = login(accepted["ada"])
+    page = ada.get("/my/calendar").get_data(as_text=True)
+    feed_path = "/calendar/" + page.split("/calendar/", 1)[1].split(".ics", 1)[0] + ".ics"
+    first = ada.get(feed_path)
+    vevents = icalendar.Calendar.from_ical(first.data).walk("VEVENT")
+    assert len([v for v in vevents if str(v["UID"]).startswith("meeting-")]) == 3
+    assert any("Priya Shah" in str(v["SUMMARY"]) for v in vevents)
+    assert ada.get(feed_path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    with app.app_context():
+        meeting_id = db.session.scalars(select(Meeting.id).order_by(Meeting.id)).first()
+        day = db.session.get(VisitProgramme, accepted["visit"]).days()[-1].isoformat()
+    organiser.post(
+        f"/organiser/meetings/{meeting_id}/move", data={f"m{meeting_id}-day": day, f"m{meeting_id}-start": "15:00"}
+    )
+    moved = ada.get(feed_path, headers={"If-None-Match": first.headers["ETag"]})
+    assert moved.status_code == 200
+    [vevent] = [
+        v
+        for v in icalendar.Calendar.from_ical(moved.data).walk("VEVENT")
+        if str(v["UID"]).startswith(f"meeting-{meeting_id}@")
+    ]
+    assert vevent["SEQUENCE"] == 1 and vevent["DTSTART"].dt.hour == 15
+
+
+def test_the_expert_sees_their_meeting_and_gives_feedback_after_it(app, accepted, client):
+    accepted["organiser"].post(f"/organiser/visits/{accepted['visit']}/timetable/solve")
+    with app.app_context():
+        meeting = db.session.scalars(select(Meeting).order_by(Meeting.starts_at)).first()
+        meeting_id = meeting.id
+        meeting.invitation.token_hash = ExpertInvitation.hash("priya-private-link-token")
+        db.session.commit()
+    link = "/expert/priya-private-link-token"
+    page = text_of(client.get(link))
+    assert "Your meeting" in page and "Building 0" in page and "How was it?" not in page
+    assert client.post(f"{link}/feedback", data={"rating": "5"}).status_code == 404  # not yet held
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        past = datetime.now(UTC) - timedelta(days=1)
+        meeting.starts_at, meeting.ends_at = past - timedelta(minutes=45), past
+        db.session.commit()
+    assert "How was it?" in text_of(client.get(link))
+    assert client.post(f"{link}/feedback", data={}).status_code == 400
+    sent = client.post(f"{link}/feedback", data={"rating": "5", "comment": "A sharp set of questions"})
+    assert sent.status_code == 302
+    timetable = text_of(accepted["organiser"].get(f"/organiser/visits/{accepted['visit']}/timetable"))
+    assert "expert 5/5" in timetable and "A sharp set of questions" in timetable

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.ical_settings import calendar_settings
 from core.models import utcnow
+from core.registry import personal_calendar
 from events.calendar.ical import EntryData, event_data
 from events.models import Booking, Event, EventInvitation
 from events.urls import event_url_builder
@@ -181,7 +182,18 @@ def personal_fingerprint(session: Session, user, now: datetime | None = None) ->
         ]
     key = f"personal:{user.id}:{user.role}:{user.calendar_include_invitations}"
     stamps = [row.updated_at for row in rows] + booking_times
+    rows = [tuple(row) for row in rows]
+    for name, part in personal_calendar.items():  # what other areas add (core.registry), e.g. meetings
+        part_rows, changed = part.fingerprint(user, now)
+        rows += [(name, *row) for row in part_rows]
+        stamps += [changed] if changed else []
     return _digest(key, rows), max(stamps, default=None)
+
+
+def other_entries(user, now: datetime | None = None) -> list[EntryData]:
+    """The entries other areas add to the person's feed (core.registry.personal_calendar)."""
+    now = now or utcnow()
+    return [entry for part in personal_calendar for entry in part.entries(user, now)]
 
 
 def _digest(key: str, rows) -> str:

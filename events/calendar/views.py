@@ -23,6 +23,7 @@ from events.calendar import ical, links, tokens
 from events.calendar.feeds import (
     entry_data,
     feed_cache,
+    other_entries,
     personal_entries,
     personal_fingerprint,
     public_entries,
@@ -78,7 +79,9 @@ def personal_feed(token: str):
     name = f"{app_name}: all events" if user.is_organiser else f"{app_name}: my events"
 
     def build() -> bytes:
-        return ical.feed_bytes(entry_data(personal_entries(session, user)), name, tzid=calendar_settings().tzid)
+        entries = entry_data(personal_entries(session, user)) + other_entries(user)
+        entries.sort(key=lambda entry: entry.start)
+        return ical.feed_bytes(entries, name, tzid=calendar_settings().tzid)
 
     return _feed_response(build, etag=etag, last_modified=last_modified, filename="my-events.ics", public=False)
 
