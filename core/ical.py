@@ -1,8 +1,9 @@
 """iCalendar (RFC 5545) building shared by every area: pure, typed functions from plain entry data
 (``EntryData``: an event, a programme meeting) to ``icalendar`` components and bytes.
 
-Times carry a TZID for the configured zone and each calendar holds a matching VTIMEZONE generated from
-the zone database, so an entry at 12:30 London time reads as 12:30 in every client, winter or summer.
+Times carry a TZID for the configured zone and each calendar holds a matching VTIMEZONE, derived from the
+zone database in the RRULE form Outlook and Google write (valid for any year), so an entry at 12:30
+London time reads as 12:30 in every client, winter or summer.
 Feeds can hold thousands of entries; ``feed_bytes`` serialises each once per distinct content (an
 LRU cache keyed by the plain data) and gives the same bytes as ``build_calendar``.
 
@@ -12,7 +13,7 @@ without an app. ``events.calendar.ical`` turns events into entries; ``programmes
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -114,9 +115,145 @@ def vevent_from_data(data: EntryData) -> icalendar.Event:
     return vevent
 
 
+#: RRULE weekday names, Monday first as ``date.weekday()`` counts.
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+#: The year the observances start in, as Outlook and Google write them.
+_RULE_EPOCH = 1970
+#: A derived rule must give the zone database's own changes in this many years from the current one
+#: (enough for each weekday to fall on every date that matters, leap years included).
+_RULE_CHECK_YEARS = 8
+#: Zones whose clocks follow no weekday rule list their changes from 1970 to this many years ahead.
+_ONSET_LIST_YEARS = 20
+
+
+class _YearlyRule(icalendar.vRecur):
+    """An RRULE written FREQ;BYMONTH;BYDAY, the order Outlook and Google write (icalendar puts BYDAY first)."""
+
+    canonical_order = ("FREQ", "BYMONTH", "BYDAY")
+
+
+@dataclass(frozen=True)
+class _ClockChange:
+    """One change of a zone's clocks, as a VTIMEZONE observance states it."""
+
+    #: The wall-clock time of the change, in the offset it leaves (RFC 5545 3.6.5: DTSTART).
+    local: datetime
+    offset_from: timedelta
+    offset_to: timedelta
+    name: str
+
+    def shape(self) -> tuple:
+        """What must be the same every year for one RRULE to describe the change (all but the day)."""
+        return self.local.month, self.local.time(), self.offset_from, self.offset_to, self.name
+
+
+def _clock_changes(zone: ZoneInfo, year: int) -> list[_ClockChange]:
+    """The changes of the zone's clocks in ``year`` (UTC), from the zone database, in order."""
+    changes = []
+    day = datetime(year, 1, 1, tzinfo=UTC)
+    offset = day.astimezone(zone).utcoffset()
+    while day.year == year:
+        following = day + timedelta(days=1)
+        following_offset = following.astimezone(zone).utcoffset()
+        if following_offset != offset:
+            # Bisect the day to the second the offset changes.
+            before, after = 0, 86400
+            while after - before > 1:
+                middle = (before + after) // 2
+                if (day + timedelta(seconds=middle)).astimezone(zone).utcoffset() == offset:
+                    before = middle
+                else:
+                    after = middle
+            onset = day + timedelta(seconds=after)
+            local = (onset + offset).replace(tzinfo=None)
+            changes.append(_ClockChange(local, offset, following_offset, onset.astimezone(zone).tzname() or ""))
+        day, offset = following, following_offset
+    return changes
+
+
+def _bydays(day: datetime) -> list[str]:
+    """The BYDAY values that name this day in its month: "-1SU" if it is the last Sunday, then "4SU" etc."""
+    weekday = _WEEKDAYS[day.weekday()]
+    ordinals = [-1] if (day + timedelta(days=7)).month != day.month else []
+    ordinals.append((day.day - 1) // 7 + 1)
+    return [f"{ordinal}{weekday}" for ordinal in ordinals]
+
+
+def _first_onset(month: int, byday: str, at: datetime) -> datetime:
+    """The first day of ``_RULE_EPOCH`` that ``BYMONTH=month;BYDAY=byday`` gives, at the time of ``at``."""
+    ordinal, weekday = int(byday[:-2]), _WEEKDAYS.index(byday[-2:])
+    if ordinal > 0:
+        first = date(_RULE_EPOCH, month, 1)
+        day = first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (ordinal - 1))
+    else:
+        last = date(_RULE_EPOCH + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+        day = last - timedelta(days=(last.weekday() - weekday) % 7)
+    return datetime.combine(day, at.time())
+
+
+def _yearly_rules(years: list[list[_ClockChange]]) -> list[tuple[_ClockChange, str]] | None:
+    """The first year's clock changes, each with the BYDAY that repeats it in every year of ``years``,
+    or None if no weekday rule does (a zone that changes by other rules, or is about to change them)."""
+    if any(len(changes) != 2 for changes in years):
+        return None
+    rules = []
+    for index, change in enumerate(years[0]):
+        if any(changes[index].shape() != change.shape() for changes in years):
+            return None
+        bydays = [byday for byday in _bydays(change.local) if all(byday in _bydays(c[index].local) for c in years)]
+        if not bydays:
+            return None
+        rules.append((change, bydays[0]))
+    return rules
+
+
+def _observance(change: _ClockChange, start: datetime) -> icalendar.TimezoneStandard | icalendar.TimezoneDaylight:
+    # The observance with the larger offset is daylight time, whatever the zone database calls it
+    # (it counts Irish winter time as the "daylight" one).
+    daylight = change.offset_to > change.offset_from
+    observance = icalendar.TimezoneDaylight() if daylight else icalendar.TimezoneStandard()
+    observance.add("dtstart", start)
+    observance.add("tzoffsetfrom", change.offset_from)
+    observance.add("tzoffsetto", change.offset_to)
+    observance.add("tzname", change.name)
+    return observance
+
+
 @lru_cache(maxsize=32)
-def _vtimezone(tzid: str, first: date, last: date) -> icalendar.Timezone:
-    """The zone's VTIMEZONE from the zone database, with each onset in an RDATE of its own.
+def _vtimezone(tzid: str, year: int) -> icalendar.Timezone:
+    """The zone's VTIMEZONE in the form Outlook and Google write: an observance per clock change, from
+    1970 and repeated by an RRULE (``FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU``), so it holds for any year.
+
+    The rule is derived from ``year``'s changes in the zone database (month, weekday of the month, wall-clock
+    time), so any configured zone works: Europe/London changes on the last Sundays of March and October,
+    America/New_York on the second Sunday of March and the first of November. It is the zone's current
+    rule for every year, as in the files those clients write. A zone without changes (UTC, Asia/Tokyo)
+    gets one STANDARD observance. A zone whose changes follow no weekday rule (e.g. Asia/Jerusalem) keeps
+    the zone database's changes from 1970 to twenty years ahead, each onset in an RDATE of its own, since
+    ical.js (Thunderbird) reads only the first value of an RDATE.
+    """
+    zone = ZoneInfo(tzid)
+    years = [_clock_changes(zone, year + n) for n in range(_RULE_CHECK_YEARS)]
+    timezone = icalendar.Timezone()
+    timezone.add("tzid", tzid)
+    if not any(years):
+        now = datetime(year, 1, 1, tzinfo=UTC).astimezone(zone)
+        offset = now.utcoffset() or timedelta(0)
+        start = datetime(_RULE_EPOCH, 1, 1)
+        timezone.add_component(_observance(_ClockChange(start, offset, offset, now.tzname() or ""), start))
+        return timezone
+    rules = _yearly_rules(years)
+    if rules is None:
+        return _vtimezone_onsets(tzid, date(_RULE_EPOCH, 1, 1), date(year + _ONSET_LIST_YEARS, 1, 1))
+    for change, byday in rules:
+        observance = _observance(change, _first_onset(change.local.month, byday, change.local))
+        observance.add("rrule", _YearlyRule(FREQ="YEARLY", BYMONTH=change.local.month, BYDAY=byday))
+        timezone.add_component(observance)
+    return timezone
+
+
+def _vtimezone_onsets(tzid: str, first: date, last: date) -> icalendar.Timezone:
+    """The zone's VTIMEZONE from the zone database between two dates, with each onset in an RDATE of its own.
 
     icalendar lists an observance's onsets in one comma-separated RDATE, but ical.js (Thunderbird)
     reads only the first value of each RDATE and skips DTSTART when RDATEs are present, so it would
@@ -136,15 +273,7 @@ def _vtimezone(tzid: str, first: date, last: date) -> icalendar.Timezone:
     return timezone
 
 
-def _timezone_range(starts: Iterable[datetime]) -> tuple[date, date]:
-    """Whole years around the events, so the VTIMEZONE covers each of them (and stays cacheable)."""
-    years = [value.year for value in starts]
-    first = max(min(years, default=date.today().year) - 1, 1970)
-    last = max(years, default=date.today().year) + 2
-    return date(first, 1, 1), date(last, 1, 1)
-
-
-def _calendar_head(name: str, tzid: str, method: str | None, starts: Iterable[datetime]) -> icalendar.Calendar:
+def _calendar_head(name: str, tzid: str, method: str | None, has_entries: bool) -> icalendar.Calendar:
     # The calendar's NAME is one line (icalendar refuses a line break in it, unlike in SUMMARY), and a
     # one-event file is named after the event, whose title may come from an imported file with breaks.
     name = " ".join(name.split())
@@ -161,10 +290,10 @@ def _calendar_head(name: str, tzid: str, method: str | None, starts: Iterable[da
         # Subscribed feeds: a hint for how often to poll (RFC 7986, and Outlook's older property).
         calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL).to_ical().decode())
-    starts = list(starts)
-    if starts:
-        first, last = _timezone_range(starts)
-        calendar.add_component(_vtimezone(tzid, first, last))
+    if has_entries:
+        # The zone's rules are read for the current year, but the VTIMEZONE of a zone whose clocks follow
+        # a weekday rule does not depend on it (nor on the entries), so a feed's bytes stay the same.
+        calendar.add_component(_vtimezone(tzid, datetime.now(UTC).year))
     return calendar
 
 
@@ -175,7 +304,7 @@ def build_calendar(
 
     ``method`` is None for downloads and feeds, "REQUEST" or "CANCEL" for emailed invitations.
     """
-    calendar = _calendar_head(name, tzid, method, (vevent.DTSTART for vevent in events))
+    calendar = _calendar_head(name, tzid, method, bool(events))
     for vevent in events:
         calendar.add_component(vevent)
     return calendar
@@ -192,7 +321,7 @@ def feed_bytes(entries: Sequence[EntryData], name: str, *, tzid: str) -> bytes:
     A feed is polled far more often than its events change, so each event's VEVENT is serialised
     once per distinct content and reused.
     """
-    head = _calendar_head(name, tzid, None, (entry.start for entry in entries)).to_ical()
+    head = _calendar_head(name, tzid, None, bool(entries)).to_ical()
     end = b"END:VCALENDAR\r\n"
     assert head.endswith(end)
     return b"".join([head[: -len(end)], *(_vevent_bytes(entry) for entry in entries), end])

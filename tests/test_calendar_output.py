@@ -236,8 +236,10 @@ def test_fast_feed_bytes_equal_the_built_calendar(app, rich_event, make_event):
         parsed = icalendar.Calendar.from_ical(built)
         assert parsed["REFRESH-INTERVAL"].params["VALUE"] == "DURATION"
         assert [str(v["STATUS"]) for v in parsed.walk("VEVENT")] == ["CONFIRMED", "CANCELLED"]
-        # The VTIMEZONE covers every event in the feed.
-        assert "2029" in parsed.walk("VTIMEZONE")[0].to_ical().decode()
+        # One VTIMEZONE, whose rules hold for every year of the feed.
+        [zone] = parsed.walk("VTIMEZONE")
+        rules = [(o["RRULE"]["BYMONTH"], o["RRULE"]["BYDAY"]) for o in zone.subcomponents]
+        assert rules == [([3], ["-1SU"]), ([10], ["-1SU"])]
 
 
 def test_invitation_attachments(app, rich_event):
@@ -332,20 +334,98 @@ def test_the_autumn_hour_that_happens_twice_is_written_in_utc(app, make_event):
         assert "DTSTART;TZID=Europe/London:20271031T120000" in text
 
 
-def test_each_time_zone_onset_has_its_own_rdate(app, make_event):
-    """ical.js reads only the first value of an RDATE, so every onset gets a line of its own."""
-    event_id = make_event(starts_at=datetime(2027, 6, 1, 12, 0, tzinfo=UTC))
-    with app.app_context(), app.test_request_context():
-        calendar_ = ical.build_calendar(
-            [ical.event_to_vevent(_event(event_id), settings=calendar_settings(), url="u")],
-            "c",
-            tzid=calendar_settings().tzid,
-        )
-        [zone] = calendar_.walk("VTIMEZONE")
-        text = zone.to_ical().decode()
-        assert "RDATE:20270328T020000\r\n" in text and "RDATE:20271031T020000\r\n" in text
-        assert not any("," in line for line in text.splitlines() if line.startswith("RDATE"))
-        assert "RDATE:20260329T020000\r\n" in text  # DTSTART's onset is listed too
+def _vtimezone_lines(tzid: str, start: datetime) -> list[str]:
+    """The VTIMEZONE of a calendar file holding one entry that starts at ``start``, line by line."""
+    zone = ZoneInfo(tzid)
+    entry = ical.EntryData(
+        uid="zone@example.org", summary="s", description="d", location="", url="https://example.org", tzid=tzid,
+        start=ical.wall_clock(start, zone), end=ical.wall_clock(start + timedelta(hours=1), zone),
+        stamp=start, created=None, last_modified=start, sequence=0, status="CONFIRMED",
+        organizer_email="e@example.org", organizer_name="E",
+    )  # fmt: skip
+    calendar_ = ical.build_calendar([ical.vevent_from_data(entry)], "c", tzid=tzid)
+    [zone_component] = calendar_.walk("VTIMEZONE")
+    return zone_component.to_ical().decode().splitlines()
+
+
+def test_the_london_vtimezone_is_the_rrule_form_outlook_and_google_write(app, make_event):
+    """Two observances repeated every year from 1970, as Outlook writes them: no RDATE, no range of years."""
+    event_id = make_event(starts_at=datetime(2027, 6, 1, 12, 0, tzinfo=UTC), audience="public")
+    response = app.test_client().get("/calendar.ics")
+    assert response.status_code == 200
+    text = response.data.decode()
+    zone = text[text.index("BEGIN:VTIMEZONE") : text.index("END:VTIMEZONE")].splitlines()
+    assert [line for line in zone if line.startswith("RRULE")] == [
+        "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+        "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+    ]
+    assert not [line for line in zone if line.startswith("RDATE")]
+    daylight = zone[zone.index("BEGIN:DAYLIGHT") : zone.index("END:DAYLIGHT")]
+    standard = zone[zone.index("BEGIN:STANDARD") : zone.index("END:STANDARD")]
+    assert sorted(daylight[1:]) == [
+        "DTSTART:19700329T010000",
+        "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+        "TZNAME:BST",
+        "TZOFFSETFROM:+0000",
+        "TZOFFSETTO:+0100",
+    ]
+    assert sorted(standard[1:]) == [
+        "DTSTART:19701025T020000",
+        "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+        "TZNAME:GMT",
+        "TZOFFSETFROM:+0100",
+        "TZOFFSETTO:+0000",
+    ]
+    with app.app_context():
+        assert ical.event_uid(_event(event_id), calendar_settings()) in text
+    # The zone does not depend on the entries: a file with an event years later has the same lines.
+    assert _vtimezone_lines("Europe/London", datetime(2040, 1, 1, tzinfo=UTC)) == zone + ["END:VTIMEZONE"]
+
+
+def test_new_york_gets_its_own_rules():
+    """The rule comes from the configured zone: the second Sunday of March, the first of November."""
+    lines = _vtimezone_lines("America/New_York", datetime(2027, 6, 1, 16, 0, tzinfo=UTC))
+    assert "TZID:America/New_York" in lines
+    assert [line for line in lines if line.startswith(("RRULE", "DTSTART", "TZOFFSET", "TZNAME"))] == [
+        "DTSTART:19700308T020000",
+        "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU",
+        "TZNAME:EDT",
+        "TZOFFSETFROM:-0500",
+        "TZOFFSETTO:-0400",
+        "DTSTART:19701101T020000",
+        "RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU",
+        "TZNAME:EST",
+        "TZOFFSETFROM:-0400",
+        "TZOFFSETTO:-0500",
+    ]
+    assert not [line for line in lines if line.startswith("RDATE")]
+
+
+@pytest.mark.parametrize("tzid,offset,name", [("UTC", "+0000", "UTC"), ("Asia/Tokyo", "+0900", "JST")])
+def test_a_zone_without_clock_changes_has_one_standard_observance(tzid, offset, name):
+    lines = _vtimezone_lines(tzid, datetime(2027, 6, 1, 3, 0, tzinfo=UTC))
+    assert lines == [
+        "BEGIN:VTIMEZONE",
+        f"TZID:{tzid}",
+        "BEGIN:STANDARD",
+        "DTSTART:19700101T000000",
+        f"TZNAME:{name}",
+        f"TZOFFSETFROM:{offset}",
+        f"TZOFFSETTO:{offset}",
+        "END:STANDARD",
+        "END:VTIMEZONE",
+    ]
+
+
+def test_a_zone_without_a_weekday_rule_lists_each_onset_in_an_rdate_of_its_own():
+    """Israel moves its clocks on the Friday before the last Sunday of March, which no BYDAY names; such a
+    zone keeps the zone database's onsets, one per RDATE line, because ical.js reads only the first value
+    of an RDATE."""
+    lines = _vtimezone_lines("Asia/Jerusalem", datetime(2027, 6, 1, 9, 0, tzinfo=UTC))
+    assert not [line for line in lines if line.startswith("RRULE")]
+    rdates = [line for line in lines if line.startswith("RDATE")]
+    assert [line for line in rdates if line.startswith("RDATE:20270326T")]  # Friday 26 March 2027
+    assert not any("," in line for line in rdates)
 
 
 def test_calendar_files_are_built_without_an_application():

@@ -1,5 +1,6 @@
 """Real clients read time zones differently. "Accepted" means three independent parsers read every start
-as the same instant, in winter and in summer:
+as the same instant, in winter and in summer, around both clock changes and in every year from 2016 to 2032
+(the VTIMEZONE repeats its changes by RRULE, so no year is outside it):
 
 - icalendar itself (Python);
 - ical.js, the parser inside Mozilla Thunderbird (npm, pinned in tests/js), run by Node;
@@ -15,8 +16,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -168,3 +170,88 @@ def test_all_parsers_agree_on_every_event_of_a_feed_and_an_invitation(app, seaso
             by_icalendar = icalendar_starts(ics)
             assert by_icalendar == vobject_starts(ics) == ical_js_starts(ics)
         assert sorted(icalendar_starts(feed).values()) == sorted(start for _, start in STARTS)
+
+
+#: The years of the long feed: from the demo's first lunch to well past any range a zone used to cover.
+YEARS = range(2016, 2033)
+
+
+def _last_sunday(year: int, month: int) -> date:
+    last = date(year, month + 1, 1) - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - 6) % 7)
+
+
+def _london_starts() -> dict[str, datetime]:
+    """label → UTC start: each year's winter and summer lunch, and the evening before and the morning of
+    both clock changes (the last Sundays of March and October, as London's rules have been since 1996)."""
+    london = ZoneInfo("Europe/London")
+    starts = {}
+    for year in YEARS:
+        local = {
+            "winter": datetime(year, 1, 14, 12, 30),
+            "summer": datetime(year, 7, 8, 12, 30),
+        }
+        for month, season in ((3, "spring"), (10, "autumn")):
+            sunday = datetime.combine(_last_sunday(year, month), datetime.min.time())
+            local[f"{season}-saturday-evening"] = sunday - timedelta(hours=6)
+            local[f"{season}-sunday-morning"] = sunday + timedelta(hours=9)
+        starts.update(
+            {f"{year}-{label}": value.replace(tzinfo=london).astimezone(UTC) for label, value in local.items()}
+        )
+    return starts
+
+
+def test_every_parser_reads_a_feed_from_2016_to_2032(app, client, make_event, monkeypatch):
+    """The public feed as served, with six events in each year: every start is the same instant for all three."""
+    app.config["BASE_URL"] = "https://events.example.org"
+    monkeypatch.setattr("events.calendar.feeds.PUBLIC_PAST", timedelta(days=365 * 100))
+    starts = _london_starts()
+    ids = {label: make_event(title=label, starts_at=start, audience="public") for label, start in starts.items()}
+    with app.app_context():
+        uids = {
+            ical.event_uid(db.session.get(Event, event_id), calendar_settings()): label
+            for label, event_id in ids.items()
+        }
+    response = client.get("/calendar.ics")
+    assert response.status_code == 200
+    expected = {uid: starts[label] for uid, label in uids.items()}
+    assert len(expected) == 6 * len(YEARS)
+    assert icalendar_starts(response.data) == expected
+    assert vobject_starts(response.data) == expected
+    assert ical_js_starts(response.data) == expected
+
+
+def _noons_around_changes(tzid: str) -> tuple[bytes, dict[str, datetime]]:
+    """A calendar in ``tzid``, with the UTC start of each entry: noon on 14 January and 8 July of every year
+    from 2016 to 2032, and noon on the day before and the day of each clock change the zone database
+    knows, so a change the file put in another week (or not at all) shows as a wrong start."""
+    zone = ZoneInfo(tzid)
+    noons: dict[str, datetime] = {}
+    day = date(YEARS.start, 1, 1)
+    while day.year < YEARS.stop:
+        noon = datetime.combine(day, time(12), tzinfo=zone)
+        before = noon - timedelta(days=1)  # wall-clock arithmetic: noon the day before
+        if noon.utcoffset() != before.utcoffset() or (day.month, day.day) in ((1, 14), (7, 8)):
+            noons.update({f"{value:%Y%m%d}@example.org": value for value in (before, noon)})
+        day += timedelta(days=1)
+    entries = [
+        ical.EntryData(
+            uid=uid, summary="Noon", description="", location="", url="https://example.org", tzid=tzid,
+            start=ical.wall_clock(noon, zone), end=ical.wall_clock(noon + timedelta(hours=1), zone), stamp=noon,
+            created=None, last_modified=noon, sequence=0, status="CONFIRMED", organizer_email="e@example.org",
+            organizer_name="E",
+        )
+        for uid, noon in noons.items()
+    ]  # fmt: skip
+    return ical.feed_bytes(entries, "Noons", tzid=tzid), {uid: noon.astimezone(UTC) for uid, noon in noons.items()}
+
+
+@pytest.mark.parametrize("tzid", ["America/New_York", "Australia/Sydney", "Asia/Tokyo", "Asia/Jerusalem"])
+def test_every_parser_reads_other_zones_in_every_year(tzid):
+    """A configured TIMEZONE other than London: RRULE zones of both hemispheres, a zone without clock
+    changes, and one whose changes follow no weekday rule (listed onset by onset)."""
+    ics, expected = _noons_around_changes(tzid)
+    assert len(expected) >= 2 * len(YEARS)
+    assert icalendar_starts(ics) == expected
+    assert vobject_starts(ics) == expected
+    assert ical_js_starts(ics) == expected

@@ -33,7 +33,7 @@ PUBLIC_PAST = timedelta(days=90)
 #: Personal and organiser feeds keep a year of history.
 PERSONAL_PAST = timedelta(days=365)
 #: Bumped when the calendar output changes shape, so that clients holding an old ETag get the new form.
-FEED_FORMAT = "1"
+FEED_FORMAT = "2"
 LISTED_STATES = ("published", "cancelled")
 
 
