@@ -159,6 +159,8 @@ def _visit(fellow: User, today: date) -> None:
     if db.session.scalar(select(VisitProgramme.id).where(VisitProgramme.fellow_id == fellow.id).limit(1)):
         return
     monday = today + timedelta(days=28 - today.weekday())
+    if (monday.month, monday.day) >= (12, 15) or (monday.month, monday.day) <= (1, 4):
+        monday += timedelta(days=21)  # nobody plans a visit week over Christmas and New Year
     visit = VisitProgramme(
         fellow_id=fellow.id,
         starts_on=monday,

@@ -114,14 +114,17 @@ def solve_visit(visit: VisitProgramme, *, time_limit: float | None = None) -> So
     requests = []
     for invitation in accepted:
         meeting = existing.get(invitation.id)
-        pinned = None
-        if meeting is not None and meeting.pinned:
+        pinned = current = None
+        if meeting is not None:
             local = to_local(meeting.starts_at)
-            pinned = (local.date(), local.hour * 60 + local.minute)
+            current = (local.date(), local.hour * 60 + local.minute)
+            pinned = current if meeting.pinned else None
         half_days = frozenset(
             (date.fromisoformat(slot.split()[0]), slot.split()[1]) for slot in invitation.available or []
         )
-        requests.append(Request(invitation.id, invitation.expert.name, meeting_place(invitation), half_days, pinned))
+        requests.append(
+            Request(invitation.id, invitation.expert.name, meeting_place(invitation), half_days, pinned, current)
+        )
     options = {"time_limit": time_limit} if time_limit else {}
     timetable = solve(
         visit_days(visit),

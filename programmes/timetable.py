@@ -4,7 +4,8 @@ Each expert who accepted gets at most one meeting, inside a half-day they ticked
 hours, never across the lunch window, at most ``max_per_day`` a day, and with the travel time between
 two meetings in different places kept free. The solver first places as many meetings as it can, then,
 among the timetables that place that many, prefers the fewest places visited each day (so the fewest
-changes of building). Pinned meetings stay where the organiser put them. Meetings start on a
+changes of building), and, when re-solving, leaves meetings where they already are wherever it can
+(a move emails the expert and the fellow). Pinned meetings stay where the organiser put them. Meetings start on a
 ``GRID``-minute grid (09:00, 09:15, …).
 """
 
@@ -22,8 +23,10 @@ DEFAULT_TRAVEL = 15
 #: The solver stops after this long and keeps the best timetable found (status FEASIBLE rather than OPTIMAL):
 #: every meeting that fits is placed within milliseconds; proving the fewest buildings can take longer.
 TIME_LIMIT_SECONDS = 5.0
-#: Weight of one meeting placed against one place visited: placing a meeting always wins.
+#: Weights of the objective: placing a meeting always wins; then leaving a meeting where it is (a move
+#: emails two people); then each place visited in a day.
 PLACED_WEIGHT = 1000
+STAY_WEIGHT = 10
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class Request:
     half_days: frozenset[tuple[date, str]]  #: {(day, "am" | "pm")}
     #: A pinned meeting: (day, start minute) it must keep.
     pinned: tuple[date, int] | None = None
+    #: Where its meeting is now, if it has one: re-solving prefers to leave it there.
+    current: tuple[date, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ def solve(
     starts: dict[int, cp_model.IntVar] = {}
     on_day: dict[tuple[int, date], cp_model.IntVar] = {}
     present: dict[int, cp_model.IntVar] = {}
+    stays: list[cp_model.IntVar] = []
     unplaceable: dict[int, str] = {}
     for request in requests:
         windows = {}
@@ -141,6 +147,11 @@ def solve(
             model.add(flag == sum(chosen for d, chosen in choices if d == day_date))
             on_day[(request.key, day_date)] = flag
         starts[request.key], present[request.key] = start, is_present
+        if request.current and (request.key, request.current[0]) in on_day:
+            stay = model.new_bool_var(f"stay_{request.key}")
+            model.add(start == request.current[1]).only_enforce_if(stay)
+            model.add_implication(stay, on_day[(request.key, request.current[0])])
+            stays.append(stay)
 
     placeable = [request for request in requests if request.key in starts]
     for day in days:
@@ -162,7 +173,7 @@ def solve(
                 if r.place == place and (r.key, day.day) in on_day:
                     model.add_implication(on_day[(r.key, day.day)], used)
             places_used.append(used)
-    model.maximize(PLACED_WEIGHT * sum(present.values()) - sum(places_used))
+    model.maximize(PLACED_WEIGHT * sum(present.values()) + STAY_WEIGHT * sum(stays) - sum(places_used))
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit

@@ -268,3 +268,15 @@ def test_the_expert_sees_their_meeting_and_gives_feedback_after_it(app, accepted
     assert sent.status_code == 302
     timetable = text_of(accepted["organiser"].get(f"/organiser/visits/{accepted['visit']}/timetable"))
     assert "expert 5/5" in timetable and "A sharp set of questions" in timetable
+
+
+def test_re_solving_leaves_meetings_where_they_are_when_it_can():
+    halves = _halves((0, "am"), (0, "pm"), (1, "am"))
+    first = solve(DAYS, [Request(k, f"E{k}", f"Building {k % 2}", halves) for k in range(4)], length=45, max_per_day=6)
+    current = {p.key: (p.day, p.start) for p in first.placed}
+    # Someone else accepts; the four already placed would be free to move, but nobody needs to.
+    again = [Request(k, f"E{k}", f"Building {k % 2}", halves, current=current[k]) for k in range(4)]
+    again.append(Request(9, "Late acceptance", "Building 0", halves))
+    second = solve(DAYS, again, length=45, max_per_day=6)
+    assert {p.key: (p.day, p.start) for p in second.placed if p.key != 9} == current
+    assert 9 in {p.key for p in second.placed}
