@@ -51,5 +51,8 @@ demo_loaders: Registry[Callable[[], list[str] | None]] = Registry("demo data loa
 account_erasers: Registry[Callable[[object], None]] = Registry("account erasers")
 #: purge(now) -> {what was removed: how many}: what the retention periods no longer allow to keep.
 retention_purges: Registry[Callable[[datetime], dict[str, int]]] = Registry("retention purges")
+#: alerts(since, until) -> [(line, absolute link), …]: what organisers should hear of that happened in the
+#: window (new requests to join, reviewers' answers), listed under the part's name in the daily digest.
+organiser_alerts: Registry[Callable[[datetime, datetime], list[tuple[str, str]]]] = Registry("organiser alerts")
 #: Commands added to ``flask``.
 cli_commands: Registry[click.Command] = Registry("command-line commands")
