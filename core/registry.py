@@ -66,5 +66,8 @@ class CalendarPart:
 
 #: What areas add to a person's calendar feed, beside the events they booked.
 personal_calendar: Registry[CalendarPart] = Registry("parts of a person's calendar feed")
+#: alerts(since, until) -> [(line, absolute link), …]: what organisers should hear of that happened in the
+#: window (new requests to join, reviewers' answers), listed under the part's name in the daily digest.
+organiser_alerts: Registry[Callable[[datetime, datetime], list[tuple[str, str]]]] = Registry("organiser alerts")
 #: Commands added to ``flask``.
 cli_commands: Registry[click.Command] = Registry("command-line commands")

@@ -15,7 +15,7 @@ from core.registry import (
     retention_purges,
 )
 from events import demo, home, manage, views
-from events.bookings import attendees, exports, retention
+from events.bookings import attendees, exports, messages, retention
 from events.bookings import services as booking_services
 from events.bookings import views as booking_views
 from events.cli import reminders_command
@@ -57,6 +57,10 @@ bp.add_url_rule(
 )
 bp.add_url_rule(
     "/organiser/events/<int:event_id>/catering.csv", "export_catering", exports.export_catering, methods=["GET"]
+)
+bp.add_url_rule("/organiser/events/<int:event_id>/messages", "messages", messages.messages, methods=["GET", "POST"])
+bp.add_url_rule(
+    "/organiser/events/<int:event_id>/messages/send", "send_message", messages.send_message, methods=["POST"]
 )
 bp.add_url_rule(
     "/organiser/events/<int:event_id>/attendees/add", "add_booking", attendees.add_booking, methods=["POST"]

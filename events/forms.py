@@ -8,6 +8,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -21,7 +22,7 @@ from core.forms import MultiCheckboxField, TextAreaField, empty_to_none, strip_f
 from core.tags import tags_by_ids
 from core.timeutil import local_to_utc, to_local
 from core.wording import plural
-from events.models import AUDIENCES, EVENT_KINDS, EVENT_YEARS, MAX_CAPACITY, Event
+from events.models import AUDIENCES, EVENT_KINDS, EVENT_YEARS, MAX_CAPACITY, MESSAGE_AUDIENCES, Event
 from fellows.models import HONORIFICS
 
 #: How datetime-local inputs send their value (browsers add seconds only when asked to).
@@ -291,3 +292,22 @@ class InviteByInterestForm(FlaskForm):
         validators=[InputRequired(message="Choose an interest")],
         description="Invites every current fellow who lists this interest.",
     )
+
+
+class EventMessageForm(FlaskForm):
+    """An organiser's message to an event's bookers: written, previewed, then sent."""
+
+    audience = RadioField("Send to", choices=dict(MESSAGE_AUDIENCES), default="confirmed")
+    subject = StringField(
+        "Subject",
+        filters=[strip_filter],
+        validators=[InputRequired(message="Enter a subject"), Length(max=200)],
+    )
+    body = TextAreaField(
+        "Message",
+        filters=[strip_filter],
+        validators=[InputRequired(message="Write the message"), Length(max=10_000)],
+        description="Plain text. Each person's email starts with their name and ends with the event's details.",
+    )
+    #: Set by the preview: sending the same preview twice (a double click, a resubmitted page) sends once.
+    send_token = HiddenField(validators=[Optional(), Length(min=20, max=64)])

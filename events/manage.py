@@ -15,6 +15,7 @@ from core.models import Tag, utcnow
 from core.permissions import acting_user, organiser_required
 from core.request_args import drop_unknown_filters, paginate
 from core.tags import tag_choices
+from core.wording import plural
 from events import services
 from events.changes import FIELD_LABELS, TIME_AND_PLACE
 from events.forms import CancelEventForm, EventForm, InviteByInterestForm, InviteFellowsForm
@@ -291,9 +292,13 @@ def _finish_inviting(event: Event, invite):
         flash(str(error), "error")
         return _render_invitations(event, status=409)
     db.session.commit()
-    flash(
-        f"{added} fellow{'' if added == 1 else 's'} invited." if added else "They were all invited already.", "success"
-    )
+    if not added:
+        message = "They were all invited already."
+    elif event.state == "published":
+        message = f"{plural(added, 'fellow')} invited and emailed a link to the event."
+    else:
+        message = f"{plural(added, 'fellow')} invited; they are emailed when the event is published."
+    flash(message, "success")
     return redirect(url_for("events.invitations", event_id=event.id))
 
 

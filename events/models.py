@@ -49,6 +49,12 @@ EVENT_YEARS = range(1970, 2101)
 MAX_CAPACITY = 100_000
 BOOKING_STATES = ("confirmed", "waitlisted", "cancelled")
 ATTENDANCE = ("attended", "no_show")
+#: Whom an organiser's message to an event's bookers goes to.
+MESSAGE_AUDIENCES = {
+    "confirmed": "People with a confirmed place",
+    "waitlisted": "People on the waitlist",
+    "all": "Everyone booked or on the waitlist",
+}
 
 event_topics = Table(
     "event_topics",
@@ -236,6 +242,31 @@ class Booking(db.Model):
             )
         )
         return (ahead or 0) + 1
+
+
+class EventMessage(db.Model):
+    """An email an organiser wrote to an event's bookers: who sent it, when, to whom and how many got it."""
+
+    __tablename__ = "event_messages"
+    __table_args__ = (CheckConstraint(f"audience IN {tuple(MESSAGE_AUDIENCES)}", name="audience"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    audience: Mapped[str] = mapped_column(String(12))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    recipient_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: The one-time token of the preview the message was sent from: a second submit of it sends nothing.
+    send_token: Mapped[str] = mapped_column(String(64), unique=True)
+
+    event: Mapped[Event] = relationship()
+    sent_by: Mapped[User | None] = relationship()
+
+    @property
+    def audience_label(self) -> str:
+        return MESSAGE_AUDIENCES.get(self.audience, self.audience)
 
 
 class CateringRecord(db.Model):

@@ -1,22 +1,29 @@
 """Booking and event emails, queued in the caller's transaction through the mail outbox.
 
-These are essential messages about a person's own place, so they go whatever the person's
-preferences for optional mail (reminders, write-ups) are.
+Messages about a person's own place are essential, so they go whatever the person's preferences for
+optional mail (reminders, write-ups) are. Invitations and organisers' messages to bookers go too;
+announcements of new events go only to fellows who opted in, with a link to stop them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from core.ical_settings import calendar_settings
 from core.mail import queue_email
-from core.models import OutboxMessage
+from core.models import OutboxMessage, Tag
+from core.urls import external_url
 from events.calendar.ical import ics_attachment
 from events.changes import FIELD_LABELS
-from events.models import Booking, Event
+from events.models import Booking, Event, EventInvitation, EventMessage
 from events.urls import event_url
 from extensions import db
+from fellows.models import User
+from fellows.unsubscribe import unsubscribe_link
 
 
 def _queue(
@@ -140,3 +147,135 @@ def event_cancelled(event: Event) -> list[OutboxMessage]:
         for booking in _active_bookings(event)
     ]
     return [m for m in messages if m is not None]
+
+
+# Messages that must go once: a dedupe key each ------------------------------------------------------
+
+
+def _queue_once(keyed: dict[str, Callable[[str], object]]) -> int:
+    """Queue each message whose dedupe key is not in the outbox yet; returns how many were queued.
+
+    ``keyed`` maps a dedupe key to a function queueing the message under that key. A savepoint per
+    message: if another request queued the same message a moment ago, the unique key refuses this copy
+    and the rest still go.
+    """
+    if not keyed:
+        return 0
+    already = set(db.session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keyed))))
+    queued = 0
+    for key, queue in keyed.items():
+        if key in already:
+            continue
+        try:
+            with db.session.begin_nested():
+                queue(key)
+        except IntegrityError:
+            continue
+        queued += 1
+    return queued
+
+
+def _event_links(event: Event) -> dict[str, str]:
+    return {"event_link": event_url(event), "ics_link": external_url("calendar.event_ics", event_id=event.id)}
+
+
+def event_invitations(invitations: Iterable[EventInvitation]) -> int:
+    """Email each invited fellow a link to the event page and its .ics; once per invitation.
+
+    Nothing goes while the event is a draft (the invitee could not open its page): publishing it sends them.
+    """
+    keyed = {}
+    for invitation in invitations:
+        event, user = invitation.event, invitation.user
+        if event.state != "published" or user is None or not user.active:
+            continue
+
+        def queue(key: str, event=event, user=user) -> None:
+            queue_email(
+                user.email,
+                f"You are invited: {event.title}",
+                "event_invitation",
+                kind="event_invitation",
+                user_id=user.id,
+                dedupe_key=key,
+                user=user,
+                event=event,
+                show_online_link=False,
+                **_event_links(event),
+            )
+
+        keyed[f"event_invitation:{invitation.id}"] = queue
+    return _queue_once(keyed)
+
+
+def announce_event(event: Event) -> int:
+    """Tell opted-in fellows whose interests overlap the event's topics that it is open; once per event.
+
+    Only events every fellow may see (public or fellows-only) are announced; invitations do the rest.
+    """
+    if event.state != "published" or event.audience not in ("public", "fellows") or event.is_past:
+        return 0
+    topic_ids = [tag.id for tag in event.topics]
+    if not topic_ids:
+        return 0
+    fellows = db.session.scalars(
+        select(User)
+        .where(
+            User.role == "fellow",
+            User.active.is_(True),
+            User.password_hash.is_not(None),
+            User.notify_new_events.is_(True),
+            User.interests.any(Tag.id.in_(topic_ids)),
+        )
+        .options(selectinload(User.interests))
+        .order_by(User.id)
+    ).all()
+    keyed = {}
+    for user in fellows:
+        shared = [tag.name for tag in user.interests if tag.id in topic_ids]
+
+        def queue(key: str, user=user, shared=shared) -> None:
+            queue_email(
+                user.email,
+                f"New event: {event.title}",
+                "event_announcement",
+                kind="event_announcement",
+                user_id=user.id,
+                dedupe_key=key,
+                user=user,
+                event=event,
+                shared_topics=shared,
+                show_online_link=False,
+                account_link=external_url("auth.account"),
+                secrets={"unsubscribe_link": unsubscribe_link(user)},
+                **_event_links(event),
+            )
+
+        keyed[f"event_announcement:{event.id}:{user.id}"] = queue
+    return _queue_once(keyed)
+
+
+def message_recipients(event: Event, audience: str) -> list[Booking]:
+    """The bookings an organiser's message to ``audience`` (confirmed, waitlisted, all) reaches."""
+    states = ("confirmed", "waitlisted") if audience == "all" else (audience,)
+    return [b for b in _active_bookings(event) if b.state in states and b.user is not None and b.user.active]
+
+
+def event_message(message: EventMessage, bookings: list[Booking]) -> int:
+    """Queue an organiser's message to each booker; one email per person and message."""
+    keyed = {}
+    for booking in bookings:
+
+        def queue(key: str, booking=booking) -> None:
+            _queue(
+                booking,
+                "event_message",
+                message.subject,
+                "event_message",
+                message=message,
+                sender=message.sent_by,
+                dedupe_key=key,
+            )
+
+        keyed[f"event_message:{message.id}:{booking.user_id}"] = queue
+    return _queue_once(keyed)

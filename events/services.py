@@ -6,7 +6,8 @@ a cancellation) take the same per-event lock from there.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select, true
+from sqlalchemy.exc import IntegrityError
 
 from core.errors import ServiceError
 from core.models import Tag, utcnow
@@ -15,7 +16,7 @@ from core.wording import plural
 from events import notifications
 from events.bookings.services import BookingError, fill_places, lock_event
 from events.changes import EVENT_FIELDS, TIME_AND_PLACE, diff_event, record_change
-from events.models import Event, EventInvitation, Speaker
+from events.models import MESSAGE_AUDIENCES, Event, EventInvitation, EventMessage, Speaker
 from extensions import db
 from fellows.models import User
 from fellows.services import find_or_create_organisation
@@ -104,13 +105,16 @@ def update_event(organiser: User, event: Event, data: dict) -> dict:
 
 
 def publish_event(organiser: User, event: Event) -> None:
-    """Make a draft visible to its audience and open for booking."""
+    """Make a draft visible to its audience and open for booking; invitees and interested fellows are emailed."""
     if event.state != "draft":
         raise ServiceError("Only a draft can be published.")
     event.state = "published"
     event.published_at = utcnow()
     record_change(event, organiser, {"state": ["draft", "published"]}, "Published")
     db.session.flush()
+    # Fellows invited while it was a draft hear now; opted-in fellows with a matching interest are told.
+    notifications.event_invitations(event.invitations)
+    notifications.announce_event(event)
 
 
 def cancel_event(organiser: User, event: Event, reason: str) -> None:
@@ -161,7 +165,7 @@ def duplicate_event(organiser: User, event: Event) -> Event:
 
 
 def invite_fellows(organiser: User, event: Event, fellows: list[User]) -> int:
-    """Invite fellows to an invitation-only event; returns how many were newly invited."""
+    """Invite fellows to an invitation-only event and email the newly invited; returns how many they are."""
     if event.audience != "invitation":
         raise ServiceError("Invitations are for invitation-only events: change the event's audience first.")
     if event.state == "cancelled":
@@ -172,12 +176,19 @@ def invite_fellows(organiser: User, event: Event, fellows: list[User]) -> int:
         {"event_id": event.id, "user_id": user_id, "invited_by_id": organiser.id}
         for user_id in dict.fromkeys(fellow.id for fellow in fellows if fellow.role == "fellow")
     ]
-    invited = select(func.count(EventInvitation.id)).where(EventInvitation.event_id == event.id)
-    before = db.session.scalar(invited)
+    invited = select(EventInvitation.user_id).where(EventInvitation.event_id == event.id)
+    before = set(db.session.scalars(invited))
     insert_missing(EventInvitation, rows)
     db.session.expire(event, ["invitations"])
-    # Counted, not taken from the driver's rowcount, which not every driver reports for this statement.
-    return db.session.scalar(invited) - before
+    # Read back, not taken from the driver's rowcount, which not every driver reports for this statement.
+    added = db.session.scalars(
+        select(EventInvitation).where(
+            EventInvitation.event_id == event.id, EventInvitation.user_id.not_in(before) if before else true()
+        )
+    ).all()
+    # Each newly invited fellow is emailed (once per invitation: a dedupe key, should another tab race this one).
+    notifications.event_invitations(added)
+    return len(added)
 
 
 def invite_by_interest(organiser: User, event: Event, tag: Tag) -> int:
@@ -197,3 +208,43 @@ def withdraw_invitation(organiser: User, invitation: EventInvitation) -> None:
     """Take back an invitation; a place already booked is kept (remove the booking separately)."""
     db.session.delete(invitation)
     db.session.flush()
+
+
+# Messages to an event's bookers ------------------------------------------------------------------
+
+
+def send_event_message(
+    organiser: User, event: Event, *, audience: str, subject: str, body: str, send_token: str
+) -> EventMessage | None:
+    """Email an organiser's message to the event's confirmed, waitlisted or all bookers and record it.
+
+    ``send_token`` comes from the preview: a second submit of the same preview (a double click, another
+    tab) finds the message already recorded and returns None, sending nothing more.
+    """
+    if audience not in MESSAGE_AUDIENCES:
+        raise ServiceError("Choose who the message goes to.")
+    if not subject.strip() or not body.strip():
+        raise ServiceError("Write a subject and a message.")
+    if db.session.scalar(select(EventMessage.id).where(EventMessage.send_token == send_token)) is not None:
+        return None
+    recipients = notifications.message_recipients(event, audience)
+    if not recipients:
+        raise ServiceError("Nobody would receive this message: no one is booked in that list.")
+    message = EventMessage(
+        event=event,
+        sent_by=organiser,
+        sent_at=utcnow(),
+        audience=audience,
+        subject=" ".join(subject.split()),
+        body=body.strip(),
+        send_token=send_token,
+        recipient_count=0,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:  # the same preview, sent by another request a moment ago
+        return None
+    message.recipient_count = notifications.event_message(message, recipients)
+    db.session.flush()
+    return message

@@ -20,8 +20,10 @@ from fellows.forms import (
     JoinRequestForm,
     LoginForm,
     SetPasswordForm,
+    UnsubscribeForm,
 )
 from fellows.models import User
+from fellows.unsubscribe import user_for_token
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Sign in to see that page."
@@ -241,13 +243,35 @@ def delete_account():
 
 @login_required
 def email_preferences():
-    """Which optional emails (reminders, write-ups) the person receives."""
+    """Which optional emails (reminders, write-ups, new events; organisers' alerts) the person receives."""
     form = EmailPreferencesForm()
     if not form.validate_on_submit():
         abort(400)
     services.update_email_preferences(
-        current_user, reminders=form.notify_reminders.data, writeups=form.notify_writeups.data
+        current_user,
+        reminders=form.notify_reminders.data,
+        writeups=form.notify_writeups.data,
+        new_events=form.notify_new_events.data,
+        organiser_alerts=form.organiser_alerts.data,
     )
     db.session.commit()
     flash("Your email preferences are saved.", "success")
     return redirect(url_for("auth.account") + "#emails")
+
+
+def unsubscribe(token: str):
+    """An unsubscribe link from an announcement of a new event: no sign-in; GET asks, POST switches them off."""
+    user = user_for_token(token)
+    if user is None:
+        abort(404)
+    form = UnsubscribeForm()
+    done = False
+    if form.validate_on_submit():
+        services.update_email_preferences(
+            user, reminders=user.notify_reminders, writeups=user.notify_writeups, new_events=False
+        )
+        db.session.commit()
+        done = True
+    return render_template(
+        "auth/unsubscribe.html", form=form, done=done, user=user, title="Stop emails about new events"
+    )

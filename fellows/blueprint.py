@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from core.registry import cli_commands, demo_loaders
-from fellows import auth, demo, organisations, views
-from fellows.cli import users_cli
+from core.registry import cli_commands, demo_loaders, organiser_alerts
+from fellows import alerts, auth, demo, organisations, views
+from fellows.cli import digest_command, users_cli
+from fellows.models import ORGANISER_ALERTS
 
 auth_bp = Blueprint("auth", __name__)
+auth_bp.add_app_template_global(ORGANISER_ALERTS, "organiser_alert_choices")
 auth_bp.add_url_rule("/login", "login", auth.login, methods=["GET", "POST"])
 auth_bp.add_url_rule("/logout", "logout", auth.logout, methods=["POST"])
 auth_bp.add_url_rule("/password/forgot", "forgot_password", auth.forgot_password, methods=["GET", "POST"])
@@ -19,6 +21,7 @@ auth_bp.add_url_rule("/join", "join", auth.join, methods=["GET", "POST"])
 auth_bp.add_url_rule("/account", "account", auth.account, methods=["GET", "POST"])
 auth_bp.add_url_rule("/account/export", "export_data", auth.export_data, methods=["POST"])
 auth_bp.add_url_rule("/account/delete", "delete_account", auth.delete_account, methods=["POST"])
+auth_bp.add_url_rule("/unsubscribe/<token>", "unsubscribe", auth.unsubscribe, methods=["GET", "POST"])
 auth_bp.add_url_rule("/account/email-preferences", "email_preferences", auth.email_preferences, methods=["POST"])
 
 fellows_bp = Blueprint("fellows", __name__)
@@ -33,3 +36,5 @@ organisations_bp.add_url_rule("/organisations/<int:org_id>", "detail", organisat
 
 demo_loaders.register("fellows", demo.load, order=10)
 cli_commands.register("users", users_cli)
+cli_commands.register("digest", digest_command)
+organiser_alerts.register("Requests to join", alerts.join_request_alerts, order=10)

@@ -1,13 +1,15 @@
-"""``flask users create``: an account that can sign in straight away (a deployment's first organiser)."""
+"""``flask users create``: an account that can sign in straight away (a deployment's first organiser);
+``flask digest``: the organisers' daily digest (run it from cron once a day)."""
 
 from __future__ import annotations
 
 import sys
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from extensions import db
+from fellows.alerts import queue_digests
 from fellows.forms import MIN_PASSWORD_LENGTH
 from fellows.models import User
 from fellows.services import find_user_by_email, normalise_email
@@ -38,3 +40,12 @@ def create_user(email: str, name: str, role: str) -> None:
     db.session.add(user)
     db.session.commit()
     click.echo(f"Created {role} {user.email}.")
+
+
+@click.command("digest")
+@with_appcontext
+def digest_command() -> None:
+    """Queue each organiser who chose the daily digest one email of what happened since their last one."""
+    count = queue_digests()
+    db.session.commit()
+    click.echo(f"{count} digest(s) queued.")

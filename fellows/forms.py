@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import Email, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from core.forms import MultiCheckboxField, TextAreaField, empty_to_none, strip_filter, validate_web_url
-from fellows.models import FELLOW_STATUSES, HONORIFICS, ORGANISATION_KINDS, SECTORS, VISIBILITIES
+from fellows.models import FELLOW_STATUSES, HONORIFICS, ORGANISATION_KINDS, ORGANISER_ALERTS, SECTORS, VISIBILITIES
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -243,3 +243,14 @@ class ConfirmImportForm(FlaskForm):
 class EmailPreferencesForm(FlaskForm):
     notify_reminders = BooleanField("A reminder the day before an event I have a place at")
     notify_writeups = BooleanField("An email when the write-up of an event I attended is published")
+    notify_new_events = BooleanField("An email when a new event on one of my policy interests is published")
+    #: Organisers only (the account page shows it to them alone).
+    organiser_alerts = RadioField(
+        "New requests to join and reviewers' answers to draft write-ups",
+        choices=dict(ORGANISER_ALERTS),
+        validators=[Optional()],
+    )
+
+
+class UnsubscribeForm(FlaskForm):
+    """The one button of an unsubscribe link's page (a POST, so that a mail scanner opening links changes nothing)."""

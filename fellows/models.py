@@ -22,6 +22,12 @@ SECTORS = {
     "other": "Other",
 }
 FELLOW_STATUSES = {"current": "Current fellow", "alumni": "Alumni"}
+#: How an organiser hears of new requests to join and reviewers' answers to draft write-ups.
+ORGANISER_ALERTS = {
+    "digest": "One email a day listing what happened (the default)",
+    "each": "An email for each one, as it happens",
+    "none": "No emails: I check the site",
+}
 VISIBILITIES = {
     "public": "Public: anyone can see my profile",
     "fellows": "Fellows only: people signed in to this site",
@@ -72,6 +78,7 @@ class User(UserMixin, db.Model):
         CheckConstraint(f"visibility IN {tuple(VISIBILITIES)}", name="visibility"),
         CheckConstraint(f"sector IS NULL OR sector IN {tuple(SECTORS)}", name="sector"),
         CheckConstraint(f"fellow_status IN {tuple(FELLOW_STATUSES)}", name="fellow_status"),
+        CheckConstraint(f"organiser_alerts IN {tuple(ORGANISER_ALERTS)}", name="organiser_alerts"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,6 +110,12 @@ class User(UserMixin, db.Model):
     #: Non-essential emails the person has chosen to receive (essential ones always go).
     notify_reminders: Mapped[bool] = mapped_column(default=True)
     notify_writeups: Mapped[bool] = mapped_column(default=True)
+    #: Opted in to hear of newly published events on topics among the person's interests (off unless chosen).
+    notify_new_events: Mapped[bool] = mapped_column(default=False)
+    #: Organisers only: "digest", "each" or "none" (ORGANISER_ALERTS) for join requests and review answers.
+    organiser_alerts: Mapped[str] = mapped_column(String(10), default="digest")
+    #: When the organiser's last daily digest was queued; the next lists what happened since.
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The secret in the personal calendar feed's URL (calendar clients cannot sign in); reset to revoke.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: Whether the personal calendar feed also lists events the person is invited to but has not booked.

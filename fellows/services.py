@@ -15,7 +15,8 @@ from core.registry import account_erasers, data_export
 from core.upsert import insert_missing
 from core.urls import external_url
 from extensions import db
-from fellows.models import AccountToken, JoinRequest, Organisation, User
+from fellows import alerts
+from fellows.models import ORGANISER_ALERTS, AccountToken, JoinRequest, Organisation, User
 
 
 def normalise_email(email: str) -> str:
@@ -177,6 +178,7 @@ def submit_join_request(name: str, email: str, organisation_name: str, reason: s
     )
     db.session.add(request)
     db.session.flush()
+    alerts.alert_join_request(request)  # organisers who chose "each" hear now; the others in their digest
     return request
 
 
@@ -280,7 +282,12 @@ def export_account_data(user: User) -> dict:
             "visibility": user.visibility,
             "has_photo": user.photo_id is not None,
         },
-        "email_preferences": {"reminders": user.notify_reminders, "write_ups": user.notify_writeups},
+        "email_preferences": {
+            "reminders": user.notify_reminders,
+            "write_ups": user.notify_writeups,
+            "new_events": user.notify_new_events,
+            **({"organiser_alerts": user.organiser_alerts} if user.is_organiser else {}),
+        },
         "calendar": {
             "has_personal_feed_address": user.calendar_token is not None,
             "feed_includes_invitations": user.calendar_include_invitations,
@@ -305,10 +312,26 @@ def export_account_data(user: User) -> dict:
     return data
 
 
-def update_email_preferences(user: User, *, reminders: bool, writeups: bool) -> None:
-    """The optional emails the person wants; essential ones (bookings, password resets) always go."""
+def update_email_preferences(
+    user: User,
+    *,
+    reminders: bool,
+    writeups: bool,
+    new_events: bool = False,
+    organiser_alerts: str | None = None,
+) -> None:
+    """The optional emails the person wants; essential ones (bookings, password resets) always go.
+
+    ``organiser_alerts`` applies to organisers only; one who turns to the digest gets it from now on,
+    not a list of what was already emailed one by one.
+    """
     user.notify_reminders = reminders
     user.notify_writeups = writeups
+    user.notify_new_events = new_events
+    if user.is_organiser and organiser_alerts in ORGANISER_ALERTS and organiser_alerts != user.organiser_alerts:
+        if organiser_alerts == "digest":
+            user.last_digest_at = utcnow()
+        user.organiser_alerts = organiser_alerts
     db.session.flush()
 
 

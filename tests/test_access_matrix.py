@@ -57,6 +57,9 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
     ("auth.forgot_password", "GET"): PUBLIC,
     ("auth.forgot_password", "POST"): PUBLIC,
     ("auth.reset_password", "GET"): TOKEN,
+    # An unsubscribe link from an email about a new event: no sign-in, the signed token is the key.
+    ("auth.unsubscribe", "GET"): TOKEN,
+    ("auth.unsubscribe", "POST"): TOKEN,
     ("auth.reset_password", "POST"): TOKEN,
     ("auth.accept_invitation", "GET"): TOKEN,
     ("auth.accept_invitation", "POST"): TOKEN,
@@ -123,6 +126,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
             "events.history": "GET",
             "events.change_capacity": "POST",
             "events.attendees": "GET",
+            "events.messages": "GET POST",
+            "events.send_message": "POST",
             "events.export_attendees": "GET",
             "events.export_catering": "GET",
             "events.add_booking": "POST",
@@ -223,6 +228,7 @@ def world(app, make_fellow, make_organiser) -> World:
     from events.calendar.tokens import ensure_calendar_token
     from events.notes.reviews import create_review_link
     from fellows.services import invite_fellow, request_password_reset
+    from fellows.unsubscribe import unsubscribe_token
 
     organiser = make_organiser(name="Olivia Organiser")
     fellow = make_fellow(name="Ada Lovelace", email="ada@example.org", visibility="fellows")
@@ -345,6 +351,7 @@ def world(app, make_fellow, make_organiser) -> World:
             tokens={
                 "auth.reset_password": _sealed_link("password_reset"),
                 "auth.accept_invitation": _sealed_link("invitation"),
+                "auth.unsubscribe": unsubscribe_token(ada),
                 "notes.review": review_token,
                 "notes.review_image": review_token,
                 "calendar.personal_feed": calendar_token,

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from core.registry import HomeSection, account_erasers, data_export, demo_loaders, home_sections
+from core.registry import (
+    HomeSection,
+    account_erasers,
+    data_export,
+    demo_loaders,
+    home_sections,
+    organiser_alerts,
+)
 from events.notes import demo, listing, manage, reviews, views, workflow
 
 bp = Blueprint("notes", __name__)
@@ -43,3 +50,4 @@ home_sections.register("notes", HomeSection("notes/_home.html", views.home_secti
 demo_loaders.register("notes", demo.load, order=30)
 data_export.register("review_links", reviews.export_review_links)
 account_erasers.register("review_links", reviews.erase_review_links)
+organiser_alerts.register("Reviewers' answers to draft write-ups", reviews.review_response_alerts, order=20)

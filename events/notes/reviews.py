@@ -7,8 +7,10 @@ Functions change models and flush; the view commits.
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core.mail import queue_email
 from core.models import utcnow
@@ -16,6 +18,7 @@ from core.urls import external_url
 from events.notes.models import REVIEW_DECISIONS, Note, NoteReviewLink, NoteReviewResponse
 from events.notes.services import NoteError
 from extensions import db
+from fellows.alerts import alert_organisers
 from fellows.models import User
 
 
@@ -85,7 +88,30 @@ def record_review_response(link: NoteReviewLink, decision: str, comment: str | N
     )
     db.session.add(response)
     db.session.flush()
+    # Organisers who chose "each" hear now; the others in their daily digest (review_response_alerts).
+    alert_organisers(
+        f"review_response:{response.id}",
+        f"Review {'approved' if decision == 'approve' else 'comment'}: {link.note.title}",
+        _response_line(response),
+        external_url("notes.note", note_id=link.note_id),
+    )
     return response
+
+
+def _response_line(response: NoteReviewResponse) -> str:
+    link = response.link
+    return f"{link.reviewer_name}: {response.decision_label.lower()} — {link.note.title}"
+
+
+def review_response_alerts(since: datetime, until: datetime) -> list[tuple[str, str]]:
+    """Reviewers' answers given in the window, for the organisers' daily digest."""
+    responses = db.session.scalars(
+        select(NoteReviewResponse)
+        .where(NoteReviewResponse.created_at > since, NoteReviewResponse.created_at <= until)
+        .options(selectinload(NoteReviewResponse.link).selectinload(NoteReviewLink.note))
+        .order_by(NoteReviewResponse.created_at, NoteReviewResponse.id)
+    )
+    return [(_response_line(r), external_url("notes.note", note_id=r.link.note_id)) for r in responses]
 
 
 # The reviewer as a data subject ----------------------------------------------------------------
