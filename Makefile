@@ -40,6 +40,9 @@ run: $(VENV)/.installed instance/config.py
 	$(FLASK) db upgrade && \
 	if [ -n "$$first_run" ]; then $(FLASK) demo; fi
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (emails are printed here and written to instance/mail.log)"
+	@# The scheduler runs beside the server (emails, reminders, digest, purge) and stops with it.
+	BASE_URL=$(BASE_URL) $(FLASK) scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	BASE_URL=$(BASE_URL) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Like run, with the debugger and reloader (never expose this beyond your own machine).

@@ -1,5 +1,5 @@
-"""Core's command-line tools: ``demo``, ``mail send``, ``purge``, ``backup`` and ``restore``; the areas add theirs
-through core.registry."""
+"""Core's command-line tools: ``demo``, ``mail send``, ``purge``, ``backup``, ``restore`` and ``scheduler``; the
+areas add theirs through core.registry."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from core.backup import backup_command, restore_command
 from core.mail import deliver_due
 from core.registry import cli_commands, demo_loaders
 from core.retention import purge_command
+from core.scheduler import scheduler_command
 from extensions import db
 
 mail_cli = AppGroup("mail", help="The mail outbox.")
@@ -43,5 +44,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(purge_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(scheduler_command)
     for command in cli_commands:
         app.cli.add_command(command)

@@ -136,3 +136,22 @@ class AuditEntry(db.Model):
     #: What it was done to, e.g. ``event 12``; empty for actions on many things (an import, a purge).
     subject: Mapped[str | None] = mapped_column(String(80))
     summary: Mapped[str] = mapped_column(Text)
+
+
+class JobRun(db.Model):
+    """The scheduler's record of one background job: who may run it now (a lease), and how it last went.
+
+    A scheduler claims a job by moving ``running_until`` forward in one conditional UPDATE, so two
+    schedulers (on two machines, say) never run the same job at once.
+    """
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    #: Until when the scheduler that claimed the job holds it; NULL or past means free.
+    running_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What the job said last time ("3 sent, 0 failed attempts"), or its error.
+    last_result: Mapped[str | None] = mapped_column(Text)
+    last_failed: Mapped[bool] = mapped_column(default=False)

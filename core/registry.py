@@ -69,5 +69,20 @@ personal_calendar: Registry[CalendarPart] = Registry("parts of a person's calend
 #: alerts(since, until) -> [(line, absolute link), …]: what organisers should hear of that happened in the
 #: window (new requests to join, reviewers' answers), listed under the part's name in the daily digest.
 organiser_alerts: Registry[Callable[[datetime, datetime], list[tuple[str, str]]]] = Registry("organiser alerts")
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    """Background work the scheduler (``flask scheduler``) runs: every ``minutes``, or daily at ``at``."""
+
+    #: run(now) -> a one-line report ("3 reminders queued"); it commits its own work.
+    run: Callable[[datetime], str]
+    minutes: int | None = None
+    #: "HH:MM" in the configured zone, for daily jobs.
+    at: str | None = None
+
+
+#: The scheduler's jobs, by name (mail sending, reminders, the digest, the purge, …).
+scheduled_jobs: Registry[ScheduledJob] = Registry("scheduled jobs")
 #: Commands added to ``flask``.
 cli_commands: Registry[click.Command] = Registry("command-line commands")

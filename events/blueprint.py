@@ -7,18 +7,20 @@ from flask import Blueprint
 
 from core.registry import (
     HomeSection,
+    ScheduledJob,
     account_erasers,
     cli_commands,
     data_export,
     demo_loaders,
     home_sections,
     retention_purges,
+    scheduled_jobs,
 )
 from events import demo, home, manage, views
 from events.bookings import attendees, exports, messages, retention
 from events.bookings import services as booking_services
 from events.bookings import views as booking_views
-from events.cli import reminders_command
+from events.cli import reminders_command, reminders_job
 from events.display import event_when, event_where
 from events.presenters import organisation_url
 
@@ -88,3 +90,4 @@ account_erasers.register("bookings", retention.erase_bookings)
 retention_purges.register("booking answers", retention.purge_booking_answers)
 demo_loaders.register("events", demo.load, order=20)
 cli_commands.register("reminders", reminders_command)
+scheduled_jobs.register("reminders", ScheduledJob(reminders_job, minutes=5), order=20)

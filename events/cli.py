@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import click
 from flask.cli import with_appcontext
@@ -19,3 +19,10 @@ def reminders_command(hours: int) -> None:
     count = queue_reminders(lead=timedelta(hours=hours))
     db.session.commit()
     click.echo(f"{count} reminder(s) queued.")
+
+
+def reminders_job(now: datetime) -> str:
+    """The scheduler's run of ``flask reminders`` (every five minutes)."""
+    count = queue_reminders(now=now)
+    db.session.commit()
+    return f"{count} reminder(s) queued"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from core.registry import cli_commands, demo_loaders, organiser_alerts
+from core.registry import ScheduledJob, cli_commands, demo_loaders, organiser_alerts, scheduled_jobs
 from fellows import alerts, auth, demo, organisations, views
-from fellows.cli import digest_command, users_cli
+from fellows.cli import digest_command, digest_job, users_cli
 from fellows.models import ORGANISER_ALERTS
 
 auth_bp = Blueprint("auth", __name__)
@@ -37,4 +37,5 @@ organisations_bp.add_url_rule("/organisations/<int:org_id>", "detail", organisat
 demo_loaders.register("fellows", demo.load, order=10)
 cli_commands.register("users", users_cli)
 cli_commands.register("digest", digest_command)
+scheduled_jobs.register("digest", ScheduledJob(digest_job, at="07:00"), order=40)
 organiser_alerts.register("Requests to join", alerts.join_request_alerts, order=10)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 
 import click
 from flask.cli import AppGroup, with_appcontext
@@ -49,3 +50,10 @@ def digest_command() -> None:
     count = queue_digests()
     db.session.commit()
     click.echo(f"{count} digest(s) queued.")
+
+
+def digest_job(now: datetime) -> str:
+    """The scheduler's run of ``flask digest`` (once a day, in the morning)."""
+    count = queue_digests(now)
+    db.session.commit()
+    return f"{count} digest(s) queued"

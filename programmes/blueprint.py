@@ -8,12 +8,14 @@ from flask import Blueprint
 from core.registry import (
     CalendarPart,
     HomeSection,
+    ScheduledJob,
     cli_commands,
     data_export,
     demo_loaders,
     home_sections,
     personal_calendar,
     retention_purges,
+    scheduled_jobs,
 )
 from programmes import (
     dashboard_manage,
@@ -29,7 +31,7 @@ from programmes import (
     views,
     visits_manage,
 )
-from programmes.cli import expert_reminders_command
+from programmes.cli import expert_reminders_command, expert_reminders_job
 
 bp = Blueprint("programmes", __name__)
 bp.add_url_rule("/programme", "mine", views.my_programme, methods=["GET"])
@@ -102,3 +104,4 @@ retention_purges.register("expert links", invitations.retire_links)
 data_export.register("programme", services.export_programme)
 personal_calendar.register("meetings", CalendarPart(meetings.feed_fingerprint, meetings.feed_entries))
 cli_commands.register("expert-reminders", expert_reminders_command)
+scheduled_jobs.register("expert-reminders", ScheduledJob(expert_reminders_job, minutes=60), order=30)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 from flask.cli import with_appcontext
 
@@ -16,3 +18,10 @@ def expert_reminders_command() -> None:
     count = remind_non_responders()
     db.session.commit()
     click.echo(f"{count} expert reminder(s) queued.")
+
+
+def expert_reminders_job(now: datetime) -> str:
+    """The scheduler's run of ``flask expert-reminders`` (hourly)."""
+    count = remind_non_responders(now)
+    db.session.commit()
+    return f"{count} expert reminder(s) queued"

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, time
+from typing import TYPE_CHECKING
 
-from ortools.sat.python import cp_model
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
 
 #: Meetings start on this grid (minutes).
 GRID = 15
@@ -102,6 +104,10 @@ def solve(
     time_limit: float = TIME_LIMIT_SECONDS,
 ) -> Timetable:
     """The timetable that places the most meetings, then visits the fewest places a day."""
+    # Imported here, not at the top: OR-Tools (with pandas) adds about a second and tens of megabytes
+    # to every worker that would never solve a timetable.
+    from ortools.sat.python import cp_model  # noqa: PLC0415
+
     travel = travel or {}
     by_day = {day.day: day for day in days}
     model = cp_model.CpModel()
