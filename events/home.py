@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from core.models import utcnow
@@ -117,11 +117,16 @@ def organiser_section(user) -> dict | None:
     upcoming = db.session.scalars(
         select(Event).where(upcoming_clause).order_by(Event.starts_at, Event.id).limit(ORGANISER_UPCOMING)
     ).all()
-    upcoming_count = db.session.scalar(select(func.count(Event.id)).where(upcoming_clause)) or 0
     drafts = db.session.scalars(
         select(Event).where(Event.state == "draft").order_by(Event.starts_at, Event.id).limit(ORGANISER_DRAFTS)
     ).all()
-    draft_count = db.session.scalar(select(func.count(Event.id)).where(Event.state == "draft")) or 0
+    # Both totals in one query.
+    upcoming_count, draft_count = db.session.execute(
+        select(
+            func.count(case((upcoming_clause, Event.id))),
+            func.count(case((Event.state == "draft", Event.id))),
+        )
+    ).one()
     today = to_local(now).date()
     return {
         "upcoming": upcoming,

@@ -265,12 +265,12 @@ def _populate(app, make_event, make_note, book, fellow, others, n: int) -> None:
         mine = make_event(title=f"Mine {i}", capacity=1, topics=topics[:1], starts_at=in_days(app, 3 + i))
         book(mine, others[0])
         book(mine, fellow, state="confirmed" if i % 2 else "waitlisted")
-        make_event(title=f"Recommended {i}", topics=topics, starts_at=in_days(app, 4 + i))
+        make_event(title=f"Recommended {i}", topics=topics, audience="public", starts_at=in_days(app, 4 + i))
         invited = make_event(title=f"Invitation {i}", audience="invitation", starts_at=in_days(app, 5 + i))
         invite(app, invited, fellow)
         make_event(title=f"Draft {i}", state="draft", starts_at=in_days(app, 6 + i))
-        past = make_event(title=f"Past {i}", topics=topics, starts_at=in_days(app, -5 - i))
-        make_note(past, title=f"Note {i}", audience="fellows", topics=topics)
+        past = make_event(title=f"Past {i}", topics=topics, audience="public", starts_at=in_days(app, -5 - i))
+        make_note(past, title=f"Note {i}", audience="public", topics=topics)
         review = make_note(past, title=f"In review {i}", state="in_review", published_at=None)
         add_reviews(app, review, ["approve", "comment", None])
     add_failed_email(app, n)
@@ -299,6 +299,9 @@ def test_the_home_page_takes_the_same_queries_for_little_or_much_data(
     if role == "fellow":
         assert "Waitlist · position" in large.get_data(as_text=True)
         assert "Recommended 0" in part(large.get_data(as_text=True), "home-recommended")
+    if role == "anonymous":
+        page = large.get_data(as_text=True)
+        assert "Recommended 0" in part(page, "home-upcoming") and "Note " in part(page, "home-notes")
     if role == "organiser":
         assert "Upcoming events (52)" in text(large.get_data(as_text=True))
     assert few.count == many.count, "\n".join(many.statements)

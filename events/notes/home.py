@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import joinedload
 
 from core.permissions import is_organiser
@@ -29,32 +29,29 @@ def review_section(user) -> dict | None:
         .limit(IN_REVIEW_SHOWN)
     ).all()
     ids = [note.id for note in notes]
-    asked: dict[int, int] = {}
-    answers: dict[tuple[int, str], int] = {}
+    counts: dict[int, tuple[int, int, int]] = {}
     if ids:
-        asked = dict(
-            db.session.execute(
-                select(NoteReviewLink.note_id, func.count(NoteReviewLink.id))
-                .where(NoteReviewLink.note_id.in_(ids))
-                .group_by(NoteReviewLink.note_id)
-            ).all()
+        # Per note in one query: reviewers asked, and how many of them approved or commented (a reviewer
+        # who commented and later approved counts once under each).
+        link, response = NoteReviewLink, NoteReviewResponse
+        rows = db.session.execute(
+            select(
+                link.note_id,
+                func.count(distinct(link.id)),
+                func.count(distinct(case((response.decision == "approve", link.id)))),
+                func.count(distinct(case((response.decision == "comment", link.id)))),
+            )
+            .outerjoin(response, response.link_id == link.id)
+            .where(link.note_id.in_(ids))
+            .group_by(link.note_id)
         )
-        # A reviewer who answered twice counts once per kind of answer (a comment, then an approval).
-        for note_id, decision, number in db.session.execute(
-            select(NoteReviewLink.note_id, NoteReviewResponse.decision, func.count(distinct(NoteReviewLink.id)))
-            .join(NoteReviewResponse.link)
-            .where(NoteReviewLink.note_id.in_(ids))
-            .group_by(NoteReviewLink.note_id, NoteReviewResponse.decision)
-        ):
-            answers[(note_id, decision)] = number
+        counts = {note_id: (asked, approved, commented) for note_id, asked, approved, commented in rows}
     return {
         "count": count,
         "notes": [
             {
                 "note": note,
-                "asked": asked.get(note.id, 0),
-                "approved": answers.get((note.id, "approve"), 0),
-                "commented": answers.get((note.id, "comment"), 0),
+                **dict(zip(("asked", "approved", "commented"), counts.get(note.id, (0, 0, 0)), strict=True)),
             }
             for note in notes
         ],
