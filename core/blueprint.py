@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from core import views
+from core.registry import HomeSection, home_sections
 
 bp = Blueprint("core", __name__)
 bp.add_url_rule("/", "home", views.home, methods=["GET"])
@@ -13,3 +14,5 @@ bp.add_url_rule("/privacy", "privacy", views.privacy, methods=["GET"])
 bp.add_url_rule("/organiser/outbox", "outbox", views.outbox_page, methods=["GET"])
 bp.add_url_rule("/organiser/outbox/<int:message_id>/retry", "retry", views.retry, methods=["POST"])
 bp.add_url_rule("/organiser/audit", "audit_log", views.audit_log, methods=["GET"])
+
+home_sections.register("failed_emails", HomeSection("core/_home_outbox.html", views.outbox_section), order=22)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import audit
 from core import mail as outbox
 from core.models import AuditEntry, OutboxMessage
-from core.permissions import organiser_required
+from core.permissions import is_organiser, organiser_required
 from core.registry import home_sections
 from core.request_args import paginate
 from extensions import db
@@ -23,6 +23,14 @@ def home():
         if context is not None:
             sections.append((section.template, context))
     return render_template("core/home.html", sections=sections)
+
+
+def outbox_section(user) -> dict | None:
+    """For organisers: how many emails failed to send (the outbox page retries them)."""
+    if not is_organiser(user):
+        return None
+    failed = db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.status == "failed")) or 0
+    return {"failed": failed}
 
 
 def privacy():

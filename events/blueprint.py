@@ -83,7 +83,12 @@ bp.add_url_rule(
     methods=["POST"],
 )
 
-home_sections.register("events", HomeSection("events/_home.html", home.home_section), order=10)
+home_sections.register("organiser_events", HomeSection("events/_home_organiser.html", home.organiser_section), order=10)
+home_sections.register("my_events", HomeSection("events/_home_mine.html", home.mine_section), order=10)
+home_sections.register(
+    "recommended_events", HomeSection("events/_home_recommended.html", home.recommended_section), order=11
+)
+home_sections.register("events", HomeSection("events/_home.html", home.home_section), order=12)
 data_export.register("bookings", booking_services.export_bookings)
 data_export.register("event_invitations", booking_services.export_invitations)
 account_erasers.register("bookings", retention.erase_bookings)

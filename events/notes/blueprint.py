@@ -13,7 +13,7 @@ from core.registry import (
     home_sections,
     organiser_alerts,
 )
-from events.notes import demo, listing, manage, reviews, views, workflow
+from events.notes import demo, home, listing, manage, reviews, views, workflow
 
 bp = Blueprint("notes", __name__)
 bp.add_app_template_global(listing.visible_event_notes)
@@ -47,6 +47,7 @@ bp.add_url_rule(
 )
 
 home_sections.register("notes", HomeSection("notes/_home.html", views.home_section), order=30)
+home_sections.register("notes_in_review", HomeSection("notes/_home_review.html", home.review_section), order=15)
 demo_loaders.register("notes", demo.load, order=30)
 data_export.register("review_links", reviews.export_review_links)
 account_erasers.register("review_links", reviews.erase_review_links)
