@@ -15,7 +15,7 @@ from core.registry import (
     retention_purges,
 )
 from events import demo, home, manage, views
-from events.bookings import attendees, exports, retention
+from events.bookings import attendees, checkin, exports, printouts, retention
 from events.bookings import services as booking_services
 from events.bookings import views as booking_views
 from events.cli import reminders_command
@@ -76,6 +76,15 @@ bp.add_url_rule(
     attendees.record_attendance,
     methods=["POST"],
 )
+
+bp.add_url_rule("/organiser/events/<int:event_id>/check-in", "check_in", checkin.check_in, methods=["GET"])
+bp.add_url_rule(
+    "/organiser/bookings/<int:booking_id>/check-in", "check_in_booking", checkin.check_in_booking, methods=["POST"]
+)
+bp.add_url_rule(
+    "/organiser/events/<int:event_id>/sign-in-sheet.pdf", "sign_in_sheet", printouts.sign_in_sheet, methods=["GET"]
+)
+bp.add_url_rule("/organiser/events/<int:event_id>/badges.pdf", "badges", printouts.badges, methods=["GET"])
 
 home_sections.register("events", HomeSection("events/_home.html", home.home_section), order=10)
 data_export.register("bookings", booking_services.export_bookings)

@@ -8,6 +8,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -272,6 +273,14 @@ class CapacityForm(FlaskForm):
 
 class AttendanceForm(FlaskForm):
     attendance = SelectField("Attendance", choices={"attended": "Attended", "no_show": "No-show", "": "Not recorded"})
+
+
+class CheckInForm(AttendanceForm):
+    """One tap on the check-in page; the hidden fields bring the organiser back to the same search and page."""
+
+    find = HiddenField(filters=[lambda value: (value or "").strip()[:200]])
+    page = HiddenField()
+    waiting = HiddenField()
 
 
 class InviteFellowsForm(FlaskForm):
