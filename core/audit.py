@@ -20,6 +20,7 @@ ACTIONS = {
     "booking.added": "Place added by an organiser",
     "booking.removed": "Booking removed by an organiser",
     "attendees.exported": "Attendee list downloaded (names and answers)",
+    "attendees.printed": "Sign-in sheet or badges downloaded (names)",
     "event.cancelled": "Event cancelled",
     "event.deleted": "Draft event deleted",
     "event_invitation.withdrawn": "Event invitation withdrawn",

@@ -17,7 +17,7 @@ from core.registry import (
     scheduled_jobs,
 )
 from events import demo, home, manage, views
-from events.bookings import attendees, exports, messages, retention
+from events.bookings import attendees, checkin, exports, messages, printouts, retention
 from events.bookings import services as booking_services
 from events.bookings import views as booking_views
 from events.cli import reminders_command, reminders_job
@@ -82,6 +82,15 @@ bp.add_url_rule(
     attendees.record_attendance,
     methods=["POST"],
 )
+
+bp.add_url_rule("/organiser/events/<int:event_id>/check-in", "check_in", checkin.check_in, methods=["GET"])
+bp.add_url_rule(
+    "/organiser/bookings/<int:booking_id>/check-in", "check_in_booking", checkin.check_in_booking, methods=["POST"]
+)
+bp.add_url_rule(
+    "/organiser/events/<int:event_id>/sign-in-sheet.pdf", "sign_in_sheet", printouts.sign_in_sheet, methods=["GET"]
+)
+bp.add_url_rule("/organiser/events/<int:event_id>/badges.pdf", "badges", printouts.badges, methods=["GET"])
 
 home_sections.register("organiser_events", HomeSection("events/_home_organiser.html", home.organiser_section), order=10)
 home_sections.register("my_events", HomeSection("events/_home_mine.html", home.mine_section), order=10)

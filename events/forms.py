@@ -275,6 +275,14 @@ class AttendanceForm(FlaskForm):
     attendance = SelectField("Attendance", choices={"attended": "Attended", "no_show": "No-show", "": "Not recorded"})
 
 
+class CheckInForm(AttendanceForm):
+    """One tap on the check-in page; the hidden fields bring the organiser back to the same search and page."""
+
+    find = HiddenField(filters=[lambda value: (value or "").strip()[:200]])
+    page = HiddenField()
+    waiting = HiddenField()
+
+
 class InviteFellowsForm(FlaskForm):
     fellows = SelectMultipleField(
         "Fellows",

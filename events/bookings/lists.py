@@ -162,6 +162,61 @@ def attendee_lists(event: Event) -> dict:
     }
 
 
+def check_in_page(event: Event, text: str, only_waiting: bool, per_page: int) -> CountedPage:
+    """The requested page (?page=) of confirmed places for the check-in page, by name: those whose name has
+    every word of ``text``, and only those not yet checked in when ``only_waiting``.
+
+    Two queries however many bookings: the count of matches and one page of them (the attendee page's columns).
+    """
+    conditions = [Booking.event_id == event.id, Booking.state == "confirmed"]
+    clause = every_word_in(text, User.name)
+    if clause is not None:
+        conditions.append(clause)
+    if only_waiting:
+        conditions.append(or_(Booking.attendance.is_(None), Booking.attendance != "attended"))
+    total = db.session.scalar(select(func.count(Booking.id)).outerjoin(Booking.user).where(*conditions)) or 0
+    query = _shown_bookings(event, "confirmed").where(*conditions[2:])
+    return counted_page(query.order_by(User.id.is_(None), func.lower(User.name), Booking.id), total, per_page)
+
+
+def checked_in_count(event: Event) -> tuple[int, int]:
+    """(checked in, confirmed places) of ``event``, in one query: the check-in page's "N of M"."""
+    attended = func.count(Booking.id).filter(Booking.attendance == "attended")
+    row = db.session.execute(
+        select(attended, func.count(Booking.id)).where(Booking.event_id == event.id, Booking.state == "confirmed")
+    ).one()
+    return row[0] or 0, row[1] or 0
+
+
+@dataclass
+class PrintedAttendee:
+    """What a sign-in sheet or a name badge shows of a confirmed person: no email, no needs."""
+
+    name: str
+    organisation: str
+
+
+def surname_key(name: str) -> tuple[str, str]:
+    """Sorts "Dr Mark Thompson" under T: the last word of the name, then the whole name."""
+    words = name.casefold().split()
+    return (words[-1] if words else "", " ".join(words))
+
+
+def printed_attendees(event: Event) -> list[PrintedAttendee]:
+    """Every confirmed person of ``event`` with an account, by surname, read as three columns."""
+    rows = db.session.execute(
+        select(User.honorific, User.name, Organisation.name)
+        .select_from(Booking)
+        .join(Booking.user)
+        .outerjoin(User.organisation)
+        .where(Booking.event_id == event.id, Booking.state == "confirmed")
+    ).all()
+    return [
+        PrintedAttendee(name=f"{honorific} {name}" if honorific else name, organisation=organisation or "")
+        for honorific, name, organisation in sorted(rows, key=lambda row: surname_key(row[1]))
+    ]
+
+
 def bookable_fellows(event: Event, text: str, limit: int) -> list[User]:
     """Active fellows without a current booking whose name or email has every word of ``text``, by name.
 
