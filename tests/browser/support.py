@@ -117,7 +117,7 @@ class Axe:
     def assert_clean(self) -> None:
         self.settle()
         self.check_missed()
-        assert self.checked, "axe checked no page"
+        assert self.checked or not self.pages, "axe checked none of the pages that loaded"
         if self.violations:
             lines = "\n".join(f"  {v}" for v in self.violations)
             raise AssertionError(f"axe-core found {len(self.violations)} serious or critical violation(s):\n{lines}")
