@@ -1,6 +1,9 @@
 """Browser tests: Playwright drives Debian's Chromium against the app served on a local port.
 
-Off CI they skip when Chromium is missing; on CI (CI=true) a missing browser is an error.
+Off CI they skip when Chromium is missing; on CI (CI=true) a missing browser is an error. Every page that loads
+in a test's browser contexts is checked with axe-core (tests/browser/support.py); a serious or critical
+violation fails the test, listed by page, rule, impact and element. The pages checked, by role and endpoint, are
+listed in test-artifacts/axe-pages.txt at the end of the run.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import threading
 
 import pytest
 from werkzeug.serving import make_server
+
+from tests.browser.support import AXE, ROOT, Axe, WatchedBrowser
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -42,11 +47,15 @@ def live_server(app):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail(f"Chromium is required on CI but was not found at {CHROMIUM}")
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium); browser tests skipped")
+    if not AXE.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"axe-core is required on CI but {AXE} is missing (npm ci --prefix tests/js)")
+        pytest.skip(f"axe-core not found at {AXE} (npm ci --prefix tests/js); browser tests skipped")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -55,13 +64,52 @@ def browser():
         browser.close()
 
 
+_AXE_PAGES: set[tuple[str, str]] = set()
+
+
+def pytest_sessionfinish(session):
+    if _AXE_PAGES:
+        report = ROOT / "test-artifacts" / "axe-pages.txt"
+        report.parent.mkdir(parents=True, exist_ok=True)
+        lines = [f"{role}\t{endpoint}" for role, endpoint in sorted(_AXE_PAGES)]
+        report.write_text("pages checked by axe-core (role, endpoint):\n" + "\n".join(lines) + "\n")
+
+
+@pytest.fixture
+def axe(app):
+    checker = Axe(app)
+    yield checker
+    # Pages the app does not serve (the helper's own test plants one) are not in the list.
+    _AXE_PAGES.update((role, endpoint) for role, endpoint, _ in checker.checked if not endpoint.startswith("/"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After a browser test passes, fail it if axe found serious or critical violations on any page it loaded."""
+    result = yield
+    checker = item.funcargs.get("axe")
+    if checker is not None:
+        checker.assert_clean()
+    return result
+
+
+@pytest.fixture
+def browser(chromium, axe):
+    """The shared Chromium; each context it opens for this test is checked by axe."""
+    return WatchedBrowser(chromium, axe)
+
+
+def new_page(browser, live_server, **options):
+    """A separate browser (its own cookies), e.g. a fellow's next to the organiser's."""
+    options = {"base_url": live_server, "locale": "en-GB", "timezone_id": "Europe/London", **options}
+    return browser.new_context(**options).new_page()
+
+
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server, locale="en-GB", timezone_id="Europe/London")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
+    page = new_page(browser, live_server)
     yield page
-    context.close()
+    page.context.close()
 
 
 def sign_in(page, email: str, password: str) -> None:

@@ -5,14 +5,12 @@ from datetime import datetime, timedelta
 from playwright.sync_api import expect
 
 from extensions import db
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import new_page, sign_in
 from tests.conftest import PASSWORD
 
 
 def _fellow_page(browser, live_server, fellow):
-    context = browser.new_context(base_url=live_server, locale="en-GB", timezone_id="Europe/London")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
+    page = new_page(browser, live_server)
     sign_in(page, fellow.email, PASSWORD)
     return page
 

@@ -1,42 +1,32 @@
 """The organiser's journeys through a real browser: inviting a fellow who then completes their profile and is
 found in the directory, approving a request to join, and importing fellows from a CSV file.
 
-Each main page is saved as journey_<name>.png in the temporary directory (/tmp here; JOURNEY_SCREENSHOTS
-overrides it), so a person can look at what the test saw.
+The main pages are saved as screenshots at 1280 and 375 px (test-artifacts/screenshots/<journey>/), so a person
+can look at what the test saw.
 """
 
 from __future__ import annotations
 
 import io
-import os
-import tempfile
-from pathlib import Path
 
 from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from extensions import db
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import new_page, sign_in
+from tests.browser.support import screenshots
 from tests.conftest import PASSWORD, link_in
 
 NEW_PASSWORD = "lantern orchard pebble river"
-SCREENSHOTS = Path(os.environ.get("JOURNEY_SCREENSHOTS") or tempfile.gettempdir())
 
 
 def shot(page, name: str) -> None:
-    page.screenshot(path=SCREENSHOTS / f"journey_{name}.png", full_page=True)
+    screenshots(page, "organiser", name)
 
 
 def organiser_nav(page):
     return page.get_by_role("navigation", name="Organiser")
-
-
-def new_page(browser, live_server):
-    """A second, separate browser (its own cookies): the fellow's, next to the organiser's."""
-    context = browser.new_context(base_url=live_server, locale="en-GB", timezone_id="Europe/London")
-    context.set_default_timeout(15_000)
-    return context.new_page()
 
 
 def jpeg(tmp_path, name: str = "portrait.jpg"):
@@ -69,7 +59,6 @@ def accept_invitation(page, link: str, name: str) -> None:
     page.goto(link)
     expect(page.get_by_role("heading", name="Join the Policy Fellowship")).to_be_visible()
     expect(page.get_by_text(f"Welcome, {name}.")).to_be_visible()
-    shot(page, "set_password")
     page.get_by_label("New password").fill(NEW_PASSWORD)
     page.get_by_label("Confirm the password").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Save password").click()
@@ -105,7 +94,6 @@ def test_organiser_invites_a_fellow_who_completes_their_profile_and_is_found(
     expect(page.get_by_text(f"Invitation sent to {email}.")).to_be_visible()
     expect(page.get_by_role("heading", name="Edit Priya Shah")).to_be_visible()
     expect(page.get_by_text("Invitation pending until")).to_be_visible()
-    shot(page, "edit_fellow_invited")
     invited = user_by_email(app, email)
     assert invited.password_hash is None and invited.organisation.name == "Policy Lab, Cabinet Office"
 
@@ -113,7 +101,6 @@ def test_organiser_invites_a_fellow_who_completes_their_profile_and_is_found(
     link = invitation_link(outbox, email)
     fellow_page = new_page(browser, live_server)
     accept_invitation(fellow_page, link, "Priya Shah")
-    shot(fellow_page, "edit_profile")
 
     fellow_page.get_by_label("Job title").fill("Deputy Director, Digital Policy")
     interests = fellow_page.get_by_role("group", name="Policy interests")
@@ -179,7 +166,6 @@ def test_request_to_join_is_approved_and_the_fellow_can_then_sign_in(
     shot(page, "join")
     page.get_by_role("button", name="Send request").click()
     expect(page.get_by_role("heading", name="Thank you — your request has been sent")).to_be_visible()
-    shot(page, "join_sent")
 
     # Before approval there is no account: signing in fails with the usual neutral message.
     page.goto("/login")
@@ -202,7 +188,6 @@ def test_request_to_join_is_approved_and_the_fellow_can_then_sign_in(
     decided = organiser_page.get_by_role("row").filter(has_text="Tom Baker")
     expect(decided.get_by_text("Approved")).to_be_visible()
     expect(decided.get_by_text("Olivia Organiser")).to_be_visible()
-    shot(organiser_page, "join_requests_decided")
     organiser_page.context.close()
 
     with app.app_context():
@@ -239,7 +224,6 @@ def test_csv_import_shows_the_bad_row_then_imports_the_corrected_file(app, page,
     sign_in(page, organiser.email, PASSWORD)
     organiser_nav(page).get_by_role("link", name="Import fellows").click()
     expect(page.get_by_role("heading", name="Import fellows")).to_be_visible()
-    shot(page, "import")
     page.get_by_label("CSV file").set_input_files(str(bad))
     page.get_by_role("button", name="Check the file").click()
 
@@ -259,7 +243,6 @@ def test_csv_import_shows_the_bad_row_then_imports_the_corrected_file(app, page,
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_text("3 rows checked: 3 new fellows, 0 updates to existing fellows.")).to_be_visible()
     expect(page.get_by_role("alert")).to_have_count(0)
-    shot(page, "import_preview_ok")
     page.get_by_role("button", name="Import 3 fellows").click()
 
     expect(page.get_by_role("heading", name="Import complete")).to_be_visible()
@@ -280,7 +263,6 @@ def test_csv_import_shows_the_bad_row_then_imports_the_corrected_file(app, page,
         expect(row.get_by_text("Invitation pending until")).to_be_visible()
         # Each row's buttons say whose invitation they act on.
         expect(page.get_by_role("button", name=f"Revoke invitation for {name}")).to_be_visible()
-    shot(page, "organiser_fellows_imported")
 
     ben = user_by_email(app, "ben.ruiz@example.org")
     assert (ben.sector, ben.cohort) == ("industry", 2022)
