@@ -93,3 +93,20 @@ def test_home_pages_by_role_at_1280_and_375_px(app, runner, page):
         paths = screenshots(page, "layout", f"home_{role}")
         assert all(path.stat().st_size > 0 for path in paths)
         page.context.clear_cookies()
+
+
+def test_the_directory_shows_its_first_fellow_without_scrolling_on_a_phone(app, runner, page):
+    demo_ids(app, runner)
+    sign_in(page, FELLOW_EMAIL, DEMO_PASSWORD)
+    page.set_viewport_size({"width": 375, "height": 667})
+    page.goto("/fellows")
+    first = page.locator(".cards .card").first
+    assert first.bounding_box()["y"] < 667, "the filters push the first fellow below the fold"
+    expect(page.get_by_label("Sector")).to_be_hidden()
+    page.get_by_text("Filters", exact=True).click()
+    page.get_by_label("Sector").select_option(index=1)
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_label("Sector")).to_be_visible()  # a filter in use keeps them open
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/fellows")
+    expect(page.get_by_label("Policy interest", exact=True)).to_be_visible()
