@@ -159,23 +159,24 @@ class TravelTimeForm(FlaskForm):
     )
 
 
-class ExpertFeedbackForm(FlaskForm):
-    rating = RadioField(
-        "How useful was the conversation for you?",
+def _usefulness(label: str) -> RadioField:
+    """Five steps from "Very useful" (5) to "Not useful" (1): the fellow's and the expert's rating alike."""
+    return RadioField(
+        label,
         choices={"5": "Very useful", "4": "Useful", "3": "Somewhat", "2": "A little", "1": "Not useful"},
         validators=[InputRequired("Choose how useful it was")],
     )
+
+
+class ExpertFeedbackForm(FlaskForm):
+    rating = _usefulness("How useful was the conversation for you?")
     comment = TextAreaField(
         "Anything you would like the organisers to know (optional)", validators=[Optional(), Length(max=2000)]
     )
 
 
 class MeetingFeedbackForm(FlaskForm):
-    rating = RadioField(
-        "How useful was this meeting?",
-        choices={"5": "Very useful", "4": "Useful", "3": "Somewhat", "2": "A little", "1": "Not useful"},
-        validators=[InputRequired("Choose how useful it was")],
-    )
+    rating = _usefulness("How useful was this meeting?")
     follow_up = TextAreaField(
         "Follow-ups (private to you and the organisers)", validators=[Optional(), Length(max=4000)]
     )

@@ -126,6 +126,7 @@ def render_visit(visit: VisitProgramme, *, error: str | None = None, status: int
 
 @organiser_required
 def visit(visit_id: int):
+    """A visit's page: the invitation tracker, the long list and the suggested experts."""
     return render_visit(db.get_or_404(VisitProgramme, visit_id))
 
 
