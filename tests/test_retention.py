@@ -172,7 +172,7 @@ def test_download_my_data_includes_invitations_emails_settings_preferences_and_r
     data = client.post("/account/export").get_json()
 
     assert [i["event"] for i in data["event_invitations"]] == ["Private roundtable"]
-    assert data["email_preferences"] == {"reminders": True, "write_ups": False}
+    assert data["email_preferences"] == {"reminders": True, "write_ups": False, "new_events": False}
     assert data["calendar"] == {"has_personal_feed_address": True, "feed_includes_invitations": False}
     assert [r["reviewer_name"] for r in data["review_links"]] == ["Ada"]
     assert {e["kind"] for e in data["emails"]} == {"note_review_request"}
