@@ -175,7 +175,7 @@ def test_download_my_data_includes_invitations_emails_settings_preferences_and_r
     assert data["email_preferences"] == {"reminders": True, "write_ups": False, "new_events": False}
     assert data["calendar"] == {"has_personal_feed_address": True, "feed_includes_invitations": False}
     assert [r["reviewer_name"] for r in data["review_links"]] == ["Ada"]
-    assert {e["kind"] for e in data["emails"]} == {"note_review_request"}
+    assert {e["kind"] for e in data["emails"]} == {"note_review_request", "event_invitation"}
     with app.app_context():
         token = db.session.get(User, fellow.id).calendar_token
     assert token not in str(data)  # the feed's secret address is not copied into a download
