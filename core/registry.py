@@ -31,6 +31,10 @@ class Registry[T]:
     def __iter__(self) -> Iterator[T]:
         return iter(item for _, item in self.items())
 
+    def get(self, name: str) -> T | None:
+        entry = self._entries.get(name)
+        return entry[1] if entry else None
+
 
 @dataclass(frozen=True)
 class HomeSection:
@@ -84,5 +88,28 @@ class ScheduledJob:
 
 #: The scheduler's jobs, by name (mail sending, reminders, the digest, the purge, …).
 scheduled_jobs: Registry[ScheduledJob] = Registry("scheduled jobs")
+
+
+@dataclass(frozen=True)
+class WriteupSubject:
+    """Something other than an event that a write-up can be of (a fellow's visit programme, say), as the
+    notes workflow needs to know it. The area that owns the thing builds it; notes never import that area."""
+
+    #: "Visit programme": shown where an event write-up shows the kind of event.
+    kind_label: str
+    #: How readers see what the write-up is of; it must not name anyone the Chatham House Rule protects.
+    title: str
+    #: When it began (shown as the date), or None.
+    starts_at: datetime | None
+    #: people() -> [(key, name, role), …]: whom a write-up under the Chatham House Rule must not name.
+    people: Callable[[], list[tuple[str, str, str]]]
+    #: draft() -> (title, summary, Markdown body) to start the write-up from.
+    draft: Callable[[], tuple[str, str, str]]
+    #: An organisers' page about the thing, or None.
+    manage_url: str | None = None
+
+
+#: describe(id) -> the WriteupSubject with that id, or None when there is none; by kind ("visit").
+writeup_subjects: Registry[Callable[[int], WriteupSubject | None]] = Registry("things a write-up can be of")
 #: Commands added to ``flask``.
 cli_commands: Registry[click.Command] = Registry("command-line commands")

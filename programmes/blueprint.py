@@ -16,6 +16,7 @@ from core.registry import (
     personal_calendar,
     retention_purges,
     scheduled_jobs,
+    writeup_subjects,
 )
 from programmes import (
     dashboard_manage,
@@ -30,6 +31,7 @@ from programmes import (
     timetable_manage,
     views,
     visits_manage,
+    writeups,
 )
 from programmes.cli import expert_reminders_command, expert_reminders_job
 
@@ -44,6 +46,9 @@ bp.add_url_rule(
 )
 
 bp.add_url_rule("/programme/visits/<int:visit_id>", "itinerary", itinerary.itinerary, methods=["GET"])
+bp.add_url_rule(
+    "/programme/visits/<int:visit_id>/itinerary.pdf", "itinerary_pdf", itinerary.itinerary_pdf, methods=["GET"]
+)
 bp.add_url_rule(
     "/programme/meetings/<int:meeting_id>/feedback", "rate_meeting", itinerary.rate_meeting, methods=["POST"]
 )
@@ -105,3 +110,4 @@ data_export.register("programme", services.export_programme)
 personal_calendar.register("meetings", CalendarPart(meetings.feed_fingerprint, meetings.feed_entries))
 cli_commands.register("expert-reminders", expert_reminders_command)
 scheduled_jobs.register("expert-reminders", ScheduledJob(expert_reminders_job, minutes=60), order=30)
+writeup_subjects.register("visit", writeups.describe)

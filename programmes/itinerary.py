@@ -1,15 +1,16 @@
 """The fellow's itinerary of a visit (printable): each meeting's time, place, the expert's biography and
-the question it serves; after a meeting, the fellow rates it and notes follow-ups (private to the fellow
-and organisers)."""
+the question it serves, as a page and as a PDF to print or carry; after a meeting, the fellow rates it and
+notes follow-ups (private to the fellow and organisers)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from core.models import utcnow
+from core.models import slugify, utcnow
+from core.pdf import html_to_pdf
 from core.timeutil import to_local
 from extensions import db
 from programmes.access import can_view_programme_of
@@ -25,13 +26,19 @@ def _visit_or_404(visit_id: int) -> VisitProgramme:
     return visit
 
 
+def _days(visit: VisitProgramme) -> dict[date, list[Meeting]]:
+    """Each weekday of the visit (and any day a meeting was moved to) with its meetings in order."""
+    days: dict[date, list[Meeting]] = {day: [] for day in visit.days()}
+    for meeting in meetings_of(visit):
+        days.setdefault(to_local(meeting.starts_at).date(), []).append(meeting)
+    return dict(sorted(days.items()))
+
+
 @login_required
 def itinerary(visit_id: int):
     """Day by day: each meeting with its time, place, expert and question; feedback once it is over."""
     visit = _visit_or_404(visit_id)
-    days: dict[date, list[Meeting]] = {day: [] for day in visit.days()}
-    for meeting in meetings_of(visit):
-        days.setdefault(to_local(meeting.starts_at).date(), []).append(meeting)
+    days = _days(visit)
     now = utcnow()
     forms = {}
     for meeting in (m for ms in days.values() for m in ms if m.ends_at <= now):
@@ -41,6 +48,19 @@ def itinerary(visit_id: int):
         forms[meeting.id] = form
     return render_template(
         "programmes/itinerary.html", visit=visit, days=days, forms=forms, title=f"Itinerary: {visit.title}"
+    )
+
+
+@login_required
+def itinerary_pdf(visit_id: int):
+    """The itinerary as an A4 PDF: a page per day, without the feedback forms."""
+    visit = _visit_or_404(visit_id)
+    html = render_template("programmes/itinerary_pdf.html", visit=visit, days=_days(visit))
+    filename = f"itinerary-{slugify(visit.fellow.name)[:40]}-{visit.starts_on:%Y-%m-%d}.pdf"
+    return Response(
+        html_to_pdf(html),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, no-store"},
     )
 
 

@@ -106,6 +106,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
     ("programmes.remove_question", "POST"): (LOGIN, OK, HIDDEN, OK),
     # A visit's itinerary and meeting feedback: the fellow whose visit it is, and organisers
     ("programmes.itinerary", "GET"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.itinerary_pdf", "GET"): (LOGIN, OK, HIDDEN, OK),
     ("programmes.rate_meeting", "POST"): (LOGIN, OK, HIDDEN, OK),
     # An expert's private link (no account): the token is the only key, whoever holds it.
     ("programmes.expert_invitation", "GET"): TOKEN,
@@ -147,6 +148,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
             "notes.manage": "GET",
             "notes.choose_event": "GET",
             "notes.create": "GET POST",
+            "notes.create_about": "POST",
             "notes.note": "GET",
             "notes.edit": "GET POST",
             "notes.preview": "GET",
@@ -349,6 +351,8 @@ def world(app, make_fellow, make_organiser) -> World:
                 "appointment_id": appointment.id,
                 "expert_id": expert.id,
                 "visit_id": visit.id,
+                "kind": "visit",
+                "subject_id": visit.id,
                 "expert_invitation_id": listed.id,
                 "meeting_id": meeting.id,
             },

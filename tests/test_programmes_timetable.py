@@ -5,10 +5,12 @@ fellow's itinerary and their feedback afterwards."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime, timedelta
 
 import icalendar
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from extensions import db
@@ -204,6 +206,25 @@ def test_the_itinerary_is_the_fellows_and_feedback_comes_after_the_meeting(app, 
     with app.app_context():
         meeting = db.session.get(Meeting, meeting_id)
         assert (meeting.rating, meeting.follow_up) == (4, "Send her the casework data")
+
+
+def test_the_itinerary_downloads_as_a_pdf_with_a_page_a_day(app, accepted, login):
+    accepted["organiser"].post(f"/organiser/visits/{accepted['visit']}/timetable/solve")
+    ada, other = login(accepted["ada"]), login(accepted["other"])
+    url = f"/programme/visits/{accepted['visit']}/itinerary.pdf"
+    assert url in ada.get(f"/programme/visits/{accepted['visit']}").get_data(as_text=True)
+    response = ada.get(url)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    reader = PdfReader(io.BytesIO(response.data))
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+    with app.app_context():
+        visit = db.session.get(VisitProgramme, accepted["visit"])
+        weekdays = len(visit.days())
+    assert len(reader.pages) == weekdays  # a page a day
+    assert "Priya Shah" in text and "Building 0" in text and "Lunch" in text
+    assert other.get(url).status_code == 404
+    assert app.test_client().get(url).status_code == 302
 
 
 def test_download_my_data_includes_the_fellows_visits_meetings_and_feedback(app, accepted, login):

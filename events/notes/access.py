@@ -2,10 +2,12 @@
 the event page and the publication emails alike.
 
 - Organisers see every note in every state.
-- Readers see only published notes of events that are themselves visible (published or cancelled):
+- Readers see only published notes of events that are themselves visible (published or cancelled),
+  or of a subject that is not an event (a fellow's visit programme):
   public → everyone; fellows → anyone signed in; attendees → fellows with a confirmed booking for
   the event, unless an organiser recorded them as a no-show (they were not in the room whose
-  discussion the note records). Unrecorded attendance counts as attended.
+  discussion the note records). Unrecorded attendance counts as attended. A write-up of a subject
+  has no attendees, so it is never for attendees only.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def can_view_note(user, note: Note) -> bool:
     """Whether ``user`` (anonymous, fellow or organiser) may read ``note`` as it is now."""
     if is_organiser(user):
         return True
-    if note.state != "published" or note.event.state not in READABLE_EVENT_STATES:
+    if note.state != "published" or (note.event is not None and note.event.state not in READABLE_EVENT_STATES):
         return False
     if note.audience == "public":
         return True
@@ -57,17 +59,17 @@ def can_view_note(user, note: Note) -> bool:
         return False
     if note.audience == "fellows":
         return True
-    return is_attendee(user, note.event_id)
+    return note.event_id is not None and is_attendee(user, note.event_id)
 
 
 def visible_notes_clause(user) -> ColumnElement[bool]:
     """The same rule as ``can_view_note`` as a WHERE clause on Note, for lists, search and counts.
 
-    The query must join Note.event (the event state is part of the rule).
+    The query must (outer-)join Note.event (the event state is part of the rule).
     """
     if is_organiser(user):
         return true()
-    readable = and_(Note.state == "published", Event.state.in_(READABLE_EVENT_STATES))
+    readable = and_(Note.state == "published", or_(Note.event_id.is_(None), Event.state.in_(READABLE_EVENT_STATES)))
     if not (user and user.is_authenticated):
         return and_(readable, Note.audience == "public")
     return and_(

@@ -26,6 +26,7 @@ bp.add_url_rule("/review/<token>/image", "review_image", views.review_image, met
 bp.add_url_rule("/organiser/notes", "manage", manage.manage, methods=["GET"])
 bp.add_url_rule("/organiser/notes/new", "choose_event", manage.choose_event, methods=["GET"])
 bp.add_url_rule("/organiser/events/<int:event_id>/notes/new", "create", manage.create, methods=["GET", "POST"])
+bp.add_url_rule("/organiser/notes/new/<kind>/<int:subject_id>", "create_about", manage.create_about, methods=["POST"])
 bp.add_url_rule("/organiser/notes/<int:note_id>/edit", "edit", manage.edit, methods=["GET", "POST"])
 bp.add_url_rule("/organiser/notes/<int:note_id>/preview", "preview", manage.preview, methods=["GET"])
 bp.add_url_rule("/organiser/notes/<int:note_id>", "note", workflow.note_page, methods=["GET"])

@@ -1,4 +1,5 @@
-"""The Chatham House check: which speakers and booked attendees does a note name?
+"""The Chatham House check: which speakers and booked attendees (or, for a write-up of a visit
+programme, which of the fellow and the experts they met) does a note name?
 
 A name counts as mentioned when it appears as a whole word, in any case, with or without an
 honorific: "Mark Thompson", "Dr Mark Thompson", "dr. mark thompson" and "Dr Thompson" all name
@@ -102,10 +103,22 @@ def name_pattern(name: str) -> re.Pattern | None:
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
 
 
-def event_people(event_id: int) -> list[Person]:
-    """The event's speakers, then its booked (confirmed) attendees; one entry per distinct name."""
+def _people(candidates: list[tuple[str, str, str, str]]) -> list[Person]:
+    """One Person per distinct name among (key, display name, name, role)."""
     people: list[Person] = []
     seen: set[str] = set()
+    for key, display_name, name, role in candidates:
+        normalised = " ".join(_bare_name(name)).casefold()
+        pattern = name_pattern(name)
+        if pattern is None or normalised in seen:
+            continue
+        seen.add(normalised)
+        people.append(Person(key, display_name, role, pattern))
+    return people
+
+
+def event_people(event_id: int) -> list[Person]:
+    """The event's speakers, then its booked (confirmed) attendees; one entry per distinct name."""
     speakers = db.session.scalars(select(Speaker).where(Speaker.event_id == event_id).order_by(Speaker.position))
     bookings = db.session.scalars(
         select(Booking)
@@ -115,14 +128,17 @@ def event_people(event_id: int) -> list[Person]:
     )
     candidates = [(f"speaker:{s.id}", s.display_name, s.name, "speaker") for s in speakers]
     candidates += [(f"attendee:{b.user.id}", b.user.display_name, b.user.name, "attendee") for b in bookings]
-    for key, display_name, name, role in candidates:
-        normalised = " ".join(_bare_name(name)).casefold()
-        pattern = name_pattern(name)
-        if pattern is None or normalised in seen:
-            continue
-        seen.add(normalised)
-        people.append(Person(key, display_name, role, pattern))
-    return people
+    return _people(candidates)
+
+
+def note_people(note: Note) -> list[Person]:
+    """Whom the note must not name: an event's speakers and attendees, or the people its subject lists
+    (for a visit programme: the fellow and the experts they met)."""
+    if note.event_id is not None:
+        return event_people(note.event_id)
+    if note.subject is None:
+        return []
+    return _people([(key, name, name, role) for key, name, role in note.subject.people()])
 
 
 def note_text(note: Note) -> str:
@@ -136,7 +152,7 @@ def find_chatham_house_mentions(note: Note) -> list[Mention]:
     """Each speaker or booked attendee of the note's event whom the note's text names."""
     text = note_text(note)
     mentions = []
-    for person in event_people(note.event_id):
+    for person in note_people(note):
         matches = list(person.pattern.finditer(text))
         if matches:
             spellings: dict[str, int] = {}  # in the order the note first uses each

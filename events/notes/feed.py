@@ -61,6 +61,6 @@ def build_feed(notes: list[Note], updated: datetime) -> bytes:
         if note.summary:
             _sub(entry, "summary", note.summary)
         # The same sanitised HTML readers get on the page, escaped once more by the XML writer.
-        html = render_template("notes/_feed_content.html", note=note, event=note.event)
+        html = render_template("notes/_feed_content.html", note=note, about=note.about)
         _sub(entry, "content", html, type="html")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

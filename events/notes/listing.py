@@ -34,7 +34,7 @@ def search_clause(q: str):
 def _base(where) -> Select:
     return (
         select(Note)
-        .join(Note.event)
+        .outerjoin(Note.event)
         .where(where)
         .options(contains_eager(Note.event), selectinload(Note.topics))
         .order_by(Note.published_at.desc(), Note.id.desc())
@@ -65,7 +65,7 @@ def note_years(user) -> list[int]:
     rows = db.session.execute(
         select(year)
         .select_from(Note)
-        .join(Note.event)
+        .outerjoin(Note.event)
         .where(published_notes_clause(user))
         .distinct()
         .order_by(year.desc())

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from core.images import ImageRejected
 from core.models import StoredImage
 from core.permissions import organiser_required
+from core.registry import writeup_subjects
 from core.request_args import drop_unknown_filters, paginate, whole_number
 from core.tags import tag_choices, tags_by_ids
 from events.models import Event
@@ -20,7 +21,7 @@ from events.notes.access import can_edit_note
 from events.notes.diffs import body_diff
 from events.notes.forms import NoteForm, links_to_text
 from events.notes.kept_text import keep_text_if_session_lost, restored_form
-from events.notes.models import NOTE_STATES, Note
+from events.notes.models import NOTE_AUDIENCES, NOTE_STATES, Note
 from extensions import csrf, db, limiter, login_manager
 
 
@@ -39,6 +40,9 @@ def manage():
         query = query.where(Note.state == state)
     if (event_id := whole_number(request.args.get("event"))) is not None:
         query = query.where(Note.event_id == event_id)
+    subject = _subject_filter(request.args.get("about", ""))
+    if subject is not None:
+        query = query.where(Note.subject_kind == subject[0], Note.subject_id == subject[1])
     page = paginate(query, per_page=current_app.config["PAGE_SIZE"])
     counts = dict(db.session.execute(select(Note.state, func.count(Note.id)).group_by(Note.state)).all())
     events = db.session.scalars(select(Event).order_by(Event.starts_at.desc()).limit(200)).all()
@@ -50,8 +54,34 @@ def manage():
         filter_notices=notices,
         counts=counts,
         events=events,
+        about=subject,
         title="Manage write-ups",
     )
+
+
+def _subject_filter(value: str) -> tuple[str, int] | None:
+    """``visit:12`` → ("visit", 12): the write-ups of one subject that is not an event."""
+    kind, _, number = value.partition(":")
+    subject_id = whole_number(number)
+    if writeup_subjects.get(kind) is None or subject_id is None:
+        return None
+    return kind, subject_id
+
+
+@organiser_required
+def create_about(kind: str, subject_id: int):
+    """Start a write-up of something that is not an event (a fellow's visit programme): a draft under
+    the Chatham House Rule, from the text its area suggests, then the usual editing and workflow."""
+    if writeup_subjects.get(kind) is None:
+        abort(404)
+    try:
+        note = services.create_subject_note(kind, subject_id, current_user)
+    except services.NoteError:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    flash("A draft write-up is started from the programme. Edit it, then send it for review or publish it.", "success")
+    return redirect(url_for("notes.edit", note_id=note.id))
 
 
 @organiser_required
@@ -149,7 +179,7 @@ def _keep_chosen_image(form: NoteForm) -> None:
     form.kept_image.data = str(image.id)
 
 
-def _render_edit(form: NoteForm, event: Event, note: Note | None, status: int, conflict=None):
+def _render_edit(form: NoteForm, event: Event | None, note: Note | None, status: int, conflict=None):
     if request.method == "POST":
         _keep_chosen_image(form)
     diff = body_diff(note.body, form.body.data or "", "Saved version", "Your text") if conflict else None
@@ -158,6 +188,7 @@ def _render_edit(form: NoteForm, event: Event, note: Note | None, status: int, c
         "notes/edit.html",
         form=form,
         event=event,
+        about=note.about if note else None,
         note=note,
         kept_image=_kept_image(form),
         conflict=conflict,
@@ -213,6 +244,8 @@ def edit(note_id: int):
         form = restored_form(note.event_id, note.id) or NoteForm(data=_note_data(note))
     form = form or NoteForm()
     form.topics.choices = tag_choices()
+    if note.event_id is None:  # a write-up of a visit programme, say: it has no attendees
+        form.audience.choices = [(value, label) for value, label in NOTE_AUDIENCES.items() if value != "attendees"]
     if request.method == "POST" and form.validate():
         version = whole_number(form.version.data)
         try:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import (
     JSON,
@@ -12,6 +14,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -21,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import StoredImage, Tag, UTCDateTime, utcnow
+from core.registry import WriteupSubject, writeup_subjects
 from events.models import Event
 from extensions import db
 from fellows.models import User
@@ -50,19 +54,40 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class NoteAbout:
+    """What a note is a write-up of, as pages show it: an event, or a subject another area describes."""
+
+    kind_label: str
+    title: str
+    starts_at: datetime | None
+    #: The event's id, for a write-up of an event.
+    event_id: int | None = None
+
+
 class Note(db.Model):
-    """A write-up of (a session of) an event: draft → in review → published → unpublished."""
+    """A write-up of (a session of) an event, or of a subject another area describes (a fellow's visit
+    programme): draft → in review → published → unpublished."""
 
     __tablename__ = "notes"
     __table_args__ = (
         CheckConstraint(f"state IN {tuple(NOTE_STATES)}", name="state"),
         CheckConstraint(f"audience IN {tuple(NOTE_AUDIENCES)}", name="audience"),
+        CheckConstraint(
+            "event_id IS NOT NULL OR (subject_kind IS NOT NULL AND subject_id IS NOT NULL)", name="written_up"
+        ),
+        Index("ix_notes_subject", "subject_kind", "subject_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The Atom entry id: fixed at creation so feed readers never see a note twice.
     uid: Mapped[str] = mapped_column(String(40), unique=True, default=lambda: str(uuid.uuid4()))
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    #: The event written up; None for a write-up of a subject (below).
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    #: A write-up of something that is not an event: its kind in core.registry.writeup_subjects ("visit")
+    #: and its id there. The owning area describes it, so this area needs no import of it.
+    subject_kind: Mapped[str | None] = mapped_column(String(30))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     #: Plain text shown in listings, the feed and emails.
     summary: Mapped[str] = mapped_column(String(500), default="")
@@ -86,7 +111,7 @@ class Note(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    event: Mapped[Event] = relationship()
+    event: Mapped[Event | None] = relationship()
     image: Mapped[StoredImage | None] = relationship()
     topics: Mapped[list[Tag]] = relationship(secondary=note_topics, order_by=Tag.name)
     links: Mapped[list[NoteLink]] = relationship(
@@ -112,6 +137,21 @@ class Note(db.Model):
     @property
     def is_published(self) -> bool:
         return self.state == "published"
+
+    @cached_property
+    def subject(self) -> WriteupSubject | None:
+        """What a write-up of something other than an event is of (None for an event's write-up, or when
+        the thing is gone)."""
+        describe = writeup_subjects.get(self.subject_kind) if self.subject_kind else None
+        return describe(self.subject_id) if describe and self.subject_id is not None else None
+
+    @property
+    def about(self) -> NoteAbout:
+        if self.event is not None:
+            return NoteAbout(self.event.kind_label, self.event.title, self.event.starts_at, self.event.id)
+        if self.subject is not None:
+            return NoteAbout(self.subject.kind_label, self.subject.title, self.subject.starts_at)
+        return NoteAbout("Write-up", "Something no longer recorded", None)
 
     def __repr__(self) -> str:
         return f"<Note {self.id} {self.title!r} {self.state}>"
@@ -243,7 +283,7 @@ class NoteDraftStash(db.Model):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: None when the text was for a new note of ``event_id``.
     note_id: Mapped[int | None] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), index=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 

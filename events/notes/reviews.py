@@ -47,7 +47,7 @@ def create_review_link(note: Note, user: User, reviewer_name: str, reviewer_emai
         kind="note_review_request",
         reviewer_name=link.reviewer_name,
         note=note,
-        event=note.event,
+        event=note.about,
         organiser=user,
         secrets={"link": external_url("notes.review", token=token)},
     )

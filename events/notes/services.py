@@ -16,6 +16,7 @@ from core.errors import ServiceError
 from core.images import process_image
 from core.mail import queue_email
 from core.models import OutboxMessage, StoredImage, Tag, utcnow
+from core.registry import writeup_subjects
 from core.urls import external_url
 from events.models import Booking, Event
 from events.notes.access import can_view_note
@@ -80,6 +81,11 @@ def _check_content(content: NoteContent) -> None:
         parsed = urlparse(link["url"])
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise NoteError(f"Further-reading links must be web addresses (https://…), not {link['url']!r}.")
+
+
+def _check_audience(note: Note, content: NoteContent) -> None:
+    if content.audience == "attendees" and note.event_id is None and note.event is None:
+        raise NoteError("“Attendees only” is for write-ups of events: choose Public or Fellows.")
 
 
 def _apply_content(note: Note, content: NoteContent, user: User) -> None:
@@ -160,8 +166,28 @@ def create_note(
     raises NoteError or ImageRejected."""
     _check_content(content)
     note = Note(event=event, state="draft", created_by=user, created_at=utcnow())
+    _check_audience(note, content)
     _apply_content(note, content, user)
     _apply_image(note, image, image_data, remove_image=False)
+    db.session.add(note)
+    db.session.flush()
+    record_revision(note, user, "Created")
+    return note
+
+
+def create_subject_note(kind: str, subject_id: int, user: User) -> Note:
+    """Start a write-up of something that is not an event (a fellow's visit programme, say) as a draft,
+    from the text its area suggests, under the Chatham House Rule and for fellows: the organiser edits
+    it, and it goes through review and publication like any other note. Raises NoteError."""
+    describe = writeup_subjects.get(kind)
+    subject = describe(subject_id) if describe else None
+    if subject is None:
+        raise NoteError("There is nothing to write up there: it may have been deleted.")
+    title, summary, body = subject.draft()
+    content = NoteContent(title=title, summary=summary, body=body, audience="fellows", chatham_house=True)
+    _check_content(content)
+    note = Note(subject_kind=kind, subject_id=subject_id, state="draft", created_by=user, created_at=utcnow())
+    _apply_content(note, content, user)
     db.session.add(note)
     db.session.flush()
     record_revision(note, user, "Created")
@@ -215,6 +241,7 @@ def save_note(
     if expected_version != note.version:
         raise NoteConflict(note)
     _check_content(content)
+    _check_audience(note, content)
     image_changes = bool(image_data) or image is not None or (remove_image and note.image_id is not None)
     if not image_changes and _as_saved(content) == _stored(note):
         return False
@@ -272,7 +299,7 @@ def publish_note(note: Note, user: User, confirmed: set[str] | frozenset[str] = 
     """
     if note.state == "published":
         raise NoteError("The note is already published.")
-    if note.event.state == "draft":
+    if note.event is not None and note.event.state == "draft":
         raise NoteError("Publish the event before its write-up: readers cannot see a draft event.")
     if note.chatham_house:
         mentions = find_chatham_house_mentions(note)
@@ -310,7 +337,10 @@ def unpublish_note(note: Note, user: User) -> None:
 
 def notify_attendees(note: Note) -> int:
     """Queue "write-up published" emails to the event's attendees who may read the note and want
-    to hear; each person is told once per note however often it is republished."""
+    to hear; each person is told once per note however often it is republished. A write-up of
+    something other than an event has no attendees to tell."""
+    if note.event_id is None:
+        return 0
     bookings = db.session.scalars(
         select(Booking)
         .join(Booking.user)

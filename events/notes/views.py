@@ -64,7 +64,7 @@ def _readable_note_or_abort(note_id: int) -> Note:
     note = db.get_or_404(Note, note_id)
     if can_view_note(current_user, note):
         return note
-    if note.state != "published" or note.event.state not in ("published", "cancelled"):
+    if note.state != "published" or (note.event is not None and note.event.state not in ("published", "cancelled")):
         abort(404)  # readers may not know that drafts exist
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())

@@ -119,7 +119,10 @@ def publish(note_id: int):
         db.session.rollback()
         flash("Someone else changed this note at the same moment. Check it and try again.", "error")
         return redirect(url_for("notes.note", note_id=note_id))
-    flash(f"The note is published. {told} attendee{'' if told == 1 else 's'} will be told by email.", "success")
+    if note.event_id is None:
+        flash("The note is published.", "success")
+    else:
+        flash(f"The note is published. {told} attendee{'' if told == 1 else 's'} will be told by email.", "success")
     return redirect(url_for("notes.note", note_id=note.id))
 
 

@@ -1,0 +1,105 @@
+"""A visit programme as something a write-up can be of: the notes workflow (events/notes) asks through
+``core.registry.writeup_subjects`` and never imports this area.
+
+What readers see of the subject names nobody: a write-up is usually under the Chatham House Rule, and
+the fellow's own visibility choice decides where their name appears. The people it lists for the
+Chatham House check are the fellow and every expert with a meeting in the timetable.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from functools import partial
+
+from flask import url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from core.registry import WriteupSubject
+from core.timeutil import local_to_utc
+from core.wording import plural
+from extensions import db
+from programmes.matching import questions_of
+from programmes.models import ExpertInvitation, Meeting, VisitProgramme
+
+
+def _meetings(visit: VisitProgramme) -> list[Meeting]:
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .where(Meeting.programme_id == visit.id)
+            .options(
+                selectinload(Meeting.invitation).selectinload(ExpertInvitation.expert),
+                selectinload(Meeting.invitation).selectinload(ExpertInvitation.question),
+            )
+            .order_by(Meeting.starts_at, Meeting.id)
+        )
+    )
+
+
+def people(visit: VisitProgramme) -> list[tuple[str, str, str]]:
+    """(key, name, role) of the fellow and of each expert they meet, for the Chatham House check."""
+    found = [(f"fellow:{visit.fellow_id}", visit.fellow.name, "the fellow")]
+    for meeting in _meetings(visit):
+        if meeting.expert is not None:
+            found.append((f"expert:{meeting.expert.id}", meeting.expert.name, "expert met"))
+    return found
+
+
+def draft(visit: VisitProgramme) -> tuple[str, str, str]:
+    """Title, summary and a Markdown outline to write the programme up from: the questions, and for each
+    how many experts were met and from which departments or organisations, but no names."""
+    meetings = _meetings(visit)
+    questions = questions_of(visit)
+    by_question: dict[int | None, list[Meeting]] = {}
+    for meeting in meetings:
+        by_question.setdefault(meeting.invitation.question_id, []).append(meeting)
+    lines = [
+        "## The questions",
+        "",
+    ]
+    for question in questions:
+        met = by_question.get(question.id, [])
+        lines.append(f"### {question.question}")
+        lines.append("")
+        if met:
+            places = Counter(m.expert.affiliation for m in met if m.expert is not None and m.expert.affiliation)
+            where = ", ".join(name for name, _ in places.most_common(6))
+            lines.append(
+                f"Discussed in {plural(len(met), 'meeting')}" + (f", with people from {where}." if where else ".")
+            )
+        else:
+            lines.append("No meeting was held on this question.")
+        lines.append("")
+    lines += [
+        "## What we heard",
+        "",
+        "_The themes of the discussions. Under the Chatham House Rule, report what was said, not who said it:"
+        " the check before publishing flags the fellow's and the experts' names._",
+        "",
+        "## What happens next",
+        "",
+        "_Follow-ups, return visits and workshops._",
+    ]
+    days = visit.days()
+    summary = (
+        f"A Policy Fellow's visit week: {plural(len(meetings), 'one-to-one meeting')} with researchers and "
+        f"practitioners on {plural(len(questions), 'policy question')}"
+        + (f", over {plural(len(days), 'day')}." if days else ".")
+    )
+    return "What we heard in a Policy Fellow's visit week", summary, "\n".join(lines)
+
+
+def describe(visit_id: int) -> WriteupSubject | None:
+    visit = db.session.get(VisitProgramme, visit_id)
+    if visit is None:
+        return None
+    return WriteupSubject(
+        kind_label="Visit programme",
+        title="A Policy Fellow's visit week",
+        starts_at=local_to_utc(datetime.combine(visit.starts_on, visit.day_starts)),
+        people=partial(people, visit),
+        draft=partial(draft, visit),
+        manage_url=url_for("programmes_manage.visit", visit_id=visit.id),
+    )
