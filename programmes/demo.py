@@ -1,6 +1,7 @@
 """Demo data of the fellowship programme: appointments for the demo fellows, Amelia Hart's policy
-questions about digital public services (the theme of the 2016 seed lunch), the expert network, and
-Amelia's coming visit week with its long list and first answers. Running it again adds nothing."""
+questions about digital public services (the theme of the 2016 seed lunch), the expert network,
+Amelia's first visit week six months ago (its meetings held, rated by her and by some experts), and her
+coming visit week with its long list and first answers. Running it again adds nothing."""
 
 from __future__ import annotations
 
@@ -161,6 +162,7 @@ def _visit(fellow: User, today: date) -> None:
     monday = today + timedelta(days=28 - today.weekday())
     if (monday.month, monday.day) >= (12, 15) or (monday.month, monday.day) <= (1, 4):
         monday += timedelta(days=21)  # nobody plans a visit week over Christmas and New Year
+    _past_visit(fellow, monday)
     visit = VisitProgramme(
         fellow_id=fellow.id,
         starts_on=monday,
@@ -204,6 +206,65 @@ def _visit(fellow: User, today: date) -> None:
             invitation.suggestion = "My colleague Dr Ana Ruiz works on assisted digital services."
             invitation.responded_at = utcnow() - timedelta(days=1)
         db.session.add(invitation)
+
+
+#: Amelia's ratings (1–5) and follow-ups of her first visit's meetings, then the experts' own.
+PAST_FEEDBACK = [
+    (5, "Send the assisted-digital survey results; ask about a return visit in the spring.", 5, "Useful questions."),
+    (4, "Read the Bennett Institute paper on local delivery.", None, None),
+    (4, None, 4, "Would be glad to meet again with the casework team."),
+    (3, "Not the right match for the triage question: ask for a colleague in Law.", None, None),
+    (5, "Introduce her to the department's data ethics board.", None, None),
+]
+
+
+def _past_visit(fellow: User, first_monday: date) -> None:
+    """Amelia's first visit week, 26 weeks before the coming one: five meetings held (on the first
+    question, the second and the third), rated, with follow-ups; one expert declined, one never answered
+    (their link retired when the visit began)."""
+    monday = first_monday - timedelta(weeks=26)
+    visit = VisitProgramme(
+        fellow_id=fellow.id,
+        starts_on=monday,
+        ends_on=monday + timedelta(days=4),
+        home_location="Alison Richard Building",
+    )
+    db.session.add(visit)
+    db.session.flush()
+    questions = db.session.scalars(
+        select(PolicyQuestion).where(PolicyQuestion.fellow_id == fellow.id).order_by(PolicyQuestion.id)
+    ).all()
+    experts = db.session.scalars(select(Expert).where(Expert.do_not_contact.is_(False)).order_by(Expert.id)).all()
+    invited_at = utcnow() - timedelta(weeks=30)
+    for n, expert in enumerate(experts[10:17]):
+        status = "accepted" if n < len(PAST_FEEDBACK) else ("declined" if n == len(PAST_FEEDBACK) else "invited")
+        invitation = ExpertInvitation(
+            programme=visit,
+            expert=expert,
+            question=questions[min(n // 2, len(questions) - 1)] if questions else None,
+            status=status,
+            available=visit.half_days()[(n % 5) * 2 : (n % 5) * 2 + 2] if status == "accepted" else [],
+            invited_at=invited_at,
+            responded_at=invited_at + timedelta(days=3) if status != "invited" else None,
+        )
+        db.session.add(invitation)
+        if status != "accepted":
+            continue
+        rating, follow_up, expert_rating, expert_comment = PAST_FEEDBACK[n]
+        starts = local_to_utc(datetime.combine(monday + timedelta(days=n % 5), time((10, 11, 14)[n % 3], 0)))
+        db.session.add(
+            Meeting(
+                programme=visit,
+                invitation=invitation,
+                starts_at=starts,
+                ends_at=starts + timedelta(minutes=visit.meeting_minutes),
+                place=None if expert.meeting_mode == "online" else expert.location,
+                rating=rating,
+                follow_up=follow_up,
+                expert_rating=expert_rating,
+                expert_comment=expert_comment,
+            )
+        )
 
 
 def load() -> list[str]:

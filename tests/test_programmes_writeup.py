@@ -170,3 +170,34 @@ def test_a_write_up_outlives_its_programme(app, visit, make_organiser, login):
     assert "Something no longer recorded" in text_of(organiser.get(f"/organiser/notes/{note_id}"))
     assert organiser.get(f"/organiser/notes/{note_id}/edit").status_code == 200
     assert organiser.post(f"/organiser/notes/{note_id}/publish", data={}).status_code == 302
+
+
+def test_the_demo_visit_week_is_written_up_through_the_pages(app, runner):
+    """Demo data through the UI: Amelia's first (past) visit has meetings held and rated; the organiser
+    starts its write-up from the visit page, the editor opens and saves, and publishing passes the check."""
+    from fellows.demo import DEMO_PASSWORD, ORGANISER_EMAIL
+    from programmes.demo import FELLOW_EMAIL
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        past = db.session.scalar(db.select(VisitProgramme).order_by(VisitProgramme.starts_on))
+        past_id, meetings = past.id, db.session.scalars(db.select(Meeting).where(Meeting.programme_id == past.id)).all()
+        assert len(meetings) == 5 and all(m.ends_at < NOW and m.rating for m in meetings)
+    amelia = app.test_client()
+    amelia.post("/login", data={"email": FELLOW_EMAIL, "password": DEMO_PASSWORD})
+    itinerary = text_of(amelia.get(f"/programme/visits/{past_id}"))
+    assert itinerary.count("How useful was this meeting?") == 5
+
+    organiser = app.test_client()
+    organiser.post("/login", data={"email": ORGANISER_EMAIL, "password": DEMO_PASSWORD})
+    dashboard = text_of(organiser.get("/organiser/programme-dashboard"))
+    assert "Amelia Hart" in dashboard
+    note_id = _start(organiser, past_id)
+    with app.app_context():
+        body = db.session.get(Note, note_id).body
+    assert body.count("Discussed in ") == 3  # each of Amelia's three questions had meetings
+    saved = _edit(organiser, app, note_id, body=body + "\n\nThe experts agreed on one thing: keep a human route.")
+    assert saved.status_code == 302
+    published = organiser.post(f"/organiser/notes/{note_id}/publish", data={})
+    assert published.status_code == 302, text_of(published)
+    assert "keep a human route" in text_of(amelia.get(f"/notes/{note_id}"))
