@@ -344,6 +344,7 @@ def _touch_events_with_changed_details(session: Session, flush_context, instance
 # Foreign keys and the columns list pages filter and sort on (migration 0011_indexes): joins and
 # ON DELETE actions use them, and list pages read a page of rows instead of scanning the table.
 Index("ix_events_ends_at", Event.ends_at)
+Index("ix_events_updated_at", Event.updated_at)  # the calendar feeds' fingerprint: the latest change
 Index("ix_events_host_id", Event.host_id)
 Index("ix_events_created_by_id", Event.created_by_id)
 Index("ix_event_topics_tag_id", event_topics.c.tag_id)

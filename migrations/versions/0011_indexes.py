@@ -41,6 +41,7 @@ def upgrade():
         batch_op.create_index('ix_events_created_by_id', ['created_by_id'], unique=False)
         batch_op.create_index('ix_events_ends_at', ['ends_at'], unique=False)
         batch_op.create_index('ix_events_host_id', ['host_id'], unique=False)
+        batch_op.create_index('ix_events_updated_at', ['updated_at'], unique=False)
 
     with op.batch_alter_table('expert_invitations', schema=None) as batch_op:
         batch_op.create_index('ix_expert_invitations_question_id', ['question_id'], unique=False)
@@ -142,6 +143,7 @@ def downgrade():
         batch_op.drop_index('ix_expert_invitations_question_id')
 
     with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.drop_index('ix_events_updated_at')
         batch_op.drop_index('ix_events_host_id')
         batch_op.drop_index('ix_events_ends_at')
         batch_op.drop_index('ix_events_created_by_id')
