@@ -26,7 +26,11 @@ def local_to_utc(naive: datetime) -> datetime:
     return naive.replace(tzinfo=local_zone(), fold=0).astimezone(UTC)
 
 
-def format_datetime(value: datetime | None, fmt: str = "%a %-d %b %Y, %H:%M") -> str:
+#: "Wed 12 Oct 2016, 12:30"
+DATETIME_FORMAT = "%a %-d %b %Y, %H:%M"
+
+
+def format_datetime(value: datetime | None, fmt: str = DATETIME_FORMAT) -> str:
     return to_local(value).strftime(fmt) if value else ""
 
 

@@ -5,15 +5,16 @@ They return plain strings (not markup), so HTML templates escape them and text e
 
 from __future__ import annotations
 
-from core.timeutil import format_datetime, to_local
+from core.timeutil import DATETIME_FORMAT, to_local
 from events.models import Event
 
 
 def event_when(event: Event) -> str:
     """ "Wed 12 Oct 2016, 12:30–14:00" in the configured zone; the end date is shown when it differs."""
-    same_day = to_local(event.starts_at).date() == to_local(event.ends_at).date()
-    end = format_datetime(event.ends_at, "%H:%M") if same_day else format_datetime(event.ends_at)
-    return f"{format_datetime(event.starts_at)}–{end}"
+    # Each instant converted once: a list page shows this for every row.
+    starts, ends = to_local(event.starts_at), to_local(event.ends_at)
+    end = ends.strftime("%H:%M") if starts.date() == ends.date() else ends.strftime(DATETIME_FORMAT)
+    return f"{starts.strftime(DATETIME_FORMAT)}–{end}"
 
 
 def event_where(event: Event) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from core.models import utcnow
 from core.permissions import is_fellow, is_organiser
@@ -73,7 +73,7 @@ def mine_section(user) -> dict | None:
         select(Booking)
         .join(Booking.event)
         .where(mine)
-        .options(selectinload(Booking.event))
+        .options(contains_eager(Booking.event))  # the join is there already: no second query for the events
         .order_by(Event.starts_at)
         .limit(5)
     ).all()
@@ -125,7 +125,7 @@ def organiser_section(user) -> dict | None:
         select(
             func.count(case((upcoming_clause, Event.id))),
             func.count(case((Event.state == "draft", Event.id))),
-        )
+        ).where(or_(upcoming_clause, Event.state == "draft"))  # read those rows by index, not every event
     ).one()
     today = to_local(now).date()
     return {

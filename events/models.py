@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -338,3 +339,18 @@ def _touch_events_with_changed_details(session: Session, flush_context, instance
         if tag_ids:
             tagged = select(event_topics.c.event_id).where(event_topics.c.tag_id.in_(tag_ids))
             session.connection().execute(update(events).where(events.c.id.in_(tagged)).values(updated_at=now))
+
+
+# Foreign keys and the columns list pages filter and sort on (migration 0011_indexes): joins and
+# ON DELETE actions use them, and list pages read a page of rows instead of scanning the table.
+Index("ix_events_ends_at", Event.ends_at)
+Index("ix_events_updated_at", Event.updated_at)  # the calendar feeds' fingerprint: the latest change
+Index("ix_events_host_id", Event.host_id)
+Index("ix_events_created_by_id", Event.created_by_id)
+Index("ix_event_topics_tag_id", event_topics.c.tag_id)
+Index("ix_bookings_changed_by_id", Booking.changed_by_id)
+Index("ix_event_changes_user_id", EventChange.user_id)
+Index("ix_event_invitations_invited_by_id", EventInvitation.invited_by_id)
+Index("ix_event_messages_sent_by_id", EventMessage.sent_by_id)
+Index("ix_speakers_fellow_id", Speaker.fellow_id)
+Index("ix_speakers_organisation_id", Speaker.organisation_id)

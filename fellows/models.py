@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -217,3 +217,13 @@ class JoinRequest(db.Model):
     decision_message: Mapped[str | None] = mapped_column(Text)
 
     decided_by: Mapped[User | None] = relationship()
+
+
+# Foreign keys and the columns list pages filter and sort on (migration 0011_indexes): joins and
+# ON DELETE actions use them, and list pages read a page of rows instead of scanning the table.
+Index("ix_users_organisation_id", User.organisation_id)
+Index("ix_users_photo_id", User.photo_id)
+Index("ix_users_name", User.name)
+Index("ix_account_tokens_created_by_id", AccountToken.created_by_id)
+Index("ix_join_requests_decided_by_id", JoinRequest.decided_by_id)
+Index("ix_user_interests_tag_id", user_interests.c.tag_id)

@@ -23,7 +23,6 @@ def directory_query(viewer, q: str = "", sector: str = "", cohort: str = "", sta
     """Listed fellows that ``viewer`` may see, filtered; organisers see every visibility."""
     query = (
         select(User)
-        .outerjoin(User.organisation)
         .where(User.role == "fellow", User.active.is_(True), User.password_hash.is_not(None))
         .options(selectinload(User.interests))
         .order_by(User.name, User.id)
@@ -32,7 +31,9 @@ def directory_query(viewer, q: str = "", sector: str = "", cohort: str = "", sta
         query = query.where(or_(User.visibility.in_(("public", "fellows")), User.id == viewer.id))
     if q:
         pattern = f"%{q.strip()}%"
-        query = query.where(or_(User.name.ilike(pattern), Organisation.name.ilike(pattern)))
+        # The organisation as a subquery, not a join: the row already eager-loads its organisation.
+        by_organisation = select(Organisation.id).where(Organisation.name.ilike(pattern))
+        query = query.where(or_(User.name.ilike(pattern), User.organisation_id.in_(by_organisation)))
     if sector in SECTORS:
         query = query.where(User.sector == sector)
     if (year := whole_number(cohort)) is not None:

@@ -98,9 +98,16 @@ def _full_text(question: PolicyQuestion):
     return document.op("@@")(query), func.ts_rank(document, query)
 
 
-def suggest(visit: VisitProgramme, question: PolicyQuestion, limit: int = SUGGESTIONS_PER_QUESTION) -> list[Suggestion]:
+def suggest(
+    visit: VisitProgramme,
+    question: PolicyQuestion,
+    limit: int = SUGGESTIONS_PER_QUESTION,
+    *,
+    excluded: set[int] | None = None,
+) -> list[Suggestion]:
     """The best-scoring experts for ``question`` (score above zero), best first; ties by full-text rank on
-    PostgreSQL, then by name."""
+    PostgreSQL, then by name. ``excluded`` (the visit's long list and those who declined the fellow before)
+    is read when not given: ``suggest_all`` reads it once for all the questions of a visit."""
     words = keywords(f"{question.question} {question.context or ''}")[: MAX_WORD_POINTS * 2]
     topic_ids = [tag.id for tag in question.topics]
     conditions = [Expert.id.in_(select(expert_topics.c.expert_id).where(expert_topics.c.tag_id.in_(topic_ids)))]
@@ -112,7 +119,8 @@ def suggest(visit: VisitProgramme, question: PolicyQuestion, limit: int = SUGGES
     if full_text is not None:
         conditions.append(full_text[0])
         rank = full_text[1]
-    excluded = _excluded_expert_ids(visit)
+    if excluded is None:
+        excluded = _excluded_expert_ids(visit)
     candidates = db.session.execute(
         select(Expert, rank)
         .where(Expert.do_not_contact.is_(False), or_(*conditions))
@@ -125,6 +133,14 @@ def suggest(visit: VisitProgramme, question: PolicyQuestion, limit: int = SUGGES
     scored = [suggestion for suggestion in scored if suggestion.score > 0]
     scored.sort(key=lambda s: (-s.score, -ranks[s.expert.id], s.expert.name, s.expert.id))
     return scored[:limit]
+
+
+def suggest_all(
+    visit: VisitProgramme, questions: list[PolicyQuestion]
+) -> list[tuple[PolicyQuestion, list[Suggestion]]]:
+    """``suggest`` for each of ``questions``, with the experts to leave out read once for them all."""
+    excluded = _excluded_expert_ids(visit)
+    return [(question, suggest(visit, question, excluded=excluded)) for question in questions]
 
 
 def questions_of(visit: VisitProgramme) -> list[PolicyQuestion]:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -315,3 +316,12 @@ class Meeting(db.Model):
     def uid_stem(self) -> str:
         """The left of the meeting's iCalendar UID: fixed for its whole life (moves keep it)."""
         return f"meeting-{self.id}"
+
+
+# Foreign keys and the columns list pages filter and sort on (migration 0011_indexes): joins and
+# ON DELETE actions use them, and list pages read a page of rows instead of scanning the table.
+Index("ix_policy_questions_created_by_id", PolicyQuestion.created_by_id)
+Index("ix_policy_question_topics_tag_id", question_topics.c.tag_id)
+Index("ix_experts_organisation_id", Expert.organisation_id)
+Index("ix_expert_topics_tag_id", expert_topics.c.tag_id)
+Index("ix_expert_invitations_question_id", ExpertInvitation.question_id)

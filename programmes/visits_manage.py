@@ -16,7 +16,7 @@ from extensions import db
 from fellows.models import User
 from programmes import invitations as service
 from programmes.forms import LongListForm, VisitForm
-from programmes.matching import questions_of, suggest
+from programmes.matching import questions_of, suggest_all
 from programmes.models import INVITATION_STATUSES, Expert, ExpertInvitation, PolicyQuestion, VisitProgramme
 from programmes.services import local_today
 from programmes.visits import VisitInput, invitation_counts, response_rate, save_visit
@@ -109,7 +109,7 @@ def render_visit(visit: VisitProgramme, *, error: str | None = None, status: int
     ).all()
     counts = invitation_counts([visit.id])[visit.id]
     questions = questions_of(visit)
-    suggestions = [(question, suggest(visit, question)) for question in questions]
+    suggestions = suggest_all(visit, questions)
     return render_template(
         "programmes/visit.html",
         visit=visit,

@@ -288,3 +288,16 @@ class NoteDraftStash(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     hash = staticmethod(_hash_token)
+
+
+# Foreign keys and the columns list pages filter and sort on (migration 0011_indexes): joins and
+# ON DELETE actions use them, and list pages read a page of rows instead of scanning the table.
+Index("ix_notes_created_by_id", Note.created_by_id)
+Index("ix_notes_updated_by_id", Note.updated_by_id)
+Index("ix_notes_image_id", Note.image_id)
+Index("ix_note_topics_tag_id", note_topics.c.tag_id)
+Index("ix_chatham_house_confirmations_confirmed_by_id", ChathamHouseConfirmation.confirmed_by_id)
+Index("ix_note_draft_stashes_event_id", NoteDraftStash.event_id)
+Index("ix_note_review_links_created_by_id", NoteReviewLink.created_by_id)
+Index("ix_note_revisions_created_by_id", NoteRevision.created_by_id)
+Index("ix_note_revisions_image_id", NoteRevision.image_id)

@@ -1,0 +1,226 @@
+"""Every main page costs the same small number of queries with a little data and with ten times more.
+
+One world is built with 3 of everything (fellows, upcoming and past events, bookings, write-ups,
+experts), each page is requested and its SQL statements counted; the world then grows to 30 of
+everything and the pages are requested again. A page whose count grows has an N+1 (one query per row);
+a page over its limit loads in pieces what it could load at once. Per-page tests elsewhere check what
+the pages show; this one is the whole list in one place, so a new N+1 anywhere shows up here.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+
+from core.models import Tag
+from events.models import Booking, Event, Speaker
+from events.notes.models import Note, NoteLink
+from extensions import db
+from fellows.models import Organisation, User
+from programmes.models import PolicyQuestion
+
+#: The goal of issue 12 for every main page.
+MOST = 10
+#: The home pages are made of independent sections (one or two per area), each a query or two: constant
+#: with data, above the goal today.
+LIMITS = {"home_fellow": 13, "home_organiser": 12}
+
+_serial = itertools.count()
+#: Fellows who have joined have a password hash; these never sign in, and hashing 30 passwords is slow.
+JOINED = "scrypt:never-used"
+
+
+def _monday_in(weeks: int) -> date:
+    today = date.today()
+    return today + timedelta(days=7 * weeks - today.weekday())
+
+
+def _grow(app, n: int, *, heavy_id: int, big_event_id: int, visit_fellow_id: int) -> None:
+    """Add ``n`` of everything: fellows (each booked on the big event), upcoming and past public events
+    with a speaker and a topic (the heavy fellow booked on all), write-ups with a link, and experts."""
+    from programmes.models import Expert
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    with app.app_context():
+        topic = db.session.scalar(db.select(Tag).filter_by(slug="ai-policy"))
+        heavy = db.session.get(User, heavy_id)
+        for _ in range(n):
+            i = next(_serial)
+            organisation = Organisation(name=f"Department {i}", kind="government")
+            fellow = User(
+                email=f"fellow{i}@example.org",
+                role="fellow",
+                name=f"Hart Fellow {i}",
+                organisation=organisation,
+                visibility="fellows",
+                cohort=2020 + i % 5,
+                interests=[topic],
+                password_hash=JOINED,
+            )
+            upcoming = Event(
+                title=f"Lunch {i}",
+                kind="lunch",
+                state="published",
+                audience="public",
+                starts_at=now + timedelta(days=3 + i),
+                ends_at=now + timedelta(days=3 + i, hours=2),
+                capacity=40,
+                host=organisation,
+                topics=[topic],
+            )
+            past = Event(
+                title=f"Seminar {i}",
+                kind="seminar",
+                state="published",
+                audience="public",
+                starts_at=now - timedelta(days=10 + i),
+                ends_at=now - timedelta(days=10 + i, hours=-2),
+                host=organisation,
+                topics=[topic],
+            )
+            db.session.add_all([fellow, upcoming, past])
+            db.session.flush()
+            db.session.add_all(
+                [
+                    Speaker(event_id=upcoming.id, name=f"Speaker {i}", organisation=organisation),
+                    Speaker(event_id=past.id, name=f"Speaker {i}", fellow_id=fellow.id),
+                    Booking(event_id=big_event_id, user_id=fellow.id, state="confirmed"),
+                    Booking(event_id=upcoming.id, user_id=heavy.id, state="confirmed"),
+                    Booking(event_id=past.id, user_id=heavy.id, state="confirmed", attendance="attended"),
+                    Booking(event_id=past.id, user_id=fellow.id, state="confirmed", attendance="attended"),
+                ]
+            )
+            note = Note(
+                event_id=past.id,
+                title=f"Write-up {i}",
+                summary="What was said.",
+                body=f"## Discussion {i}\n\nParticipants talked about *evidence*.",
+                state="published",
+                audience="public",
+                published_at=now - timedelta(days=5, minutes=i),
+                topics=[topic],
+            )
+            note.links.append(NoteLink(title=f"Reading {i}", url=f"https://example.org/{i}"))
+            db.session.add(note)
+            db.session.add(
+                Expert(
+                    name=f"Expert {i}",
+                    email=f"expert{i}@uni.example",
+                    meeting_mode="in_person",
+                    biography="Studies digital services and evidence.",
+                    topics=[topic],
+                    organisation=organisation,
+                )
+            )
+        db.session.commit()
+
+
+def _pages(ids: dict) -> list[tuple[str, str, str]]:
+    """(name, path, who): the main pages of issue 12."""
+    big = ids["big_event"]
+    return [
+        ("events", "/events", "anonymous"),
+        ("events_past", "/events?when=past", "anonymous"),
+        ("event", f"/events/{big}", "fellow"),
+        ("attendees", f"/organiser/events/{big}/attendees", "organiser"),
+        ("check_in", f"/organiser/events/{big}/check-in", "organiser"),
+        ("directory", "/fellows", "fellow"),
+        ("directory_search", "/fellows?q=hart", "fellow"),
+        ("profile", f"/fellows/{ids['other']}", "fellow"),
+        ("notes", "/notes", "anonymous"),
+        ("note", f"/notes/{ids['note']}", "anonymous"),
+        ("my_bookings", "/my/bookings", "fellow"),
+        ("notes_atom", "/notes/feed.atom", "anonymous"),
+        ("home_anonymous", "/", "anonymous"),
+        ("home_fellow", "/", "fellow"),
+        ("home_organiser", "/", "organiser"),
+        ("visit", f"/organiser/visits/{ids['visit']}", "organiser"),
+        ("dashboard", "/organiser/programme-dashboard", "organiser"),
+    ]
+
+
+def test_main_pages_cost_the_same_few_queries_for_3_or_30_of_everything(
+    app, login, make_fellow, make_organiser, make_event, count_queries
+):
+    heavy = make_fellow(name="Amelia Hart", visibility="fellows", interests=("AI policy",))
+    organiser = make_organiser()
+    big_event = make_event(title="The big conference", audience="public", capacity=400, topics=("AI policy",))
+    clients = {"anonymous": app.test_client(), "fellow": login(heavy), "organiser": login(organiser)}
+    with app.app_context():
+        db.session.add(
+            PolicyQuestion(
+                fellow_id=heavy.id,
+                question="How can digital services use evidence?",
+                topics=[db.session.scalar(db.select(Tag).filter_by(slug="ai-policy"))],
+            )
+        )
+        db.session.commit()
+    start = _monday_in(3)
+    created = clients["organiser"].post(
+        "/organiser/visits/new",
+        data={
+            "fellow_id": heavy.id,
+            "starts_on": start.isoformat(),
+            "ends_on": (start + timedelta(days=4)).isoformat(),
+            "day_starts": "09:00",
+            "day_ends": "17:30",
+            "lunch_starts": "12:30",
+            "lunch_ends": "13:30",
+            "meeting_minutes": "45",
+            "max_per_day": "6",
+            "home_location": "Alison Richard Building",
+            "reminder_after_days": "5",
+        },
+    )
+    assert created.status_code == 302, created.get_data(as_text=True)
+    grow = {"heavy_id": heavy.id, "big_event_id": big_event, "visit_fellow_id": heavy.id}
+    _grow(app, 3, **grow)
+    with app.app_context():
+        from programmes.models import VisitProgramme
+
+        ids = {
+            "big_event": big_event,
+            "heavy": heavy.id,
+            "other": db.session.scalar(db.select(User.id).where(User.name.like("Hart Fellow%")).order_by(User.id)),
+            "note": db.session.scalar(db.select(Note.id).order_by(Note.id)),
+            "visit": db.session.scalar(db.select(VisitProgramme.id)),
+        }
+
+    def measure() -> dict[str, tuple[int, int, list[str]]]:
+        counts = {}
+        for name, path, who in _pages(ids):
+            with count_queries() as counter:
+                response = clients[who].get(path)
+            counts[name] = (response.status_code, counter.count, counter.statements)
+        return counts
+
+    few = measure()
+    _grow(app, 27, **grow)
+    many = measure()
+
+    problems = []
+    for name, (status, count, statements) in many.items():
+        limit = LIMITS.get(name, MOST)
+        if status != 200 or few[name][0] != 200:
+            problems.append(f"{name}: HTTP {few[name][0]} then {status}")
+        elif count != few[name][1]:
+            problems.append(f"{name}: {few[name][1]} queries with 3 of everything, {count} with 30")
+        elif count > limit:
+            problems.append(f"{name}: {count} queries (at most {limit}):\n  " + "\n  ".join(statements))
+    assert not problems, "\n".join(problems)
+
+
+def test_the_directory_search_finds_fellows_by_organisation_as_well_as_by_name(app, login, make_fellow):
+    """The search reads the organisation through a subquery now (not a second join): both still match."""
+    viewer = make_fellow(name="Viewer")
+    with app.app_context():
+        treasury = Organisation(name="HM Treasury", kind="government")
+        db.session.add(treasury)
+        db.session.commit()
+        treasury_id = treasury.id
+    make_fellow(name="Zadie Quill", organisation_id=treasury_id, visibility="fellows")
+    make_fellow(name="Treasure Hunter", visibility="fellows")
+    make_fellow(name="Someone Else", visibility="fellows")
+    page = login(viewer).get("/fellows?q=treas").get_data(as_text=True)
+    assert "Zadie Quill" in page and "Treasure Hunter" in page
+    assert "Someone Else" not in page
