@@ -1,7 +1,7 @@
 """write-ups of things other than events (a fellow's visit programme)
 
 Revision ID: 0013_subject_writeups
-Revises: 0010_job_runs
+Revises: 0011_indexes
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013_subject_writeups'
-down_revision = '0010_job_runs'
+down_revision = '0011_indexes'
 branch_labels = None
 depends_on = None
 
