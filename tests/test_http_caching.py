@@ -155,3 +155,13 @@ def test_pages_stay_correct_without_a_reachable_cache(app, client, public_event)
     assert response.status_code == 200 and "Open lunch on AI" in text_of(response)
     assert "ETag" not in response.headers
     assert client.get("/calendar.ics").status_code == 200
+
+
+def test_with_csrf_protection_on_the_anonymous_event_page_carries_no_token_and_is_shared(csrf_app, public_event):
+    """As in production: the event page asks anonymous visitors to sign in, so it has no form, no CSRF token
+    and no session cookie, and can be shared; a signed-in fellow's page has its booking form and is private."""
+    client = csrf_app.test_client()
+    page = client.get(f"/events/{public_event}")
+    assert 'name="csrf_token"' not in text_of(page) and "Set-Cookie" not in page.headers
+    etag = _shared(page)
+    assert client.get(f"/events/{public_event}", headers={"If-None-Match": f'"{etag}"'}).status_code == 304
