@@ -211,10 +211,16 @@ def _page_cache_on(app: Flask) -> bool:
     return bool(setting)
 
 
-def _anonymous_and_clean() -> bool:
-    from flask_login import current_user
+def _anonymous_and_clean(*, load_user: bool) -> bool:
+    """No one signed in and no message waiting. Before the view, loading the user also reads a remember-me
+    cookie (which puts ``_user_id`` in the session); after it, the session alone says, since a view may
+    leave ``current_user`` unusable (``login_user(current_user)`` makes the proxy point at itself)."""
+    if load_user:
+        from flask_login import current_user
 
-    return not current_user.is_authenticated and "_flashes" not in session
+        if current_user.is_authenticated:
+            return False
+    return "_user_id" not in session and "_flashes" not in session
 
 
 def _next_change(endpoint: str, page: SharedPage, generation: str, now: datetime) -> str:
@@ -243,7 +249,7 @@ def _answer_shared_page():
     page = dict(shared_pages.items()).get(request.endpoint or "")
     if page is None or request.method not in ("GET", "HEAD") or not _page_cache_on(current_app):
         return None
-    if not _anonymous_and_clean():
+    if not _anonymous_and_clean(load_user=True):
         return None
     generation = current_generation()
     if generation is None:
@@ -281,14 +287,12 @@ def _cache_headers(response: Response) -> Response:
         and not session.modified
         and "csrf_token" not in g  # flask_wtf.csrf.generate_csrf was called: the page carries a token
         and "Set-Cookie" not in response.headers
-        and _anonymous_and_clean()
+        and _anonymous_and_clean(load_user=False)
     ):
         kept = (response.get_data(), response.mimetype)
         cache_set("page:" + etag, kept, timeout=current_app.config["PAGE_CACHE_SECONDS"])
         return _mark_shared(response, etag)
-    user = g.get("_login_user")
-    personal = (user is not None and user.is_authenticated) or "_user_id" in session or session.modified
-    if personal:
+    if "_user_id" in session or session.modified:  # signed in, or something of this visitor's own
         response.headers.setdefault("Cache-Control", "private, no-cache")
         response.vary.add("Cookie")
     return response
