@@ -165,3 +165,12 @@ def test_with_csrf_protection_on_the_anonymous_event_page_carries_no_token_and_i
     assert 'name="csrf_token"' not in text_of(page) and "Set-Cookie" not in page.headers
     etag = _shared(page)
     assert client.get(f"/events/{public_event}", headers={"If-None-Match": f'"{etag}"'}).status_code == 304
+
+
+def test_flask_cache_clear_gives_every_page_a_new_etag(client, runner, public_event):
+    """For data changed outside the app (by hand in psql): ``flask cache clear`` (a restore does the same)."""
+    etag = _shared(client.get("/events"))
+    result = runner.invoke(args=["cache", "clear"])
+    assert result.exit_code == 0 and "new validator" in result.output
+    again = client.get("/events", headers={"If-None-Match": f'"{etag}"'})
+    assert again.status_code == 200 and _shared(again) != etag
