@@ -256,7 +256,8 @@ def _answer_shared_page():
         return None
     etag = _page_etag(request.endpoint, page, generation)
     g.shared_page_etag = etag
-    if etag in request.if_none_match:
+    # If-None-Match compares weakly (RFC 9110 13.1.2): a proxy that compresses marks the ETag W/"...".
+    if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     else:
         kept = cache_get("page:" + etag)

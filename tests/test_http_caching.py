@@ -174,3 +174,8 @@ def test_flask_cache_clear_gives_every_page_a_new_etag(client, runner, public_ev
     assert result.exit_code == 0 and "new validator" in result.output
     again = client.get("/events", headers={"If-None-Match": f'"{etag}"'})
     assert again.status_code == 200 and _shared(again) != etag
+
+
+def test_a_weak_etag_from_a_compressing_proxy_still_earns_a_304(client, public_event):
+    etag = _shared(client.get("/events"))
+    assert client.get("/events", headers={"If-None-Match": f'W/"{etag}"'}).status_code == 304
