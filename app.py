@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 import config as app_config
 from core.request_args import MAX_DATABASE_INT, Request
-from extensions import csrf, db, limiter, login_manager, mail, migrate
+from extensions import cache, csrf, db, limiter, login_manager, mail, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
 
     # Every model module is imported here so that metadata (create_all, Alembic) sees all tables.
     import core.models  # noqa: F401
@@ -40,8 +41,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     import events.notes.models  # noqa: F401
     import fellows.models  # noqa: F401
     import programmes.models  # noqa: F401
+    from core import caching, templating
     from core import mail as outbox
-    from core import templating
 
     templating.init_app(app)
     outbox.init_app(app)
@@ -77,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_cli(app)
     _register_error_pages(app)
     app.after_request(_security_headers)
+    caching.init_app(app)  # after the path checks above: 304s and kept pages only for well-formed requests
     return app
 
 

@@ -52,6 +52,17 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "5 per 5 minutes",
+        # The shared cache (Flask-Caching): built calendar feeds, their events' VEVENTs, anonymous pages.
+        # SimpleCache is per process; REDIS_URL switches to RedisCache, shared by every worker and machine.
+        "CACHE_TYPE": "SimpleCache",
+        "CACHE_KEY_PREFIX": "fellowship:",
+        "CACHE_DEFAULT_TIMEOUT": 300,
+        "CACHE_THRESHOLD": 20000,
+        # HTTP validators (304) and kept bodies for pages every anonymous visitor sees alike (core.caching).
+        # None: on when the cache is shared (Redis) or in a test process; with per-process SimpleCache and
+        # several workers, a commit in one would not make the others' validators new.
+        "PAGE_CACHE": None,
+        "PAGE_CACHE_SECONDS": 300,
         # None: Secure cookies and HSTS exactly when BASE_URL is https:// (every real deployment; not
         # `make run` on http://127.0.0.1). SESSION_COOKIE_SECURE=true/false in the environment decides instead.
         "SESSION_COOKIE_SECURE": None,
@@ -85,6 +96,10 @@ def from_environment() -> dict:
     if env.get("REDIS_URL"):
         config["REDIS_URL"] = env["REDIS_URL"]
         config["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
+        config["CACHE_TYPE"] = "RedisCache"
+        config["CACHE_REDIS_URL"] = env["REDIS_URL"]
+        # A slow or absent Redis must not hold up a page: the cache is an optimisation (core.caching).
+        config["CACHE_OPTIONS"] = {"socket_timeout": 2, "socket_connect_timeout": 2}
     for name in (
         "BASE_URL",
         "TIMEZONE",
@@ -95,6 +110,7 @@ def from_environment() -> dict:
         "MAIL_TRANSPORT",
         "RATELIMIT_STORAGE_URI",
         "RATELIMIT_KEY_PREFIX",
+        "CACHE_KEY_PREFIX",
         "APP_NAME",
     ):
         if name in env:
@@ -108,7 +124,7 @@ def from_environment() -> dict:
     ):
         if name in env:
             config[name] = int(env[name])
-    for name in ("MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_SEND_ON_COMMIT", "SESSION_COOKIE_SECURE"):
+    for name in ("MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_SEND_ON_COMMIT", "SESSION_COOKIE_SECURE", "PAGE_CACHE"):
         if name in env:
             config[name] = _bool(name, False)
     return config

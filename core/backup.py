@@ -35,6 +35,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import URL
 
 from core import audit
+from core.caching import new_generation
 from core.errors import ServiceError
 from core.models import AuditEntry, utcnow
 from extensions import db
@@ -304,6 +305,7 @@ def restore_command(path: Path, yes: bool) -> None:
             )
         restore(path, database, checked=True)
     db.session.remove()
+    new_generation()  # the data changed outside SQLAlchemy: no shared page may be answered from before
     if inspect(db.engine).has_table(AuditEntry.__tablename__):  # a backup older than the audit log has none
         audit.record(None, "backup.restored", f"Everything replaced by {path.name}")
         db.session.commit()

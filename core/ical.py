@@ -4,8 +4,9 @@
 Times carry a TZID for the configured zone and each calendar holds a matching VTIMEZONE, derived from the
 zone database in the RRULE form Outlook and Google write (valid for any year), so an entry at 12:30
 London time reads as 12:30 in every client, winter or summer.
-Feeds can hold thousands of entries; ``feed_bytes`` serialises each once per distinct content (an
-LRU cache keyed by the plain data) and gives the same bytes as ``build_calendar``.
+Feeds can hold thousands of entries; ``feed_bytes`` serialises each once per distinct content (keyed
+by the plain data, in a store the caller passes — the shared cache — or in this process's memory) and
+gives the same bytes as ``build_calendar``.
 
 Nothing here reads the app, a request or the database: settings come in as arguments, so it is tested
 without an app. ``events.calendar.ical`` turns events into entries; ``programmes.meetings`` meetings.
@@ -13,10 +14,12 @@ without an app. ``events.calendar.ical`` turns events into entries; ``programmes
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -315,13 +318,40 @@ def _vevent_bytes(data: EntryData) -> bytes:
     return vevent_from_data(data).to_ical()
 
 
-def feed_bytes(entries: Sequence[EntryData], name: str, *, tzid: str) -> bytes:
+class VeventStore(Protocol):
+    """Where serialised VEVENTs are kept between feeds (the shared cache, ``core.caching.SharedStore``)."""
+
+    def get_many(self, keys: list[str]) -> list: ...
+    def set_many(self, values: dict[str, bytes]) -> None: ...
+
+
+def entry_key(data: EntryData) -> str:
+    """A content key of an entry: the same on every machine for the same data (the dataclass's repr)."""
+    return hashlib.sha256(repr(data).encode()).hexdigest()
+
+
+def _vevents(entries: Sequence[EntryData], store: VeventStore | None) -> list[bytes]:
+    if store is None:
+        return [_vevent_bytes(entry) for entry in entries]
+    keys = [entry_key(entry) for entry in entries]
+    found = store.get_many(keys)
+    built: dict[str, bytes] = {}
+    for index, (key, body) in enumerate(zip(keys, found, strict=True)):
+        if body is None:
+            body = built.get(key) or vevent_from_data(entries[index]).to_ical()
+            built[key] = found[index] = body
+    store.set_many(built)
+    return found
+
+
+def feed_bytes(entries: Sequence[EntryData], name: str, *, tzid: str, store: VeventStore | None = None) -> bytes:
     """The same bytes as ``build_calendar([vevent_from_data(e) ...], name).to_ical()``, made faster.
 
     A feed is polled far more often than its events change, so each event's VEVENT is serialised
-    once per distinct content and reused.
+    once per distinct content and reused: from ``store`` (the shared cache, so every worker on every
+    machine reuses it) when given, else from this process's memory.
     """
     head = _calendar_head(name, tzid, None, bool(entries)).to_ical()
     end = b"END:VCALENDAR\r\n"
     assert head.endswith(end)
-    return b"".join([head[: -len(end)], *(_vevent_bytes(entry) for entry in entries), end])
+    return b"".join([head[: -len(end)], *_vevents(entries, store), end])

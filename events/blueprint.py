@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from core.caching import SharedPage, shared_pages
 from core.registry import (
     HomeSection,
     ScheduledJob,
@@ -16,7 +17,7 @@ from core.registry import (
     retention_purges,
     scheduled_jobs,
 )
-from events import demo, home, manage, views
+from events import demo, freshness, home, manage, views
 from events.bookings import attendees, checkin, exports, messages, printouts, retention
 from events.bookings import services as booking_services
 from events.bookings import views as booking_views
@@ -105,3 +106,7 @@ retention_purges.register("booking answers", retention.purge_booking_answers)
 demo_loaders.register("events", demo.load, order=20)
 cli_commands.register("reminders", reminders_command)
 scheduled_jobs.register("reminders", ScheduledJob(reminders_job, minutes=5), order=20)
+# Pages every anonymous visitor sees alike: 304s and kept bodies (core.caching). The home page lists
+# upcoming events, so it changes with them too.
+for endpoint in ("events.index", "events.detail", "core.home"):
+    shared_pages.register(endpoint, SharedPage(next_change=freshness.next_change))

@@ -52,10 +52,12 @@ def _own_booking(event: Event) -> Booking | None:
 def render_detail(event: Event, *, form: BookingForm | None = None, error: str | None = None, status: int = 200):
     """The event page, also re-rendered with an error when a booking form fails."""
     booking = _own_booking(event)
-    if form is None:
-        form = BookingForm(formdata=None, obj=booking)
     speakers = speakers_for(event, current_user)
     refusal = booking_refusal(current_user, event, booking)
+    if form is None and refusal is None:
+        # Only a page with the booking form carries a CSRF token: the same page for every anonymous
+        # visitor (who is asked to sign in) stays free of one, so it can be shared (core.caching).
+        form = BookingForm(formdata=None, obj=booking)
     context = {
         "event": event,
         "booking": booking,

@@ -5,14 +5,12 @@ that decide its content (ids, LAST-MODIFIED, SEQUENCE, states); only when it dif
 copy is the calendar itself built. For that to be sound, an event's ``updated_at`` must move whenever
 anything a calendar shows about it changes — the flush hook at the end makes sure edits of speakers,
 topics and organisation names count too, not only changes to the event's own columns. The same
-fingerprint keys a small cache of built feeds, for clients that poll without conditional requests.
+fingerprint keys the built feeds in the shared cache, for clients that poll without conditional requests.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,12 +19,14 @@ from flask import current_app
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
+from core.caching import SharedStore, cache_get, cache_set
 from core.ical_settings import calendar_settings
 from core.models import utcnow
 from core.registry import personal_calendar
 from events.calendar.ical import EntryData, event_data
 from events.models import Booking, Event, EventInvitation
 from events.urls import event_url_builder
+from extensions import cache
 
 #: The public feed keeps the recent past, so that attendees still find last month's event.
 PUBLIC_PAST = timedelta(days=90)
@@ -208,35 +208,27 @@ def _digest(key: str, rows) -> str:
 
 
 class FeedCache:
-    """Recently built feed bodies by ETag, so a client that polls without a conditional request (some do)
-    gets the stored bytes after one light query. Bounded by total size; shared by the worker's threads."""
+    """Built feed bodies by ETag in the shared cache (``core.caching``: Redis when ``REDIS_URL`` is set), so
+    a client that polls without a conditional request (some do) gets the stored bytes after one light
+    query, whichever worker on whichever machine answers. The ETag is the feed's content fingerprint: a
+    change is a new key, so nothing is ever invalidated and nothing stale is ever served."""
 
-    def __init__(self, max_bytes: int = 32 * 1024 * 1024):
-        self.max_bytes = max_bytes
-        self._bodies: OrderedDict[str, bytes] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
+    #: Entries outlive the feeds' hourly polling; an ETag nobody asks for again simply expires.
+    timeout = 24 * 3600
 
     def get_or_build(self, etag: str, build: Callable[[], bytes]) -> bytes:
-        with self._lock:
-            body = self._bodies.get(etag)
-            if body is not None:
-                self._bodies.move_to_end(etag)
-                return body
-        body = build()
-        with self._lock:
-            if etag not in self._bodies and len(body) <= self.max_bytes:
-                self._bodies[etag] = body
-                self._size += len(body)
-                while self._size > self.max_bytes:
-                    _, dropped = self._bodies.popitem(last=False)
-                    self._size -= len(dropped)
+        key = f"feed:{FEED_FORMAT}:{etag}"
+        body = cache_get(key)
+        if body is None:
+            body = build()
+            cache_set(key, body, timeout=self.timeout)
         return body
 
     def clear(self) -> None:
-        with self._lock:
-            self._bodies.clear()
-            self._size = 0
+        """Empty the shared cache (benchmarks measure cold builds); call it inside an app context."""
+        cache.clear()
 
 
 feed_cache = FeedCache()
+#: Each event's serialised VEVENT by its content, shared like the feeds (``core.ical.feed_bytes``).
+vevent_store = SharedStore("vevent:")

@@ -28,6 +28,7 @@ from events.calendar.feeds import (
     personal_fingerprint,
     public_entries,
     public_fingerprint,
+    vevent_store,
 )
 from events.calendar.forms import CalendarSettingsForm, ResetCalendarLinkForm
 from events.models import Booking, Event
@@ -63,7 +64,9 @@ def public_feed():
     name = f"{current_app.config['APP_NAME']} events"
 
     def build() -> bytes:
-        return ical.feed_bytes(entry_data(public_entries(session)), name, tzid=calendar_settings().tzid)
+        return ical.feed_bytes(
+            entry_data(public_entries(session)), name, tzid=calendar_settings().tzid, store=vevent_store
+        )
 
     return _feed_response(build, etag=etag, last_modified=last_modified, filename="events.ics", public=True)
 
@@ -81,7 +84,7 @@ def personal_feed(token: str):
     def build() -> bytes:
         entries = entry_data(personal_entries(session, user)) + other_entries(user)
         entries.sort(key=lambda entry: entry.start)
-        return ical.feed_bytes(entries, name, tzid=calendar_settings().tzid)
+        return ical.feed_bytes(entries, name, tzid=calendar_settings().tzid, store=vevent_store)
 
     return _feed_response(build, etag=etag, last_modified=last_modified, filename="my-events.ics", public=False)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from core.caching import SharedPage, shared_pages
 from core.registry import (
     HomeSection,
     account_erasers,
@@ -53,3 +54,6 @@ demo_loaders.register("notes", demo.load, order=30)
 data_export.register("review_links", reviews.export_review_links)
 account_erasers.register("review_links", reviews.erase_review_links)
 organiser_alerts.register("Reviewers' answers to draft write-ups", reviews.review_response_alerts, order=20)
+# Pages every anonymous visitor sees alike: 304s and kept bodies (core.caching).
+for endpoint in ("notes.index", "notes.detail", "notes.feed"):
+    shared_pages.register(endpoint, SharedPage())
