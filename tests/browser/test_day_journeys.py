@@ -73,8 +73,13 @@ def test_visit_timetable_itinerary_and_an_experts_answer(app, runner, browser, l
 
     assert runner.invoke(args=["demo"]).exit_code == 0
     with app.app_context():
-        visit_id = db.session.scalar(select(VisitProgramme.id))
-        waiting = db.session.scalars(select(ExpertInvitation).where(ExpertInvitation.status == "invited")).first()
+        # Amelia's coming visit (the demo also has her first one, months ago)
+        visit_id = db.session.scalar(select(VisitProgramme.id).order_by(VisitProgramme.starts_on.desc()))
+        waiting = db.session.scalars(
+            select(ExpertInvitation).where(
+                ExpertInvitation.programme_id == visit_id, ExpertInvitation.status == "invited"
+            )
+        ).first()
         waiting.token_hash = ExpertInvitation.hash("an-experts-private-link-for-the-journey")
         db.session.commit()
     expert = new_page(browser, live_server)  # no account: the private link is the key

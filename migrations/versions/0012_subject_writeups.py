@@ -1,6 +1,6 @@
 """write-ups of things other than events (a fellow's visit programme)
 
-Revision ID: 0013_subject_writeups
+Revision ID: 0012_subject_writeups
 Revises: 0011_indexes
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0013_subject_writeups'
+revision = '0012_subject_writeups'
 down_revision = '0011_indexes'
 branch_labels = None
 depends_on = None
