@@ -123,7 +123,10 @@ def _serve(run: Run, app, uri: str, database: str, scaled, page_list, logs: Path
         run.throughput = served.throughput(server, ceiling, page_list, cookies, run.seconds)
         if make_url(uri).get_backend_name() == "postgresql":
             print("== 200 concurrent bookings for 20 places", flush=True)
-            run.contention = contention.run(app, server)
+            try:
+                run.contention = contention.run(app, server)
+            except Exception as error:  # report it, and keep the rest of the run
+                run.contention_note = f"failed: {error!r}"
         else:
             run.contention_note = "needs PostgreSQL (set BENCH_DATABASE_URL); SQLite serialises every write."
         run.memory = {"app": server.memory(), "ceiling": ceiling.memory()}

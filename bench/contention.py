@@ -104,7 +104,7 @@ def run(app: Flask, server: Server) -> Contention:
 
     def book(n: int) -> None:
         opener, token = sessions[n]
-        opener.add_handler(_NoRedirect())
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(opener.jar), _NoRedirect())
         data = urllib.parse.urlencode({"csrf_token": token}).encode()
         barrier.wait()
         started = time.perf_counter()
