@@ -11,7 +11,8 @@ the workers' peak memory; and it times the CP-SAT timetable. Tables are printed 
 written to docs/BENCHMARKS.md with a plot (docs/bench-growth.png).
 
 Options: ``--quick`` (1/8 of the size, 1-second loads), ``BENCH_SCALE`` (the full size as a factor, e.g.
-``1/4``), ``BENCH_SECONDS`` (seconds of load per page and per ceiling, 3 by default), ``--out DIR``.
+``1/4``), ``BENCH_SECONDS`` (seconds of load per page and per ceiling, 3 by default), ``BENCH_NOTE`` (a
+sentence for the document, e.g. what else ran on the machine), ``--out DIR``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from bench.pages import GROWTH, pages  # noqa: E402
 from bench.plot import growth_png  # noqa: E402
 from bench.report import Run, label  # noqa: E402
 from config import normalise_database_url  # noqa: E402
+from extensions import db  # noqa: E402
 
 GROWTH_RUNS = 7
 
@@ -72,6 +74,7 @@ def _drop_postgres(uri: str, name: str) -> None:
 
 def _measure_size(run: Run, database: str, uri: str, factor: float, serve: bool, logs: Path) -> None:
     full = run.factors[-1]
+    run.loads.append(os.getloadavg()[0])
     started = time.perf_counter()
     app = inprocess.make_app(uri)
     scaled = inprocess.build(app, factor)
@@ -85,6 +88,10 @@ def _measure_size(run: Run, database: str, uri: str, factor: float, serve: bool,
     )
     page_list = pages(scaled)
     run.pages = page_list
+    if make_url(uri).get_backend_name() == "postgresql":
+        with app.app_context():
+            run.versions[database] = db.session.scalar(text("SHOW server_version"))
+            db.session.remove()
     by_role = inprocess.clients(app, scaled)
     if factor in (run.factors[0], full):
         run.counts.setdefault(database, {})[factor] = inprocess.count_queries(app, by_role, page_list)
@@ -110,6 +117,7 @@ def _measure_size(run: Run, database: str, uri: str, factor: float, serve: bool,
 
 def _serve(run: Run, app, uri: str, database: str, scaled, page_list, logs: Path) -> None:
     run.served_on = database
+    run.loads.append(os.getloadavg()[0])
     print(f"== throughput under gunicorn on {database} ({run.tool}, {run.seconds:g} s a page and a ceiling)")
     with (
         served.app_server(uri, logs / "app.log") as server,
@@ -175,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     run = Run(factors=[full / 16, full / 4, full], seconds=seconds, tool=served.load_tool())
     if not shutil.which("wrk"):
         run.notes.append("wrk is not installed (`apt-get install wrk`): the Python load client was used.")
+    if os.environ.get("BENCH_NOTE"):
+        run.notes.append(os.environ["BENCH_NOTE"])
     if full != 1:
         run.notes.append(f"A reduced run: full size here is {label(full, 1)} of a large programme.")
     postgres_url = os.environ.get("BENCH_DATABASE_URL")

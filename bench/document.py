@@ -4,6 +4,7 @@ and what would meet it."""
 from __future__ import annotations
 
 import math
+import os
 import sqlite3
 from datetime import datetime
 
@@ -47,7 +48,12 @@ def _throughput_reading(run: Run) -> tuple[str, list[str]]:
     unmet = []
     met = [t for t in run.throughput if t.ratio >= t.goal]
     for t in run.throughput:
-        if t.ratio < t.goal:
+        if t.ratio < t.goal and not t.app.requests:
+            unmet.append(
+                f"Throughput of {t.page.name}: no request completed within the load window "
+                f"({t.app.seconds:.0f} s); the goal (≥ {t.goal}) needs ≥ {t.goal * t.ceiling.rate:.0f} req/s."
+            )
+        elif t.ratio < t.goal:
             need = t.goal * t.ceiling.rate
             per_request = 1000 * 2 / t.app.rate if t.app.rate else math.inf  # two workers
             target = 1000 * 2 / need
@@ -103,14 +109,37 @@ def _growth_reading(run: Run) -> tuple[str, list[str]]:
         for key, points in series.items():
             ratio = points[full] / points[small]
             parts.append(f"{names.get(key, key)} {ratio:.1f}× ({database})")
-            if ratio > 4:  # the data grew 16×: sub-linear means clearly less than that; 4× is the bar used here
+            if key == "feed_public":
+                continue  # it lists every upcoming public event: its content grows with the data, by design
+            if ratio > 4:  # the data grew 16×: sub-linear means clearly less; 4× (its square root) is the bar
                 unmet.append(
                     f"Growth of {names.get(key, key)} ({database}): {points[small]:.1f} ms at "
                     f"{label(small, full)} → {points[full]:.1f} ms at full size ({ratio:.1f}× for 16× the data). "
                     "Sub-linear needs a page that reads a bounded number of rows (pagination, an index on the "
                     "filter and sort columns, counts in one grouped query)."
                 )
-    return "From 1/16 to full size (16× the data): " + ", ".join(parts) + ".", unmet
+    return (
+        "From 1/16 to full size (16× the data): "
+        + ", ".join(parts)
+        + ". The public feed lists every upcoming public event (and the last 90 days), so its content grows"
+        " with the data by design: it is held to the floor in section 3 instead of to the 4× bar."
+    ), unmet
+
+
+def _load_sentence(run: Run) -> str:
+    if not run.loads:
+        return ""
+    cores = os.cpu_count() or 1
+    sentence = (
+        f"1-minute load average at the start of each phase: {min(run.loads):.1f}–{max(run.loads):.1f} "
+        f"on {cores} cores (the bench alone keeps about 2 busy)"
+    )
+    if max(run.loads) > cores + 1:
+        sentence += (
+            ": **other work competed for the cores**, so absolute numbers are noisy; the ratios, measured side"
+            " by side in the same seconds, are steadier, and medians are quoted throughout"
+        )
+    return sentence + "."
 
 
 def document(run: Run, machine: dict[str, str], now: datetime, wall: float, plot: str) -> str:
@@ -143,7 +172,8 @@ def document(run: Run, machine: dict[str, str], now: datetime, wall: float, plot
         if app_peaks and ceiling_peaks
         else "Not measured."
     )
-    databases = ", ".join(run.databases) + f" (SQLite library {sqlite3.sqlite_version})"
+    versions = [f"PostgreSQL server {version}" for version in run.versions.values()]
+    databases = ", ".join(run.databases) + f" (SQLite library {sqlite3.sqlite_version}; " + "; ".join(versions) + ")"
     lines = [
         "# Benchmarks",
         "",
@@ -151,9 +181,7 @@ def document(run: Run, machine: dict[str, str], now: datetime, wall: float, plot
         "which set each number against a baseline measured in the same run on the same machine.",
         "",
         f"- **Date**: {now:%Y-%m-%d %H:%M} UTC; the whole run took **{wall / 60:.1f} minutes**.",
-        f"- **Machine**: {machine['machine']}. **Shared**: other jobs (test suites of two other sessions) ran on",
-        "  the same two cores during this run, so absolute numbers are noisy; ratios measured side by side are",
-        "  steadier, and medians are quoted throughout.",
+        f"- **Machine**: {machine['machine']}. {_load_sentence(run)}",
         f"- **Commit**: {machine['commit']}; **Python**: {machine['python']}.",
         f"- **Databases**: {databases}. Throughput, contention and memory on **{run.served_on or '–'}**.",
         f"- **Load**: {run.tool}, 2 connections, {run.seconds:g} s per page and {run.seconds:g} s for its ceiling,",
@@ -204,7 +232,8 @@ def document(run: Run, machine: dict[str, str], now: datetime, wall: float, plot
         "## 5. Growth: server time at three sizes",
         "",
         "In-process (Flask's test client: the app's own time, no network), median of 7 runs. The public feed "
-        "is built with its caches emptied before each run.",
+        "is built with its caches emptied before each run. Goal: sub-linear; the bar used here is at most 4× "
+        "(the square root of the data's 16×) from 1/16 to full size.",
         "",
         report.growth_table(run),
         "",

@@ -22,6 +22,7 @@ class Run:
     tool: str
     databases: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)
     pages: list[Page] = field(default_factory=list)
     scaled: dict[str, dict[float, Scaled]] = field(default_factory=dict)
     build_seconds: dict[str, dict[float, float]] = field(default_factory=dict)
@@ -36,7 +37,8 @@ class Run:
     crashes: int = 0
     contention: Contention | None = None
     contention_note: str = ""
-    unmet: list[str] = field(default_factory=list)
+    #: The 1-minute load average, sampled at the start of each phase (the bench itself keeps about 2 busy).
+    loads: list[float] = field(default_factory=list)
 
 
 def label(factor: float, full: float) -> str:
