@@ -163,7 +163,9 @@ def _machine() -> dict[str, str]:
         except OSError:
             return ""
 
-    dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else ""
+    # The bench's own output (docs/) does not count as a change to what was measured.
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs")
+    dirty = " (with uncommitted changes)" if changed else ""
     return {
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), {ram}",
         "python": f"{platform.python_implementation()} {platform.python_version()}",
