@@ -1,309 +1,227 @@
-"""``make bench`` (``python -m bench``): how the calendar feed and the events page scale.
+"""``make bench`` (``python -m bench``): the app measured at the size of a large programme (issue 12).
 
-Builds a throwaway database (SQLite in a temporary folder, and PostgreSQL too when TEST_DATABASE_URL
-is set — in a separate ``<name>_bench`` database when the server allows creating one), fills it in
-steps and times requests through the app in-process (no network), then prints tables and writes
-docs/BENCHMARKS.md. Times are medians of several runs; each size is compared with a small baseline
-measured in the same run on the same machine, so the ratios matter more than the milliseconds.
+For each database — a throwaway SQLite file, and PostgreSQL too when ``BENCH_DATABASE_URL`` is set (in a
+database of its own, ``<name>_bench``, created and dropped here when the server allows) — it builds the
+data at 1/16, 1/4 and full size (``bench.scale``) and measures, in-process, the SQL statements of every
+main page (at 1/16 and full size) and the server time of five pages at every size; at full size the
+feeds against their floor and the expert matching. Then, at full size on PostgreSQL (else SQLite), it
+serves the app and a bare-Flask ceiling with gunicorn (2 sync workers each), loads every page beside the
+ceiling at the page's byte size, runs 200 concurrent bookings for 20 places (PostgreSQL only) and reads
+the workers' peak memory; and it times the CP-SAT timetable. Tables are printed and, for a full-size run,
+written to docs/BENCHMARKS.md with a plot (docs/bench-growth.png).
+
+Options: ``--quick`` (1/8 of the size, 1-second loads), ``BENCH_SCALE`` (the full size as a factor, e.g.
+``1/4``), ``BENCH_SECONDS`` (seconds of load per page and per ceiling, 3 by default), ``BENCH_NOTE`` (a
+sentence for the document, e.g. what else ran on the machine), ``--out DIR``.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
-import statistics
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from fractions import Fraction
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app import create_app  # noqa: E402
+from bench import contention, feeds, inprocess, programme, served  # noqa: E402
+from bench.document import document  # noqa: E402
+from bench.pages import GROWTH, pages  # noqa: E402
+from bench.plot import growth_png  # noqa: E402
+from bench.report import Run, label  # noqa: E402
 from config import normalise_database_url  # noqa: E402
-from core.models import Tag, slugify  # noqa: E402
-from events.calendar import ical  # noqa: E402
-from events.calendar.feeds import feed_cache  # noqa: E402
-from events.models import Event, Speaker  # noqa: E402
 from extensions import db  # noqa: E402
-from fellows.models import Organisation  # noqa: E402
 
-TOPICS = ["AI", "Climate", "Energy", "Health", "Housing", "Justice", "Education", "Trade", "Space", "Water"]
-
-
-@dataclass
-class Result:
-    database: str
-    name: str
-    size: int
-    runs: int
-    median_ms: float
-    queries: int
-    status: int
-    note: str = ""
+GROWTH_RUNS = 7
 
 
-def _add_events(app, start_index: int, count: int) -> None:
-    """``count`` published public events with two speakers and two topics each, from two months ago on."""
-    with app.app_context():
-        tags = {tag.name: tag for tag in db.session.scalars(db.select(Tag))}
-        for name in TOPICS:
-            if name not in tags:
-                tags[name] = Tag(name=name, slug=slugify(name))
-        host = db.session.scalar(db.select(Organisation)) or Organisation(name="Bench Institute", kind="university")
-        base = datetime.now(UTC).replace(microsecond=0, second=0, minute=30, hour=12) - timedelta(days=60)
-        for n in range(start_index, start_index + count):
-            starts = base + timedelta(days=n % 900, hours=(n % 3) * 2)
-            item = Event(
-                title=f"Policy lunch {n}: data, ethics; and the state",
-                kind="lunch",
-                summary="A lunch discussion with questions from the floor.",
-                description="We will discuss **evidence** in policy making.\n\nBring your questions; all welcome.",
-                starts_at=starts,
-                ends_at=starts + timedelta(hours=1, minutes=30),
-                venue_name=f"Room {n % 12}",
-                venue_address="70 Whitehall, London SW1A 2AS",
-                audience="public",
-                state="cancelled" if n % 50 == 0 else "published",
-                host=host,
-            )
-            item.topics = [tags[TOPICS[n % 10]], tags[TOPICS[(n + 3) % 10]]]
-            item.speakers = [
-                Speaker(position=0, honorific="Dr", name=f"Speaker {n}", role="Adviser"),
-                Speaker(position=1, name=f"Guest {n}"),
-            ]
-            db.session.add(item)
-        db.session.commit()
-
-
-def _measure(
-    app, database: str, name: str, size: int, path: str, runs: int, *, headers=None, before_each=None, note: str = ""
-) -> Result:
-    client = app.test_client()
-    with app.app_context():
-        engine = db.engine
-    counter = {"n": 0}
-
-    def count(*_args):
-        counter["n"] += 1
-
-    times = []
-    status = 0
-    client.get(path, headers=headers)  # warm up imports and connections
-    for _ in range(runs):
-        if before_each:
-            before_each()
-        counter["n"] = 0
-        event.listen(engine, "before_cursor_execute", count)
-        started = time.perf_counter()
-        response = client.get(path, headers=headers)
-        elapsed = time.perf_counter() - started
-        event.remove(engine, "before_cursor_execute", count)
-        status = response.status_code
-        times.append(elapsed * 1000)
-    return Result(database, name, size, runs, statistics.median(times), counter["n"], status, note)
-
-
-def _bench_database(label: str, uri: str) -> list[Result]:
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "bench-secret-key-long-enough",
-            "SQLALCHEMY_DATABASE_URI": uri,
-            "BASE_URL": "https://events.example.org",
-            "MAIL_SEND_ON_COMMIT": False,
-        }
-    )
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-    results: list[Result] = []
-    has_events_page = "events.index" in app.view_functions
-
-    def cold() -> None:
-        ical._vevent_bytes.cache_clear()
-        ical._plain_text.cache_clear()
-        feed_cache.clear()
-
-    _add_events(app, 0, 5)
-    if has_events_page:
-        results.append(_measure(app, label, "/events list page", 5, "/events?when=past", 20))
-    _add_events(app, 5, 95)
-    results.append(_measure(app, label, "public feed, first build", 100, "/calendar.ics", 10, before_each=cold))
-    results.append(
-        _measure(
-            app,
-            label,
-            "public feed, rebuilt from cached events",
-            100,
-            "/calendar.ics",
-            20,
-            before_each=feed_cache.clear,
-        )
-    )
-    results.append(_measure(app, label, "public feed, unconditional poll", 100, "/calendar.ics", 20))
-    etag = app.test_client().get("/calendar.ics").headers["ETag"]
-    results.append(
-        _measure(
-            app, label, "public feed, conditional (304)", 100, "/calendar.ics", 30, headers={"If-None-Match": etag}
-        )
-    )
-    _add_events(app, 100, 100)
-    if has_events_page:
-        results.append(_measure(app, label, "/events list page", 200, "/events?when=past", 20))
-    _add_events(app, 200, 4800)
-    results.append(_measure(app, label, "public feed, first build", 5000, "/calendar.ics", 3, before_each=cold))
-    results.append(
-        _measure(
-            app,
-            label,
-            "public feed, rebuilt from cached events",
-            5000,
-            "/calendar.ics",
-            5,
-            before_each=feed_cache.clear,
-        )
-    )
-    results.append(_measure(app, label, "public feed, unconditional poll", 5000, "/calendar.ics", 30))
-    etag = app.test_client().get("/calendar.ics").headers["ETag"]
-    results.append(
-        _measure(
-            app, label, "public feed, conditional (304)", 5000, "/calendar.ics", 30, headers={"If-None-Match": etag}
-        )
-    )
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    return results
-
-
-def _postgres_uri(url: str) -> tuple[str, str]:
-    """A separate ``<name>_bench`` database when it can be created, else the given one (emptied)."""
-    uri = normalise_database_url(url)
-    parsed = make_url(uri)
-    bench_name = f"{parsed.database}_bench"
+def _postgres(url: str) -> tuple[str, str, bool]:
+    """(URI, database name, created here): a database of its own when the server allows, else the given one."""
+    parsed = make_url(normalise_database_url(url))
+    name = f"{parsed.database}_bench"
     engine = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
-            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": bench_name})
-            if not exists:
-                connection.execute(text(f'CREATE DATABASE "{bench_name}"'))
-        return parsed.set(database=bench_name).render_as_string(hide_password=False), bench_name
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        return parsed.set(database=name).render_as_string(hide_password=False), name, True
     except Exception as error:  # no right to create databases: use (and empty) the given one
-        print(f"note: could not create {bench_name} ({error.__class__.__name__}); using {parsed.database}")
-        return uri, parsed.database
+        print(f"note: could not create {name} ({error.__class__.__name__}); using {parsed.database}, emptied")
+        return parsed.render_as_string(hide_password=False), parsed.database, False
     finally:
         engine.dispose()
 
 
-def _ratio(results: list[Result], database: str, name: str, size: int, base_name: str, base_size: int) -> str:
-    found = {(r.name, r.size): r for r in results if r.database == database}
-    if (name, size) not in found or (base_name, base_size) not in found:
-        return "–"
-    return f"{found[(name, size)].median_ms / found[(base_name, base_size)].median_ms:.3g}×"
+def _drop_postgres(uri: str, name: str) -> None:
+    engine = create_engine(make_url(uri).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
 
 
-RATIOS = [
-    ("Feed, first build: 5000 vs 100 events", "public feed, first build", 5000, "public feed, first build", 100),
-    (
-        "Feed rebuilt from cached events: 5000 vs 100",
-        "public feed, rebuilt from cached events",
-        5000,
-        "public feed, rebuilt from cached events",
-        100,
-    ),
-    (
-        "Feed at 5000: rebuilt from cached events vs first build",
-        "public feed, rebuilt from cached events",
-        5000,
-        "public feed, first build",
-        5000,
-    ),
-    (
-        "Feed at 5000: unconditional poll vs first build",
-        "public feed, unconditional poll",
-        5000,
-        "public feed, first build",
-        5000,
-    ),
-    ("Feed at 5000: 304 vs first build", "public feed, conditional (304)", 5000, "public feed, first build", 5000),
-    ("Feed: 304 at 5000 vs 304 at 100", "public feed, conditional (304)", 5000, "public feed, conditional (304)", 100),
-    ("/events page: 200 vs 5 events", "/events list page", 200, "/events list page", 5),
-]
-
-
-def _tables(results: list[Result]) -> str:
-    lines = [
-        "| Database | Request | Events | Runs | Median (ms) | SQL queries | Status |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+def _measure_size(run: Run, database: str, uri: str, factor: float, serve: bool, logs: Path) -> None:
+    full = run.factors[-1]
+    run.loads.append(os.getloadavg()[0])
+    started = time.perf_counter()
+    app = inprocess.make_app(uri)
+    scaled = inprocess.build(app, factor)
+    run.scaled.setdefault(database, {})[factor] = scaled
+    run.build_seconds.setdefault(database, {})[factor] = time.perf_counter() - started
+    print(
+        f"== {database} at {label(factor, full)}: {scaled.fellows:,} fellows, {scaled.events:,} events, "
+        f"{scaled.bookings:,} bookings, {scaled.notes:,} notes, {scaled.visits} visits "
+        f"(built in {time.perf_counter() - started:.0f} s)",
+        flush=True,
+    )
+    page_list = pages(scaled)
+    run.pages = page_list
+    if make_url(uri).get_backend_name() == "postgresql":
+        with app.app_context():
+            run.versions[database] = db.session.scalar(text("SHOW server_version"))
+            db.session.remove()
+    by_role = inprocess.clients(app, scaled)
+    if factor in (run.factors[0], full):
+        run.counts.setdefault(database, {})[factor] = inprocess.count_queries(app, by_role, page_list)
+    series = run.growth.setdefault(database, {})
+    for page in (p for p in page_list if p.key in GROWTH):
+        before = (lambda: inprocess.clear_caches(app)) if page.key == "feed_public" else None
+        median, _ = inprocess.server_time(by_role[page.who], page.path, GROWTH_RUNS, before_each=before)
+        series.setdefault(page.key, {})[factor] = median
+    if factor != full:
+        inprocess.dispose(app)
+        return
+    run.feeds[database] = [
+        feeds.measure(app, "public feed", "/calendar.ics"),
+        feeds.measure(
+            app, "organiser's all-events feed", f"/calendar/{scaled.organiser_feed_token}.ics", scaled.organiser_email
+        ),
     ]
-    for r in results:
-        lines.append(
-            f"| {r.database} | {r.name} | {r.size} | {r.runs} | {r.median_ms:.1f} | {r.queries} | {r.status} |"
-        )
-    lines += ["", "| Database | Comparison | Ratio of medians |", "| --- | --- | ---: |"]
-    for database in dict.fromkeys(r.database for r in results):
-        for label, *spec in RATIOS:
-            lines.append(f"| {database} | {label} | {_ratio(results, database, *spec)} |")
-    return "\n".join(lines)
+    run.matching[database] = programme.matching(app, scaled)
+    if serve:
+        _serve(run, app, uri, database, scaled, page_list, logs)
+    inprocess.dispose(app)
 
 
-def main() -> int:
-    targets = []
-    with tempfile.TemporaryDirectory() as folder:
-        targets.append(("SQLite", "sqlite:///" + os.path.join(folder, "bench.sqlite")))
-        url = os.environ.get("TEST_DATABASE_URL")
-        if url:
-            uri, name = _postgres_uri(url)
-            targets.append((f"PostgreSQL ({name})", uri))
-        results: list[Result] = []
-        for label, uri in targets:
-            print(f"== {label}: generating events and measuring …", flush=True)
-            results.extend(_bench_database(label, uri))
-    table = _tables(results)
-    print(table)
-    notes = []
-    if not any(r.name == "/events list page" for r in results):
-        notes.append("The /events page is not registered in this build, so it was not measured.")
-    if not url:
-        notes.append("TEST_DATABASE_URL was not set, so only SQLite was measured.")
-    document = f"""# Benchmarks
+def _serve(run: Run, app, uri: str, database: str, scaled, page_list, logs: Path) -> None:
+    run.served_on = database
+    run.loads.append(os.getloadavg()[0])
+    print(f"== throughput under gunicorn on {database} ({run.tool}, {run.seconds:g} s a page and a ceiling)")
+    with (
+        served.app_server(uri, logs / "app.log") as server,
+        served.gunicorn("bench.ceiling:app", logs / "ceiling.log") as ceiling,
+    ):
+        cookies = {
+            None: "",
+            "fellow": served.session_cookie(served.sign_in(server, scaled.fellow_email, scaled.password)),
+            "organiser": served.session_cookie(served.sign_in(server, scaled.organiser_email, scaled.password)),
+        }
+        run.throughput = served.throughput(server, ceiling, page_list, cookies, run.seconds)
+        if make_url(uri).get_backend_name() == "postgresql":
+            print("== 200 concurrent bookings for 20 places", flush=True)
+            try:
+                run.contention = contention.run(app, server)
+            except Exception as error:  # report it, and keep the rest of the run
+                run.contention_note = f"failed: {error!r}"
+        else:
+            run.contention_note = "needs PostgreSQL (set BENCH_DATABASE_URL); SQLite serialises every write."
+        run.memory = {"app": server.memory(), "ceiling": ceiling.memory()}
+        run.crashes = server.crashes()
 
-Made by `make bench` (`python -m bench`) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — Python {platform.python_version()},
-{platform.system()} {platform.machine()}, {os.cpu_count()} CPU(s). Each request goes through the whole app
-in-process (routing, queries, templates or calendar building), without a network. Times are medians;
-the events are published public events with two speakers and two topics each (one in fifty cancelled).
 
-- **first build**: every cache is emptied before each run, as after a restart: the events are loaded
-  and each one is turned into a VEVENT.
-- **rebuilt from cached events**: the feed changed (one event was edited, say), so it is assembled
-  again, but the unchanged events' VEVENTs come from the per-event cache (keyed by their content).
-- **unconditional poll**: nothing changed and the client sends no `If-None-Match` (some do not): one
-  light query gives the fingerprint, and the feed built for it is sent from the feed cache.
-- **conditional (304)**: a calendar client polling with `If-None-Match`; the ETag is that fingerprint,
-  checked before anything is built.
-- **/events list page**: `/events?when=past` as an anonymous visitor, 20 per page, with 5 and with 200
-  events in the database (the first events generated are in the past, so both pages have rows); the
-  SQL column shows the page does not issue more queries as the data grows.
+def _factor(value: str) -> float:
+    return float(Fraction(value))
 
-{table}
 
-Read the ratios rather than the milliseconds: they compare sizes measured in the same run on the same
-machine. Building a feed grows linearly with its events; a poll that finds nothing new costs two queries
-whose rows (one short row per event in the feed) are the only part that grows.
-{"".join(f"{chr(10)}Note: {note}" for note in notes)}
-"""
-    out = ROOT / "docs" / "BENCHMARKS.md"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(document, encoding="utf-8")
-    print(f"\nWritten to {out.relative_to(ROOT)}")
+def _machine() -> dict[str, str]:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        memory = next(x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal"))
+        ram = f"{int(memory.split()[1]) / 1024 / 1024:.0f} GB RAM"
+    except (OSError, StopIteration):
+        ram = "unknown RAM"
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()  # noqa: S603,S607
+        except OSError:
+            return ""
+
+    # The bench's own output (docs/) does not count as a change to what was measured.
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs")
+    dirty = " (with uncommitted changes)" if changed else ""
+    return {
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), {ram}",
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "commit": (git("rev-parse", "--short", "HEAD") or "unknown") + dirty,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1/8 of the size and 1-second loads")
+    parser.add_argument("--out", type=Path, help="where to write BENCHMARKS.md and the plot")
+    options = parser.parse_args(argv)
+    started = time.perf_counter()
+    full = _factor(os.environ.get("BENCH_SCALE") or ("1/8" if options.quick else "1"))
+    seconds = float(os.environ.get("BENCH_SECONDS") or (1 if options.quick else 3))
+    out = options.out or (ROOT / "docs" if full == 1 else Path(tempfile.mkdtemp(prefix="bench-")))
+    run = Run(factors=[full / 16, full / 4, full], seconds=seconds, tool=served.load_tool())
+    if not shutil.which("wrk"):
+        run.notes.append("wrk is not installed (`apt-get install wrk`): the Python load client was used.")
+    if os.environ.get("BENCH_NOTE"):
+        run.notes.append(os.environ["BENCH_NOTE"])
+    if full != 1:
+        run.notes.append(f"A reduced run: full size here is {label(full, 1)} of a large programme.")
+    postgres_url = os.environ.get("BENCH_DATABASE_URL")
+    with tempfile.TemporaryDirectory(prefix="bench-") as folder:
+        logs = Path(folder)
+        targets = [("SQLite", lambda f: f"sqlite:///{folder}/bench-{round(f * 4096)}.sqlite", None)]
+        if postgres_url:
+            uri, name, created = _postgres(postgres_url)
+            targets.append((f"PostgreSQL ({name})", lambda f: uri, (uri, name) if created else None))
+        else:
+            run.notes.append("BENCH_DATABASE_URL was not set: PostgreSQL was not measured.")
+        serve_on = targets[-1][0]
+        for database, uri_of, drop in targets:
+            run.databases.append(database)
+            try:
+                for factor in run.factors:
+                    _measure_size(run, database, uri_of(factor), factor, database == serve_on, logs)
+            finally:
+                if drop:
+                    _drop_postgres(*drop)
+        print("== CP-SAT timetable", flush=True)
+        run.solving = programme.timetable()
+    wall = time.perf_counter() - started
+    plot = out / "bench-growth.png"
+    growth_png(plot, {d: {run_name(run, k): v for k, v in s.items()} for d, s in run.growth.items()}, run.factors)
+    text_ = document(run, _machine(), datetime.now(UTC), wall, plot.name)
+    (out / "BENCHMARKS.md").parent.mkdir(parents=True, exist_ok=True)
+    (out / "BENCHMARKS.md").write_text(text_, encoding="utf-8")
+    print(text_)
+    print(f"\nWritten to {out / 'BENCHMARKS.md'} and {plot} in {wall / 60:.1f} minutes.")
     return 0
+
+
+def run_name(run: Run, key: str) -> str:
+    return next((page.name for page in run.pages if page.key == key), key)
 
 
 if __name__ == "__main__":

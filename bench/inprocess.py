@@ -1,0 +1,153 @@
+"""Building a scaled database and measuring requests through the app in-process (no network): SQL
+statements per request, and server time (the median of several runs of Flask's test client)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import statistics
+import time
+from dataclasses import dataclass
+
+import flask_migrate
+from flask import Flask
+from sqlalchemy import event, text
+
+from app import create_app
+from bench.pages import Page
+from bench.scale import Scaled, scale_up
+from core.registry import demo_loaders
+from extensions import db
+
+SECRET_KEY = "bench-secret-key-0123456789abcdef0123456789"  # noqa: S105 - a throwaway database's
+
+
+def make_app(uri: str, base_url: str = "http://127.0.0.1:5000") -> Flask:
+    """The app as deployed (not in testing mode), on ``uri``, sending no mail."""
+    return create_app(
+        {
+            "SECRET_KEY": SECRET_KEY,
+            "SQLALCHEMY_DATABASE_URI": uri,
+            "MAIL_SEND_ON_COMMIT": False,
+            "BASE_URL": base_url,
+        }
+    )
+
+
+def build(app: Flask, factor: float) -> Scaled:
+    """An empty schema by the migrations (as a deployment has it), the demo data, then ``factor`` of a
+    large programme."""
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        with contextlib.redirect_stderr(io.StringIO()):  # Alembic's INFO lines
+            flask_migrate.upgrade()
+        for load in demo_loaders:
+            load()
+        db.session.commit()
+        scaled = scale_up(factor)
+        db.session.remove()
+    return scaled
+
+
+def dispose(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def csrf_token(html: str) -> str:
+    """The form's CSRF token ("" where the app runs with CSRF checks off, as in most tests)."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    return match.group(1) if match else ""
+
+
+def sign_in(app: Flask, email: str, password: str):
+    """A test client signed in through the sign-in form, CSRF token and all."""
+    client = app.test_client()
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+    if response.status_code != 302:
+        raise RuntimeError(f"signing in as {email} answered {response.status_code}")
+    return client
+
+
+def clients(app: Flask, scaled: Scaled) -> dict:
+    return {
+        None: app.test_client(),
+        "fellow": sign_in(app, scaled.fellow_email, scaled.password),
+        "organiser": sign_in(app, scaled.organiser_email, scaled.password),
+    }
+
+
+@dataclass
+class Count:
+    status: int
+    queries: int
+    size: int
+
+
+class QueryCounter:
+    """Counts the SQL statements sent while active."""
+
+    def __init__(self, app: Flask):
+        with app.app_context():
+            self.engine = db.engine
+        self.count = 0
+
+    def _before(self, *_args) -> None:
+        self.count += 1
+
+    def __enter__(self):
+        self.count = 0
+        event.listen(self.engine, "before_cursor_execute", self._before)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._before)
+
+
+def count_queries(app: Flask, by_role: dict, pages: list[Page]) -> dict[str, Count]:
+    """SQL statements of each page on a warm request (after one request that fills the caches)."""
+    counter = QueryCounter(app)
+    result = {}
+    for page in pages:
+        client = by_role[page.who]
+        client.get(page.path)
+        with counter:
+            response = client.get(page.path)
+        result[page.key] = Count(response.status_code, counter.count, len(response.get_data()))
+    return result
+
+
+def server_time(client, path: str, runs: int, *, before_each=None, headers=None) -> tuple[float, int]:
+    """(median milliseconds, status) of ``runs`` requests after one warm-up request."""
+    response = client.get(path, headers=headers)
+    times = []
+    for _ in range(runs):
+        if before_each:
+            before_each()
+        started = time.perf_counter()
+        response = client.get(path, headers=headers)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), response.status_code
+
+
+def clear_caches(app: Flask) -> None:
+    """Empty every cache a feed is built through, as after a restart or a change to every event."""
+    import core.ical  # noqa: PLC0415
+    import events.calendar.feeds as feeds  # noqa: PLC0415
+    import events.calendar.ical as event_ical  # noqa: PLC0415
+    import extensions  # noqa: PLC0415
+
+    for holder, name in ((feeds, "feed_cache"), (extensions, "cache")):
+        cache = getattr(holder, name, None)
+        if cache is not None and hasattr(cache, "clear"):
+            with app.app_context():
+                cache.clear()
+    for module in (core.ical, event_ical):
+        for value in vars(module).values():
+            if hasattr(value, "cache_clear"):
+                value.cache_clear()

@@ -1,0 +1,78 @@
+"""`make bench` cannot rot silently: its generator makes the size asked for, with data that keeps the app's
+booking rules, and every page it measures answers, with the same number of SQL statements at two sizes."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bench import inprocess
+from bench.pages import pages
+from bench.scale import scale_up, wanted
+from events.models import Booking, Event
+from events.notes.models import Note, NoteRevision
+from extensions import db
+from fellows.models import User
+from programmes.models import Expert, Meeting, VisitProgramme
+
+
+def _count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_the_generator_makes_the_size_asked_for_and_every_measured_page_keeps_its_sql_count(app, runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        before = {model: _count(model) for model in (User, Expert, Event, Booking, Note, VisitProgramme)}
+        small = scale_up(1 / 64)
+        _assert_the_size_and_the_booking_rule(small, before)
+    small_counts = inprocess.count_queries(app, inprocess.clients(app, small), pages(small))
+    with app.app_context():
+        larger = scale_up(3 / 64)  # on top: four times the data, and a second big event, visit, …
+    larger_counts = inprocess.count_queries(app, inprocess.clients(app, larger), pages(larger))
+
+    assert {key: count.status for key, count in small_counts.items()} == dict.fromkeys(small_counts, 200)
+    assert {key: count.status for key, count in larger_counts.items()} == dict.fromkeys(larger_counts, 200)
+    assert {key: count.queries for key, count in larger_counts.items()} == {
+        key: count.queries for key, count in small_counts.items()
+    }
+
+
+def _assert_the_size_and_the_booking_rule(scaled, before: dict) -> None:
+    want = wanted(1 / 64)
+    added = {model: _count(model) - count for model, count in before.items()}
+
+    assert added[User] == scaled.fellows == want["fellows"] == 78
+    assert added[Expert] == scaled.experts == want["experts"]
+    assert added[Event] == scaled.events == want["events"]
+    assert added[Booking] == scaled.bookings == want["bookings"]
+    assert added[Note] == scaled.notes == want["notes"]
+    assert added[VisitProgramme] == scaled.visits == want["visits"]
+    assert _count(NoteRevision) >= scaled.notes
+    assert _count(Meeting) > 0
+    # The worst cases the pages are measured on: the big event's long list and the heavy fellow's bookings.
+    assert _count(Booking, Booking.event_id == scaled.big_event_id) == scaled.big_event_bookings > 50
+    heavy = db.session.scalar(select(User.id).where(User.email == scaled.fellow_email))
+    assert _count(Booking, Booking.user_id == heavy) >= scaled.heavy_fellow_bookings > 0
+    # Waitlists exist, and nobody waits while the event has a free place (the app's booking rule).
+    assert scaled.waitlisted > 0
+    confirmed = (
+        select(Booking.event_id, func.count().label("n"))
+        .where(Booking.state == "confirmed")
+        .group_by(Booking.event_id)
+        .subquery()
+    )
+    overfull = _count(
+        Event, Event.id == confirmed.c.event_id, Event.capacity.is_not(None), confirmed.c.n > Event.capacity
+    )
+    assert overfull == 0
+    waiting = select(Booking.event_id).where(Booking.state == "waitlisted").distinct().subquery()
+    waiting_with_room = _count(
+        Event,
+        Event.id == waiting.c.event_id,
+        (Event.capacity.is_(None))
+        | (
+            Event.capacity
+            > select(func.count()).where(Booking.event_id == Event.id, Booking.state == "confirmed").scalar_subquery()
+        ),
+    )
+    assert waiting_with_room == 0
