@@ -1,4 +1,5 @@
 # Two commands: `make run` serves the app with demo data; `make test` runs the whole suite.
+.PHONY: run dev test soak lint bench clean
 PORT ?= 5000
 # Links in emails and calendar files point at the port being served, unless BASE_URL says otherwise.
 BASE_URL ?= http://127.0.0.1:$(PORT)
@@ -75,7 +76,10 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 
+# Issue 12's measurements at the size of a large programme (docs/BENCHMARKS.md); not part of make test.
+# BENCH_DATABASE_URL adds PostgreSQL; REDIS_URL measures the many-machine set-up (shared cache, page cache).
 bench: $(VENV)/.installed-dev
+	@command -v wrk >/dev/null || echo "wrk is not installed (apt-get install wrk): the slower Python load client is used."
 	$(BIN)/python -m bench
 
 clean:

@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +101,8 @@ def app_server(database_uri: str, log: Path):
         SECRET_KEY=SECRET_KEY,
         MAIL_SEND_ON_COMMIT="false",
         BASE_URL="http://127.0.0.1:5000",
+        # With REDIS_URL set (inherited), the shared and page caches are on: a prefix of this run's own.
+        CACHE_KEY_PREFIX=f"bench-{uuid.uuid4().hex[:12]}:",
     )
 
 
