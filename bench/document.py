@@ -187,6 +187,14 @@ def document(run: Run, machine: dict[str, str], now: datetime, wall: float, plot
         f"- **Load**: {run.tool}, 2 connections, {run.seconds:g} s per page and {run.seconds:g} s for its ceiling,",
         "  interleaved; gunicorn with 2 sync workers for the app and for the ceiling (`bench/ceiling.py`: a bare",
         "  Flask route rendering, from memory, a Jinja template of the page's byte size).",
+        "- **Caches**: "
+        + (
+            "`REDIS_URL` was set, so the served app keeps its shared cache and anonymous pages in Redis, as a "
+            "many-machine deployment does (pages every anonymous visitor shares are answered from it); "
+            if os.environ.get("REDIS_URL")
+            else "`REDIS_URL` was not set, so the served app caches feeds per process and keeps no pages; "
+        )
+        + "the in-process measurements (SQL per page, growth) build every page (page cache off).",
         *[f"- Note: {note}" for note in run.notes],
         "",
         "## The data",
