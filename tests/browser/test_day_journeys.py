@@ -1,6 +1,7 @@
 """Browser journeys for issue 11's new pages and the programme's (each page is checked by axe on load):
 an organiser messages an event's bookers from its attendee page; checks people in at the door; plans a
-visit's timetable that the fellow then reads as an itinerary, and an expert answers by private link."""
+visit's timetable that the fellow then reads as an itinerary, and an expert answers by private link; and
+issue 10's whole programme journey, from the long list to the fellow's calendar feed."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from extensions import db
 from fellows.demo import DEMO_PASSWORD, FELLOW_EMAIL, ORGANISER_EMAIL
 from tests.browser.conftest import new_page, sign_in
 from tests.browser.support import screenshots
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, link_in
 
 
 def test_organiser_messages_the_confirmed_bookers_after_a_preview(app, page, make_organiser, make_fellow, make_event):
@@ -106,3 +107,70 @@ def test_visit_timetable_itinerary_and_an_experts_answer(app, runner, browser, l
     fellow.get_by_role("link", name="Your itinerary").click()
     expect(fellow.locator(".itinerary > li")).to_have_count(2)
     screenshots(fellow, "programme", "itinerary")
+
+
+def test_programme_long_list_two_expert_answers_timetable_itinerary_and_feed(
+    app, runner, browser, live_server, page, outbox
+):
+    """Issue 10's journey on the demo's coming visit: the organiser adds a suggested expert to the long
+    list and invites the list; two experts answer by their emailed links (one accepts, one declines);
+    the organiser solves the timetable; the fellow reads the itinerary and subscribes to her calendar feed,
+    which carries the new meeting."""
+    from programmes.models import Expert, ExpertInvitation, VisitProgramme
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        visit_id = db.session.scalar(select(VisitProgramme.id).order_by(VisitProgramme.starts_on.desc()))
+        listed_before = db.session.scalar(
+            select(db.func.count(ExpertInvitation.id)).where(
+                ExpertInvitation.programme_id == visit_id, ExpertInvitation.status == "listed"
+            )
+        )
+
+    sign_in(page, ORGANISER_EMAIL, DEMO_PASSWORD)
+    page.goto(f"/organiser/visits/{visit_id}")
+    suggestion = page.locator("ol.suggestions > li").first
+    chosen = suggestion.locator("strong").inner_text()
+    suggestion.get_by_role("button", name="Add to the long list").click()
+    expect(page.get_by_role("table").get_by_text(chosen)).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name=f"Invite the {listed_before + 1} experts on the long list").click()
+    expect(page.get_by_text("Invited, no reply").first).to_be_visible()
+
+    invitations = outbox(kind="expert_invitation")
+    assert len(invitations) == listed_before + 1
+    with app.app_context():
+        chosen_email = db.session.scalar(select(Expert.email).where(Expert.name == chosen))
+    accepting = next(m for m in invitations if m.to_address == chosen_email)
+    declining = next(m for m in invitations if m.to_address != chosen_email)
+
+    expert = new_page(browser, live_server)
+    expert.goto(link_in(accepting, "/expert/"))
+    expert.get_by_label("Yes, I can meet").check()
+    expert.locator("input[name=available]").first.check()
+    expert.get_by_role("button", name="Send my answer").click()
+    expect(expert.get_by_text("Thank you")).to_be_visible()
+    other = new_page(browser, live_server)
+    other.goto(link_in(declining, "/expert/"))
+    other.get_by_label("No, I can't this time").check()
+    other.get_by_role("button", name="Send my answer").click()
+    expect(other.get_by_text("Thank you")).to_be_visible()
+
+    page.goto(f"/organiser/visits/{visit_id}/timetable")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Solve the timetable").click()
+    expect(page.get_by_text("2 meetings in the timetable")).to_be_visible()
+
+    fellow = new_page(browser, live_server)
+    sign_in(fellow, FELLOW_EMAIL, DEMO_PASSWORD)
+    fellow.get_by_role("link", name="Your itinerary").click()
+    expect(fellow.locator(".itinerary > li")).to_have_count(2)
+    expect(fellow.locator(".itinerary").get_by_text(chosen)).to_be_visible()
+    fellow.goto("/my/calendar")
+    feed_url = fellow.locator("#personal-feed").input_value()
+    assert (
+        fellow.get_by_role("link", name="Subscribe in your calendar app").get_attribute("href").startswith("webcal://")
+    )
+    feed = fellow.request.get(feed_url)
+    assert feed.ok and feed.headers["content-type"].startswith("text/calendar")
+    assert chosen in feed.text().replace("\r\n ", "")
