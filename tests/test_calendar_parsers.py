@@ -255,3 +255,37 @@ def test_every_parser_reads_other_zones_in_every_year(tzid):
     assert icalendar_starts(ics) == expected
     assert vobject_starts(ics) == expected
     assert ical_js_starts(ics) == expected
+
+
+def test_all_parsers_read_a_fellows_meetings_alike(app, make_fellow, make_expert, login):
+    """Issue 10: the meetings of a visit in a fellow's personal feed (one in winter time, one in summer
+    time) are read at the same instants by icalendar, vobject and ical.js."""
+    from programmes.models import Expert, ExpertInvitation, Meeting, VisitProgramme
+
+    fellow = make_fellow(name="Ada Lovelace")
+    experts = [make_expert("Priya Shah"), make_expert("Tom Ward")]
+    year = datetime.now(UTC).year + 1
+    london = ZoneInfo("Europe/London")
+    starts = [
+        datetime(year, 1, 12, 9, 30, tzinfo=london).astimezone(UTC),
+        datetime(year, 7, 13, 14, 15, tzinfo=london).astimezone(UTC),
+    ]
+    with app.app_context():
+        for expert_id, start in zip(experts, starts, strict=True):
+            day = start.astimezone(london).date()
+            visit = VisitProgramme(fellow_id=fellow.id, starts_on=day, ends_on=day)
+            invitation = ExpertInvitation(
+                programme=visit, expert=db.session.get(Expert, expert_id), status="accepted", available=[]
+            )
+            db.session.add(
+                Meeting(programme=visit, invitation=invitation, starts_at=start, ends_at=start + timedelta(minutes=45))
+            )
+        db.session.commit()
+    client = login(fellow)
+    page = client.get("/my/calendar").get_data(as_text=True)
+    feed_path = "/calendar/" + page.split("/calendar/", 1)[1].split(".ics", 1)[0] + ".ics"
+    ics = client.get(feed_path).data
+    by_icalendar = {uid: start for uid, start in icalendar_starts(ics).items() if uid.startswith("meeting-")}
+    assert sorted(by_icalendar.values()) == starts
+    assert {uid: vobject_starts(ics)[uid] for uid in by_icalendar} == by_icalendar
+    assert {uid: ical_js_starts(ics)[uid] for uid in by_icalendar} == by_icalendar
