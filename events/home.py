@@ -1,17 +1,18 @@
 """The events sections of the home page (registered with core.registry by events/blueprint.py).
 
-Each section costs a fixed number of queries however many events, bookings or topics there are: counts
-come from grouped queries and related rows are loaded for the whole list at once.
+Each section costs a fixed number of queries however many events, bookings or topics there are, and as
+few as it can (the whole home page is held to 10): a list comes with its total (a window count), its
+events and their booking numbers (correlated subqueries) in one query.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager
 
-from core.models import utcnow
+from core.models import Tag, utcnow
 from core.permissions import is_fellow, is_organiser
 from core.timeutil import to_local
 from events.access import (
@@ -19,7 +20,7 @@ from events.access import (
     visible_events_clause,
 )
 from events.models import Booking, Event, event_topics
-from events.presenters import booking_stats
+from events.presenters import booking_count_columns, stats_from_row
 from extensions import db
 from fellows.models import user_interests
 
@@ -36,30 +37,25 @@ def days_to_go(event: Event, today: date) -> int:
     return (to_local(event.starts_at).date() - today).days
 
 
-def waitlist_positions(bookings: list[Booking]) -> dict[int, int]:
-    """{booking id: place in its event's queue} for the waitlisted ``bookings``, in ONE grouped query
-    (``Booking.waitlist_position`` asks once per booking). The order is the model's: requested_at, then id."""
-    waiting = [booking.id for booking in bookings if booking.state == "waitlisted"]
-    if not waiting:
-        return {}
-    mine, ahead = aliased(Booking), aliased(Booking)
-    rows = db.session.execute(
-        select(mine.id, func.count(ahead.id))
-        .join(
-            ahead,
-            and_(
-                ahead.event_id == mine.event_id,
-                ahead.state == "waitlisted",
-                or_(
-                    ahead.requested_at < mine.requested_at,
-                    and_(ahead.requested_at == mine.requested_at, ahead.id <= mine.id),
-                ),
+def _waitlist_position():
+    """The place in its event's queue of each waitlisted ``Booking`` row of a query (NULL for the others),
+    as a correlated subquery column. The order is the model's (``Booking.waitlist_position``):
+    requested_at, then id."""
+    ahead = aliased(Booking)
+    queue = (
+        select(func.count(ahead.id))
+        .where(
+            ahead.event_id == Booking.event_id,
+            ahead.state == "waitlisted",
+            or_(
+                ahead.requested_at < Booking.requested_at,
+                and_(ahead.requested_at == Booking.requested_at, ahead.id <= Booking.id),
             ),
         )
-        .where(mine.id.in_(waiting))
-        .group_by(mine.id)
+        .correlate(Booking)
+        .scalar_subquery()
     )
-    return dict(rows.all())
+    return case((Booking.state == "waitlisted", queue))
 
 
 def mine_section(user) -> dict | None:
@@ -69,8 +65,10 @@ def mine_section(user) -> dict | None:
         return None
     now = utcnow()
     mine = and_(Booking.user_id == user.id, Booking.state != "cancelled", Event.ends_at > now)
-    bookings = db.session.scalars(
-        select(Booking)
+    # One query: the next five bookings with their events, the total before the limit (a window count)
+    # and each waitlisted booking's place in its queue.
+    rows = db.session.execute(
+        select(Booking, func.count().over().label("total"), _waitlist_position().label("position"))
         .join(Booking.event)
         .where(mine)
         .options(contains_eager(Booking.event))  # the join is there already: no second query for the events
@@ -78,9 +76,9 @@ def mine_section(user) -> dict | None:
         .limit(5)
     ).all()
     context = {
-        "bookings": bookings,
-        "booking_count": db.session.scalar(select(func.count(Booking.id)).join(Booking.event).where(mine)) or 0,
-        "positions": waitlist_positions(bookings),
+        "bookings": [row.Booking for row in rows],
+        "booking_count": rows[0].total if rows else 0,
+        "positions": {row.Booking.id: row.position for row in rows if row.position is not None},
         "invitations": [],
     }
     if is_fellow(user):
@@ -98,13 +96,16 @@ def home_section(user) -> dict | None:
     ``organiser_section`` instead."""
     if is_organiser(user):
         return None
-    upcoming = db.session.scalars(
-        select(Event)
+    rows = db.session.execute(
+        select(Event, *booking_count_columns())  # the places left come with the events
         .where(visible_events_clause(user), Event.state == "published", Event.ends_at > utcnow())
         .order_by(Event.starts_at, Event.id)
         .limit(5)
     ).all()
-    return {"upcoming": upcoming, "stats": booking_stats(upcoming)}
+    return {
+        "upcoming": [event for event, _, _ in rows],
+        "stats": {event.id: stats_from_row(event, confirmed, waitlisted) for event, confirmed, waitlisted in rows},
+    }
 
 
 def organiser_section(user) -> dict | None:
@@ -113,28 +114,29 @@ def organiser_section(user) -> dict | None:
     if not is_organiser(user):
         return None
     now = utcnow()
-    upcoming_clause = and_(Event.state == "published", Event.ends_at > now)
-    upcoming = db.session.scalars(
-        select(Event).where(upcoming_clause).order_by(Event.starts_at, Event.id).limit(ORGANISER_UPCOMING)
+    # Two queries: each list comes with its total before the limit (a window count), and the upcoming
+    # events with their booking numbers.
+    upcoming_rows = db.session.execute(
+        select(Event, func.count().over().label("total"), *booking_count_columns())
+        .where(Event.state == "published", Event.ends_at > now)
+        .order_by(Event.starts_at, Event.id)
+        .limit(ORGANISER_UPCOMING)
     ).all()
-    drafts = db.session.scalars(
-        select(Event).where(Event.state == "draft").order_by(Event.starts_at, Event.id).limit(ORGANISER_DRAFTS)
+    draft_rows = db.session.execute(
+        select(Event, func.count().over().label("total"))
+        .where(Event.state == "draft")
+        .order_by(Event.starts_at, Event.id)
+        .limit(ORGANISER_DRAFTS)
     ).all()
-    # Both totals in one query.
-    upcoming_count, draft_count = db.session.execute(
-        select(
-            func.count(case((upcoming_clause, Event.id))),
-            func.count(case((Event.state == "draft", Event.id))),
-        ).where(or_(upcoming_clause, Event.state == "draft"))  # read those rows by index, not every event
-    ).one()
+    upcoming = [row.Event for row in upcoming_rows]
     today = to_local(now).date()
     return {
         "upcoming": upcoming,
-        "upcoming_count": upcoming_count,
-        "stats": booking_stats(upcoming),
+        "upcoming_count": upcoming_rows[0].total if upcoming_rows else 0,
+        "stats": {row.Event.id: stats_from_row(row.Event, row.confirmed, row.waitlisted) for row in upcoming_rows},
         "days": {event.id: days_to_go(event, today) for event in upcoming},
-        "drafts": drafts,
-        "draft_count": draft_count,
+        "drafts": [row.Event for row in draft_rows],
+        "draft_count": draft_rows[0].total if draft_rows else 0,
     }
 
 
@@ -165,7 +167,6 @@ def recommended_events(user, now: datetime | None = None, limit: int = RECOMMEND
             or_(Event.registration_closes_at.is_(None), Event.registration_closes_at > now),
             Event.id.not_in(booked),
         )
-        .options(selectinload(Event.topics))
         .order_by(shared.c.shared.desc(), Event.starts_at, Event.id)
         .limit(limit)
     ).all()
@@ -176,10 +177,22 @@ def recommended_section(user) -> dict | None:
     """A fellow's home page: events recommended for them, each with the interests it shares."""
     if not is_fellow(user):
         return None
-    interest_ids = set(db.session.scalars(select(user_interests.c.tag_id).where(user_interests.c.user_id == user.id)))
-    if not interest_ids:
-        return {"events": [], "has_interests": False}
-    events = [
-        (event, [tag.name for tag in event.topics if tag.id in interest_ids]) for event, _ in recommended_events(user)
-    ]
-    return {"events": events, "has_interests": True}
+    events = [event for event, _ in recommended_events(user)]
+    if not events:
+        has_interests = db.session.scalar(select(exists().where(user_interests.c.user_id == user.id)))
+        return {"events": [], "has_interests": bool(has_interests)}
+    # The interests each event shares, for all of them in one query (not every topic of every event,
+    # then the fellow's interests to pick from them).
+    shared: dict[int, list[str]] = {event.id: [] for event in events}
+    rows = db.session.execute(
+        select(event_topics.c.event_id, Tag.name)
+        .join(Tag, Tag.id == event_topics.c.tag_id)
+        .where(
+            event_topics.c.event_id.in_(shared),
+            event_topics.c.tag_id.in_(select(user_interests.c.tag_id).where(user_interests.c.user_id == user.id)),
+        )
+        .order_by(Tag.name)
+    )
+    for event_id, name in rows:
+        shared[event_id].append(name)
+    return {"events": [(event, shared[event.id]) for event in events], "has_interests": True}

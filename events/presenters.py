@@ -53,6 +53,26 @@ def booking_stats(events: list[Event]) -> dict[int, EventStats]:
     }
 
 
+def booking_count_columns():
+    """Confirmed and waitlisted counts of each ``Event`` row of a query, as two correlated subquery
+    columns: a list of events and its numbers come in one query (``stats_from_row`` reads them)."""
+
+    def count(state: str):
+        return (
+            select(func.count(Booking.id))
+            .where(Booking.event_id == Event.id, Booking.state == state)
+            .correlate(Event)
+            .scalar_subquery()
+        )
+
+    return count("confirmed").label("confirmed"), count("waitlisted").label("waitlisted")
+
+
+def stats_from_row(event: Event, confirmed: int | None, waitlisted: int | None) -> EventStats:
+    """The ``EventStats`` of an event loaded with ``booking_count_columns``."""
+    return EventStats(confirmed or 0, waitlisted or 0, event.capacity)
+
+
 def speakers_for(event: Event, viewer) -> list[SpeakerDetails]:
     """The event's speakers as ``viewer`` may see them (the rule is in ``events.speakers``)."""
     return [

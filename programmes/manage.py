@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from core.errors import ServiceError
 from core.permissions import is_organiser, organiser_required
@@ -115,11 +116,19 @@ def fellow_home_section(user) -> dict | None:
     """A fellow's home page: a link to their programme, and their next visit with its meetings so far."""
     if not (user.is_authenticated and user.role == "fellow"):
         return None
-    visit = db.session.scalar(
-        select(VisitProgramme)
+    # One query: the visit with its number of meetings; its fellow is the signed-in user, already loaded.
+    meetings = (
+        select(func.count(Meeting.id))
+        .where(Meeting.programme_id == VisitProgramme.id)
+        .correlate(VisitProgramme)
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        select(VisitProgramme, meetings)
         .where(VisitProgramme.fellow_id == user.id, VisitProgramme.ends_on >= local_today())
+        .options(lazyload(VisitProgramme.fellow))
         .order_by(VisitProgramme.starts_on)
         .limit(1)
-    )
-    meetings = db.session.scalar(select(func.count(Meeting.id)).where(Meeting.programme_id == visit.id)) if visit else 0
-    return {"fellow_id": user.id, "visit": visit, "meetings": meetings}
+    ).first()
+    visit, count = row if row else (None, 0)
+    return {"fellow_id": user.id, "visit": visit, "meetings": count}

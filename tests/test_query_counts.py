@@ -14,16 +14,16 @@ from datetime import UTC, date, datetime, timedelta
 
 from core.models import Tag
 from events.models import Booking, Event, Speaker
-from events.notes.models import Note, NoteLink
+from events.notes.models import Note, NoteLink, NoteReviewLink, NoteReviewResponse
 from extensions import db
 from fellows.models import Organisation, User
 from programmes.models import PolicyQuestion
 
-#: The goal of issue 12 for every main page.
+#: The goal of issue 12 for every main page, the home pages included (each area's section loads its rows
+#: with their counts in one query).
 MOST = 10
-#: The home pages are made of independent sections (one or two per area), each a query or two: constant
-#: with data, above the goal today.
-LIMITS = {"home_fellow": 13, "home_organiser": 12}
+#: Pages allowed more than the goal, with the reason (none today).
+LIMITS: dict[str, int] = {}
 
 _serial = itertools.count()
 #: Fellows who have joined have a password hash; these never sign in, and hashing 30 passwords is slow.
@@ -85,7 +85,8 @@ def _grow(app, n: int, *, heavy_id: int, big_event_id: int, visit_fellow_id: int
                     Speaker(event_id=upcoming.id, name=f"Speaker {i}", organisation=organisation),
                     Speaker(event_id=past.id, name=f"Speaker {i}", fellow_id=fellow.id),
                     Booking(event_id=big_event_id, user_id=fellow.id, state="confirmed"),
-                    Booking(event_id=upcoming.id, user_id=heavy.id, state="confirmed"),
+                    # Every other one waitlisted: the home page and My bookings show the places in queue.
+                    Booking(event_id=upcoming.id, user_id=heavy.id, state="waitlisted" if i % 2 else "confirmed"),
                     Booking(event_id=past.id, user_id=heavy.id, state="confirmed", attendance="attended"),
                     Booking(event_id=past.id, user_id=fellow.id, state="confirmed", attendance="attended"),
                 ]
@@ -101,7 +102,14 @@ def _grow(app, n: int, *, heavy_id: int, big_event_id: int, visit_fellow_id: int
                 topics=[topic],
             )
             note.links.append(NoteLink(title=f"Reading {i}", url=f"https://example.org/{i}"))
-            db.session.add(note)
+            # A second write-up in review, with a reviewer who answered (the organisers' home page).
+            in_review = Note(event_id=past.id, title=f"Draft {i}", body="Draft.", state="in_review", audience="public")
+            link = NoteReviewLink(
+                token_hash=f"hash-{i}", reviewer_name=f"Reviewer {i}", reviewer_email=f"r{i}@uni.example"
+            )
+            link.responses.append(NoteReviewResponse(decision="approve" if i % 2 else "comment", comment="Fine."))
+            in_review.review_links.append(link)
+            db.session.add_all([note, in_review])
             db.session.add(
                 Expert(
                     name=f"Expert {i}",
@@ -182,7 +190,7 @@ def test_main_pages_cost_the_same_few_queries_for_3_or_30_of_everything(
             "big_event": big_event,
             "heavy": heavy.id,
             "other": db.session.scalar(db.select(User.id).where(User.name.like("Hart Fellow%")).order_by(User.id)),
-            "note": db.session.scalar(db.select(Note.id).order_by(Note.id)),
+            "note": db.session.scalar(db.select(Note.id).filter_by(state="published").order_by(Note.id)),
             "visit": db.session.scalar(db.select(VisitProgramme.id)),
         }
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import joinedload
 
 from core.permissions import is_organiser
@@ -16,43 +16,43 @@ IN_REVIEW_SHOWN = 5
 
 def review_section(user) -> dict | None:
     """For organisers: how many write-ups are in review, and for the oldest of them how many reviewers
-    were asked, approved and commented. Counts come from grouped queries, never one per note."""
+    were asked, approved and commented. All in one query, never one per note."""
     if not is_organiser(user):
         return None
-    in_review = Note.state == "in_review"
-    count = db.session.scalar(select(func.count(Note.id)).where(in_review)) or 0
-    notes = db.session.scalars(
-        select(Note)
-        .where(in_review)
+    link, response = NoteReviewLink, NoteReviewResponse
+
+    def reviewers(decision: str | None):
+        """How many reviewers of each Note row were asked, or answered with ``decision`` (a reviewer who
+        commented and later approved counts once under each): a correlated subquery column."""
+        if decision is None:
+            return select(func.count(link.id)).where(link.note_id == Note.id).correlate(Note).scalar_subquery()
+        return (
+            select(func.count(distinct(response.link_id)))
+            .join(link, link.id == response.link_id)
+            .where(link.note_id == Note.id, response.decision == decision)
+            .correlate(Note)
+            .scalar_subquery()
+        )
+
+    # One query: the oldest notes in review with their events, the total before the limit (a window
+    # count) and each note's reviewers' answers.
+    rows = db.session.execute(
+        select(
+            Note,
+            func.count().over().label("total"),
+            reviewers(None).label("asked"),
+            reviewers("approve").label("approved"),
+            reviewers("comment").label("commented"),
+        )
+        .where(Note.state == "in_review")
         .options(joinedload(Note.event))
         .order_by(Note.updated_at, Note.id)
         .limit(IN_REVIEW_SHOWN)
     ).all()
-    ids = [note.id for note in notes]
-    counts: dict[int, tuple[int, int, int]] = {}
-    if ids:
-        # Per note in one query: reviewers asked, and how many of them approved or commented (a reviewer
-        # who commented and later approved counts once under each).
-        link, response = NoteReviewLink, NoteReviewResponse
-        rows = db.session.execute(
-            select(
-                link.note_id,
-                func.count(distinct(link.id)),
-                func.count(distinct(case((response.decision == "approve", link.id)))),
-                func.count(distinct(case((response.decision == "comment", link.id)))),
-            )
-            .outerjoin(response, response.link_id == link.id)
-            .where(link.note_id.in_(ids))
-            .group_by(link.note_id)
-        )
-        counts = {note_id: (asked, approved, commented) for note_id, asked, approved, commented in rows}
     return {
-        "count": count,
+        "count": rows[0].total if rows else 0,
         "notes": [
-            {
-                "note": note,
-                **dict(zip(("asked", "approved", "commented"), counts.get(note.id, (0, 0, 0)), strict=True)),
-            }
-            for note in notes
+            {"note": row.Note, "asked": row.asked or 0, "approved": row.approved or 0, "commented": row.commented or 0}
+            for row in rows
         ],
     }
