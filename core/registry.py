@@ -7,7 +7,7 @@ application factory imports (Indico does the same with signals); core then asks 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -109,7 +109,10 @@ class WriteupSubject:
     manage_url: str | None = None
 
 
-#: describe(id) -> the WriteupSubject with that id, or None when there is none; by kind ("visit").
-writeup_subjects: Registry[Callable[[int], WriteupSubject | None]] = Registry("things a write-up can be of")
+#: describe(ids) -> {id: WriteupSubject} of those that exist, in one go (a list of write-ups asks once); by
+#: kind ("visit").
+writeup_subjects: Registry[Callable[[Collection[int]], dict[int, WriteupSubject]]] = Registry(
+    "things a write-up can be of"
+)
 #: Commands added to ``flask``.
 cli_commands: Registry[click.Command] = Registry("command-line commands")

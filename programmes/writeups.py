@@ -9,6 +9,7 @@ Chatham House check are the fellow and every expert with a meeting in the timeta
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from datetime import datetime
 from functools import partial
 
@@ -91,15 +92,17 @@ def draft(visit: VisitProgramme) -> tuple[str, str, str]:
     return "What we heard in a Policy Fellow's visit week", summary, "\n".join(lines)
 
 
-def describe(visit_id: int) -> WriteupSubject | None:
-    visit = db.session.get(VisitProgramme, visit_id)
-    if visit is None:
-        return None
-    return WriteupSubject(
-        kind_label="Visit programme",
-        title="A Policy Fellow's visit week",
-        starts_at=local_to_utc(datetime.combine(visit.starts_on, visit.day_starts)),
-        people=partial(people, visit),
-        draft=partial(draft, visit),
-        manage_url=url_for("programmes_manage.visit", visit_id=visit.id),
-    )
+def describe(visit_ids: Collection[int]) -> dict[int, WriteupSubject]:
+    """The visits with these ids that still exist, as write-up subjects (one query for them all)."""
+    visits = db.session.scalars(select(VisitProgramme).where(VisitProgramme.id.in_(list(visit_ids))))
+    return {
+        visit.id: WriteupSubject(
+            kind_label="Visit programme",
+            title="A Policy Fellow's visit week",
+            starts_at=local_to_utc(datetime.combine(visit.starts_on, visit.day_starts)),
+            people=partial(people, visit),
+            draft=partial(draft, visit),
+            manage_url=url_for("programmes_manage.visit", visit_id=visit.id),
+        )
+        for visit in visits
+    }

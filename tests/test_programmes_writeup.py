@@ -201,3 +201,40 @@ def test_the_demo_visit_week_is_written_up_through_the_pages(app, runner):
     published = organiser.post(f"/organiser/notes/{note_id}/publish", data={})
     assert published.status_code == 302, text_of(published)
     assert "keep a human route" in text_of(amelia.get(f"/notes/{note_id}"))
+
+
+@pytest.mark.parametrize("reader", ["anonymous", "fellow"])
+def test_lists_of_programme_write_ups_cost_the_same_queries_for_one_or_five(
+    app, make_fellow, login, count_queries, reader
+):
+    """The visits behind a list of write-ups are described in one lookup, not one per write-up."""
+    client = login(make_fellow()) if reader == "fellow" else app.test_client()
+    app.config["PAGE_CACHE"] = False  # count the work of building the pages
+    counts = []
+    for total in (1, 5):
+        with app.app_context():
+            while db.session.scalar(db.select(db.func.count(Note.id))) < total:
+                fellow = make_fellow()
+                visit = VisitProgramme(fellow_id=fellow.id, starts_on=date(2026, 3, 2), ends_on=date(2026, 3, 6))
+                db.session.add(visit)
+                db.session.flush()
+                db.session.add(
+                    Note(
+                        subject_kind="visit",
+                        subject_id=visit.id,
+                        title=f"Visit write-up {visit.id}",
+                        state="published",
+                        published_at=NOW,
+                        audience="public",
+                    )
+                )
+                db.session.commit()
+        client.get("/notes")  # warm
+        with count_queries() as counter:
+            listing = client.get("/notes")
+            home = client.get("/")
+            feed = client.get("/notes/feed.atom")
+        assert listing.status_code == home.status_code == feed.status_code == 200
+        assert text_of(listing).count("A Policy Fellow's visit week") == total
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts

@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from core.models import StoredImage, Tag, UTCDateTime, utcnow
 from core.registry import WriteupSubject, writeup_subjects
@@ -141,9 +141,22 @@ class Note(db.Model):
     @cached_property
     def subject(self) -> WriteupSubject | None:
         """What a write-up of something other than an event is of (None for an event's write-up, or when
-        the thing is gone)."""
+        the thing is gone). The first note asked describes every note of the same kind loaded in its
+        session at once, so a list of write-ups costs one lookup, not one per write-up."""
         describe = writeup_subjects.get(self.subject_kind) if self.subject_kind else None
-        return describe(self.subject_id) if describe and self.subject_id is not None else None
+        if describe is None or self.subject_id is None:
+            return None
+        session = object_session(self)
+        siblings = [
+            note
+            for note in (session.identity_map.values() if session is not None else ())
+            if isinstance(note, Note) and note.subject_kind == self.subject_kind and "subject" not in note.__dict__
+        ]
+        described = describe({self.subject_id, *(note.subject_id for note in siblings)})
+        for note in siblings:
+            if note is not self:
+                note.__dict__["subject"] = described.get(note.subject_id)
+        return described.get(self.subject_id)
 
     @property
     def about(self) -> NoteAbout:

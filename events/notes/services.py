@@ -180,7 +180,7 @@ def create_subject_note(kind: str, subject_id: int, user: User) -> Note:
     from the text its area suggests, under the Chatham House Rule and for fellows: the organiser edits
     it, and it goes through review and publication like any other note. Raises NoteError."""
     describe = writeup_subjects.get(kind)
-    subject = describe(subject_id) if describe else None
+    subject = describe([subject_id]).get(subject_id) if describe else None
     if subject is None:
         raise NoteError("There is nothing to write up there: it may have been deleted.")
     title, summary, body = subject.draft()
