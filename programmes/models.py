@@ -7,6 +7,7 @@ import hashlib
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import (
+    DDL,
     JSON,
     CheckConstraint,
     Column,
@@ -19,7 +20,9 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    event,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import Tag, UTCDateTime, utcnow
@@ -109,11 +112,32 @@ expert_topics = Table(
 )
 
 
+#: On PostgreSQL, ``experts.profile_words`` holds the English full-text document of an expert's profile,
+#: kept by this trigger whenever the profile is written (SQLite has no full text: the column stays empty).
+#: Matching searches and ranks it through its GIN index instead of turning every profile into a document
+#: at each request. The migration 0013 creates the same function and trigger.
+PROFILE_WORDS_FUNCTION = """
+CREATE OR REPLACE FUNCTION experts_profile_words() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.profile_words := to_tsvector('english', concat_ws(' ', NEW.title, NEW.department, NEW.biography));
+    RETURN NEW;
+END
+$$
+"""
+PROFILE_WORDS_TRIGGER = """
+CREATE TRIGGER experts_profile_words BEFORE INSERT OR UPDATE OF title, department, biography ON experts
+FOR EACH ROW EXECUTE FUNCTION experts_profile_words()
+"""
+
+
 class Expert(db.Model):
     """A researcher or practitioner whom fellows meet: not a fellow, no account; reached by email only."""
 
     __tablename__ = "experts"
-    __table_args__ = (CheckConstraint(f"meeting_mode IN {tuple(MEETING_MODES)}", name="meeting_mode"),)
+    __table_args__ = (
+        CheckConstraint(f"meeting_mode IN {tuple(MEETING_MODES)}", name="meeting_mode"),
+        Index("ix_experts_profile_words", "profile_words", postgresql_using="gin"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -127,6 +151,9 @@ class Expert(db.Model):
     #: Stored lower-cased: one expert per address (an import matches on it).
     email: Mapped[str] = mapped_column(String(320), unique=True)
     meeting_mode: Mapped[str] = mapped_column(String(10), default="in_person")
+    #: PostgreSQL's English full-text document of the profile, written by a trigger (``PROFILE_WORDS_TRIGGER``);
+    #: empty on SQLite. Never loaded: only matching's queries read it.
+    profile_words: Mapped[str | None] = mapped_column(TSVECTOR().with_variant(Text(), "sqlite"), deferred=True)
     #: Never suggested or invited while set (the expert asked, or an organiser decided).
     do_not_contact: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -325,3 +352,5 @@ Index("ix_policy_question_topics_tag_id", question_topics.c.tag_id)
 Index("ix_experts_organisation_id", Expert.organisation_id)
 Index("ix_expert_topics_tag_id", expert_topics.c.tag_id)
 Index("ix_expert_invitations_question_id", ExpertInvitation.question_id)
+for statement in (PROFILE_WORDS_FUNCTION, PROFILE_WORDS_TRIGGER):
+    event.listen(Expert.__table__, "after_create", DDL(statement).execute_if(dialect="postgresql"))

@@ -296,3 +296,34 @@ def test_on_postgresql_full_text_ranking_orders_experts_with_equal_points(app, v
     # The same words of the question appear in both (the same points), but Zoe's profile ranks higher.
     assert "Aaron Abbott — score 3" in suggestions and "Zoe Young — score 3" in suggestions
     assert suggestions.index("Zoe Young") < suggestions.index("Aaron Abbott")
+
+
+def test_postgresql_full_text_finds_an_expert_by_an_edited_department_and_ranks_ties(
+    app, visit_world, make_expert, count_queries
+):
+    """Full text (PostgreSQL) reads each profile's stored document, kept up to date when a profile is edited:
+    an expert whose matching words are only in the department (which the word patterns do not search) is
+    found, and experts with equal points are ordered by rank. SQLite has no full text: name order, and no
+    such candidate."""
+    from tests.conftest import database_url
+
+    dev = make_expert("Dev Patel", email="dev@uni.example", department="Energy", biography="Grid storage.")
+    with app.app_context():
+        db.session.get(Expert, dev).department = "Benefits and Claims Office"  # "benefit", "claims": 2 points
+        db.session.commit()
+    make_expert("Aaron Abbott", email="aaron@uni.example", biography="Assisted routes; rarely.")
+    make_expert(
+        "Zoe Young", email="zoe@uni.example", biography="Assisted routes, assisted routes, assisted routes; rarely."
+    )
+    with count_queries() as queries:
+        page = text_of(visit_world["organiser"].get(f"/organiser/visits/{visit_world['visit']}"))
+    suggestions = page[page.index("Suggested experts") :]
+    assert "Aaron Abbott — score 3" in suggestions and "Zoe Young — score 3" in suggestions
+    if database_url():
+        assert "Dev Patel" in suggestions and "Benefits and Claims Office — score 2" in suggestions
+        assert suggestions.index("Zoe Young") < suggestions.index("Aaron Abbott")  # the same points, higher rank
+        # No profile is turned into a full-text document while the page is built: the stored one is read.
+        assert not any("to_tsvector" in statement for statement in queries.statements)
+    else:
+        assert "Dev Patel" not in suggestions
+        assert suggestions.index("Aaron Abbott") < suggestions.index("Zoe Young")
