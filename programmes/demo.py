@@ -171,10 +171,7 @@ def _visit(fellow: User, today: date) -> None:
     )
     db.session.add(visit)
     db.session.flush()
-    questions = db.session.scalars(
-        select(PolicyQuestion).where(PolicyQuestion.fellow_id == fellow.id).order_by(PolicyQuestion.id)
-    ).all()
-    experts = db.session.scalars(select(Expert).where(Expert.do_not_contact.is_(False)).order_by(Expert.id)).all()
+    questions, experts = _questions_and_experts(fellow)
     answers = ["accepted", "declined", "invited", "listed", "listed", "listed"]
     for n, (expert, status) in enumerate(zip(experts, answers, strict=False)):
         invitation = ExpertInvitation(
@@ -208,6 +205,15 @@ def _visit(fellow: User, today: date) -> None:
         db.session.add(invitation)
 
 
+def _questions_and_experts(fellow: User) -> tuple[list[PolicyQuestion], list[Expert]]:
+    """The fellow's questions and the experts who may be contacted, in the order they were added."""
+    questions = db.session.scalars(
+        select(PolicyQuestion).where(PolicyQuestion.fellow_id == fellow.id).order_by(PolicyQuestion.id)
+    ).all()
+    experts = db.session.scalars(select(Expert).where(Expert.do_not_contact.is_(False)).order_by(Expert.id)).all()
+    return list(questions), list(experts)
+
+
 #: Amelia's ratings (1–5) and follow-ups of her first visit's meetings, then the experts' own.
 PAST_FEEDBACK = [
     (5, "Send the assisted-digital survey results; ask about a return visit in the spring.", 5, "Useful questions."),
@@ -231,10 +237,7 @@ def _past_visit(fellow: User, first_monday: date) -> None:
     )
     db.session.add(visit)
     db.session.flush()
-    questions = db.session.scalars(
-        select(PolicyQuestion).where(PolicyQuestion.fellow_id == fellow.id).order_by(PolicyQuestion.id)
-    ).all()
-    experts = db.session.scalars(select(Expert).where(Expert.do_not_contact.is_(False)).order_by(Expert.id)).all()
+    questions, experts = _questions_and_experts(fellow)
     invited_at = utcnow() - timedelta(weeks=30)
     for n, expert in enumerate(experts[10:17]):
         status = "accepted" if n < len(PAST_FEEDBACK) else ("declined" if n == len(PAST_FEEDBACK) else "invited")

@@ -22,7 +22,6 @@ import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
@@ -32,23 +31,12 @@ from tests.events_helpers import event_form
 from tests.notes_helpers import make_note_fixture  # noqa: F401  (fixture)
 from tests.servers import ROOT, browser, free_port, gunicorn, post_form
 from tests.test_outbox import Collector
+from tests.test_throttling_shared import _redis_or_skip as _redis_at_or_skip
 from tests.test_throttling_shared import _sqlite_file_or_test_database
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
 #: Behind a load balancer every machine sees the same Host; the test servers listen on two ports.
 HOST = "events.example.org"
-
-
-def _redis_or_skip() -> None:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as error:
-        message = f"Redis at {REDIS_URL} is not reachable ({error.__class__.__name__}): start redis-server"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 def _get(port: int, path: str, etag: str | None = None) -> tuple[int, str | None, str]:
@@ -76,7 +64,7 @@ def _servers(app, tmp_path):
 def test_a_change_through_one_server_is_seen_at_once_through_the_other(
     app, tmp_path, make_organiser, make_event, make_note
 ):
-    _redis_or_skip()
+    _redis_at_or_skip(REDIS_URL)
     organiser = make_organiser(email="olu@example.org")
     starts = datetime(2030, 10, 15, 11, 30, tzinfo=UTC)  # 12:30 London time, as the form below types it
     event_id = make_event(title="Open lunch on AI", audience="public", starts_at=starts, capacity=3)

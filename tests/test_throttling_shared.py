@@ -18,13 +18,14 @@ from tests.servers import browser, gunicorn, post_form
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-def _redis_or_skip() -> None:
+def _redis_or_skip(url: str = REDIS_URL) -> None:
+    """Redis at ``url`` answers, or the test skips (off CI) or fails (on CI) saying so."""
     import redis
 
     try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except redis.RedisError as error:
-        message = f"Redis at {REDIS_URL} is not reachable ({error.__class__.__name__}): start redis-server"
+        message = f"Redis at {url} is not reachable ({error.__class__.__name__}): start redis-server"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
