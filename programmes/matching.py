@@ -10,6 +10,10 @@ orders experts with equal points; SQLite orders them by name.
 
 Never suggested: experts marked do-not-contact, experts already on this visit's long list, and experts
 who declined an earlier invitation to meet the same fellow.
+
+A visit page asks for every question at once (``suggest_all``): one statement reads the best candidates of
+all the questions (a UNION ALL of one limited SELECT per question, with only the columns scoring reads),
+one their topics, one the experts finally suggested, so the page's SQL does not grow with its questions.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import any_, func, literal, or_, select
+from sqlalchemy import any_, func, literal, or_, select, union_all
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import selectinload
 
@@ -57,39 +61,76 @@ def keywords(text: str) -> list[str]:
     return list(seen)
 
 
-def _excluded_expert_ids(visit: VisitProgramme) -> set[int]:
-    on_list = select(ExpertInvitation.expert_id).where(ExpertInvitation.programme_id == visit.id)
-    declined_before = (
-        select(ExpertInvitation.expert_id)
-        .join(VisitProgramme, VisitProgramme.id == ExpertInvitation.programme_id)
-        .where(VisitProgramme.fellow_id == visit.fellow_id, ExpertInvitation.status == "declined")
-    )
-    rows = db.session.scalars(on_list.union(declined_before))
-    return {expert_id for expert_id in rows if expert_id is not None}
+@dataclass(frozen=True)
+class _Asked:
+    """What one question asks of a profile, worked out once per question (not once per expert)."""
+
+    question: PolicyQuestion
+    topics: frozenset[str]
+    #: The stem of each distinctive word.
+    words: tuple[str, ...]
+
+    @classmethod
+    def of(cls, question: PolicyQuestion) -> _Asked:
+        words = tuple(keywords(f"{question.question} {question.context or ''}"))
+        return cls(question, frozenset(tag.name for tag in question.topics), words)
 
 
-def score(question: PolicyQuestion, expert: Expert) -> Suggestion:
-    """How well ``expert`` fits ``question``, and why."""
+@dataclass(frozen=True)
+class _Profile:
+    """What scoring reads of a candidate."""
+
+    text: str  # title, department and biography, lower-cased
+    topics: frozenset[str]
+
+
+def _score(asked: _Asked, profile: _Profile) -> tuple[int, list[str]]:
+    """(points, reasons) of ``profile`` for the question."""
     reasons, points = [], 0
-    shared = sorted({tag.name for tag in question.topics} & {tag.name for tag in expert.topics})
+    shared = sorted(asked.topics & profile.topics)
     if shared:
         points += TOPIC_POINTS * len(shared)
         reasons.append("Expertise in " + ", ".join(shared))
-    profile = " ".join(filter(None, [expert.title, expert.department, expert.biography])).lower()
-    found = [word for word in keywords(f"{question.question} {question.context or ''}") if word in profile]
-    found = found[:MAX_WORD_POINTS]
+    found = [at for at in (profile.text.find(stem) for stem in asked.words) if at >= 0][:MAX_WORD_POINTS]
     if found:
         points += len(found)
-        words = [re.search(rf"\b\w*{re.escape(word)}\w*", profile).group(0) for word in found]
-        reasons.append("Profile mentions " + ", ".join(f"“{word}”" for word in words))
-    return Suggestion(expert, points, reasons)
+        reasons.append("Profile mentions " + ", ".join(f"“{_word_at(profile.text, at)}”" for at in found))
+    return points, reasons
 
 
-def _full_text(question: PolicyQuestion):
+def _word_at(text: str, at: int) -> str:
+    """The whole word of ``text`` around position ``at`` ("transfo" → "transformation")."""
+    start, end = at, at
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+        end += 1
+    return text[start:end]
+
+
+def _excluded(visit: VisitProgramme):
+    """Experts already on the visit's long list, or who declined an earlier invitation from the fellow."""
+    on_list = select(ExpertInvitation.expert_id).where(
+        ExpertInvitation.programme_id == visit.id, ExpertInvitation.expert_id.is_not(None)
+    )
+    declined_before = (
+        select(ExpertInvitation.expert_id)
+        .join(VisitProgramme, VisitProgramme.id == ExpertInvitation.programme_id)
+        .where(
+            VisitProgramme.fellow_id == visit.fellow_id,
+            ExpertInvitation.status == "declined",
+            ExpertInvitation.expert_id.is_not(None),
+        )
+    )
+    return on_list.union(declined_before)
+
+
+def _full_text(asked: _Asked, postgres: bool):
     """(condition, rank) of PostgreSQL English full-text search of the question's words in the expert's
     profile; None on other databases."""
-    if db.session.get_bind().dialect.name != "postgresql":
+    if not postgres:
         return None
+    question = asked.question
     words = re.findall(r"[a-z]{4,}", f"{question.question} {question.context or ''}".lower())
     words = [word for word in dict.fromkeys(words) if word not in STOP_WORDS][: MAX_WORD_POINTS * 2]
     if not words:
@@ -99,55 +140,96 @@ def _full_text(question: PolicyQuestion):
     return Expert.profile_words.op("@@")(query), func.ts_rank(Expert.profile_words, query)
 
 
-def suggest(
-    visit: VisitProgramme,
-    question: PolicyQuestion,
-    limit: int = SUGGESTIONS_PER_QUESTION,
-    *,
-    excluded: set[int] | None = None,
-) -> list[Suggestion]:
-    """The best-scoring experts for ``question`` (score above zero), best first; ties by full-text rank on
-    PostgreSQL, then by name. ``excluded`` (the visit's long list and those who declined the fellow before)
-    is read when not given: ``suggest_all`` reads it once for all the questions of a visit."""
-    words = keywords(f"{question.question} {question.context or ''}")[: MAX_WORD_POINTS * 2]
-    topic_ids = [tag.id for tag in question.topics]
+def _candidates(index: int, asked: _Asked, visit: VisitProgramme, postgres: bool):
+    """The ``CANDIDATES`` experts most likely to fit one question (a shared topic, or one of its words in
+    the profile; on PostgreSQL best full-text rank first), as (question index, scoring columns, rank)."""
+    topic_ids = [tag.id for tag in asked.question.topics]
     conditions = [Expert.id.in_(select(expert_topics.c.expert_id).where(expert_topics.c.tag_id.in_(topic_ids)))]
     rank = literal(0.0)
-    full_text = _full_text(question)
+    full_text = _full_text(asked, postgres)
     if full_text is not None:
         # Before the word patterns: a cheap test on the stored document spares most rows their ILIKEs.
         conditions.append(full_text[0])
         rank = full_text[1]
-    patterns = [like_pattern(word) for word in words]
-    postgres = db.session.get_bind().dialect.name == "postgresql"
+    patterns = [like_pattern(stem) for stem in asked.words[: MAX_WORD_POINTS * 2]]
     for column in (Expert.title, Expert.biography) if patterns else ():
         if postgres:
             # The same test as ILIKE (the words are lower-case letters), lowering each profile once: ~3x faster.
             conditions.append(func.lower(column).like(any_(postgresql.array(patterns))))
         else:
             conditions += [column.ilike(pattern, escape="\\") for pattern in patterns]
-    if excluded is None:
-        excluded = _excluded_expert_ids(visit)
-    candidates = db.session.execute(
-        select(Expert, rank)
-        .where(Expert.do_not_contact.is_(False), or_(*conditions))
-        .options(selectinload(Expert.topics))
+    best = (
+        select(
+            literal(index).label("question"),
+            Expert.id,
+            Expert.name,
+            Expert.title,
+            Expert.department,
+            Expert.biography,
+            rank.label("rank"),
+        )
+        .where(Expert.do_not_contact.is_(False), Expert.id.not_in(_excluded(visit)), or_(*conditions))
         .order_by(rank.desc(), Expert.name, Expert.id)
         .limit(CANDIDATES)
-    ).all()
-    ranks = {expert.id: float(value or 0) for expert, value in candidates}
-    scored = [score(question, expert) for expert, _ in candidates if expert.id not in excluded]
-    scored = [suggestion for suggestion in scored if suggestion.score > 0]
-    scored.sort(key=lambda s: (-s.score, -ranks[s.expert.id], s.expert.name, s.expert.id))
-    return scored[:limit]
+        .subquery()
+    )
+    return select(best)
 
 
 def suggest_all(
-    visit: VisitProgramme, questions: list[PolicyQuestion]
+    visit: VisitProgramme, questions: list[PolicyQuestion], limit: int = SUGGESTIONS_PER_QUESTION
 ) -> list[tuple[PolicyQuestion, list[Suggestion]]]:
-    """``suggest`` for each of ``questions``, with the experts to leave out read once for them all."""
-    excluded = _excluded_expert_ids(visit)
-    return [(question, suggest(visit, question, excluded=excluded)) for question in questions]
+    """The best-scoring experts (score above zero) for each of ``questions``, best first; ties by full-text
+    rank on PostgreSQL, then by name. Three statements however many questions: the candidates of every
+    question (one UNION ALL), their topics, and the experts finally suggested."""
+    if not questions:
+        return []
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    asked = [_Asked.of(question) for question in questions]
+    branches = [_candidates(index, one, visit, postgres) for index, one in enumerate(asked)]
+    rows = db.session.execute(branches[0] if len(branches) == 1 else union_all(*branches)).all()
+
+    ids = {row.id for row in rows}
+    topics: dict[int, set[str]] = {expert_id: set() for expert_id in ids}
+    if ids:
+        for expert_id, name in db.session.execute(
+            select(expert_topics.c.expert_id, Tag.name)
+            .join(Tag, Tag.id == expert_topics.c.tag_id)
+            .where(expert_topics.c.expert_id.in_(ids))
+        ):
+            topics[expert_id].add(name)
+    profiles = {
+        row.id: _Profile(
+            " ".join(filter(None, [row.title, row.department, row.biography])).lower(),
+            frozenset(topics[row.id]),
+        )
+        for row in rows
+    }
+
+    chosen = []  # per question: (points, rank, name, expert id, reasons), best first
+    for index, one in enumerate(asked):
+        scored = []
+        for row in rows:
+            if row.question == index:
+                points, reasons = _score(one, profiles[row.id])
+                if points > 0:
+                    scored.append((points, float(row.rank or 0), row.name, row.id, reasons))
+        scored.sort(key=lambda item: (-item[0], -item[1], item[2], item[3]))
+        chosen.append(scored[:limit])
+
+    wanted = {item[3] for picks in chosen for item in picks}
+    experts = {}
+    if wanted:
+        experts = {expert.id: expert for expert in db.session.scalars(select(Expert).where(Expert.id.in_(wanted)))}
+    return [
+        (question, [Suggestion(experts[expert_id], points, reasons) for points, _, _, expert_id, reasons in picks])
+        for question, picks in zip(questions, chosen, strict=True)
+    ]
+
+
+def suggest(visit: VisitProgramme, question: PolicyQuestion, limit: int = SUGGESTIONS_PER_QUESTION) -> list[Suggestion]:
+    """``suggest_all`` for one question."""
+    return suggest_all(visit, [question], limit)[0][1]
 
 
 def questions_of(visit: VisitProgramme) -> list[PolicyQuestion]:

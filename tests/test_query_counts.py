@@ -37,7 +37,8 @@ def _monday_in(weeks: int) -> date:
 
 def _grow(app, n: int, *, heavy_id: int, big_event_id: int, visit_fellow_id: int) -> None:
     """Add ``n`` of everything: fellows (each booked on the big event), upcoming and past public events
-    with a speaker and a topic (the heavy fellow booked on all), write-ups with a link, and experts."""
+    with a speaker and a topic (the heavy fellow booked on all), write-ups with a link, experts, and policy
+    questions of the visiting fellow."""
     from programmes.models import Expert
 
     now = datetime.now(UTC).replace(microsecond=0)
@@ -110,6 +111,12 @@ def _grow(app, n: int, *, heavy_id: int, big_event_id: int, visit_fellow_id: int
             link.responses.append(NoteReviewResponse(decision="approve" if i % 2 else "comment", comment="Fine."))
             in_review.review_links.append(link)
             db.session.add_all([note, in_review])
+            # One more question of the visiting fellow: the visit page suggests experts for each.
+            db.session.add(
+                PolicyQuestion(
+                    fellow_id=visit_fellow_id, question=f"How can services use evidence {i}?", topics=[topic]
+                )
+            )
             db.session.add(
                 Expert(
                     name=f"Expert {i}",
