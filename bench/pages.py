@@ -26,6 +26,8 @@ def pages(scaled: Scaled) -> list[Page]:
         Page("home_anon", "home (anonymous)", "/", None),
         Page("home_fellow", "home (fellow)", "/", "fellow"),
         Page("home_organiser", "home (organiser)", "/", "organiser"),
+        # The fixed cost of any signed-in page (session, user, navigation, CSRF token), with no data of its own.
+        Page("privacy_fellow", "privacy notice (fellow: no data of its own)", "/privacy", "fellow"),
         Page("events", "events list", "/events", None),
         Page("events_past", "past events", "/events?when=past", None),
         Page("event", "event page (big event)", f"/events/{big}", None),

@@ -170,6 +170,14 @@ def current_generation() -> str | None:
         return None
 
 
+def shared_generation() -> str | None:
+    """The current token where every process shares it (the page cache is on), else None. A per-process
+    copy of something the database holds, kept under this token, is dropped by a commit in any process."""
+    if not _page_cache_on(current_app):
+        return None
+    return current_generation()
+
+
 # Shared pages -----------------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from core import audit
 from core.models import utcnow
 from core.permissions import KEPT_ACROSS_SIGN_IN
 from extensions import db, limiter, login_manager
-from fellows import services
+from fellows import services, user_cache
 from fellows.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -35,7 +35,7 @@ def load_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = user_cache.load(int(user_id))
     # A session from before a password change (or deactivation) carries an old version.
     if user is None or str(user.session_version) != version:
         return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from core.errors import ServiceError
 from core.permissions import organiser_required
@@ -104,7 +104,7 @@ def render_visit(visit: VisitProgramme, *, error: str | None = None, status: int
     invitations = db.session.scalars(
         select(ExpertInvitation)
         .where(ExpertInvitation.programme_id == visit.id)
-        .options(selectinload(ExpertInvitation.expert), selectinload(ExpertInvitation.question))
+        .options(joinedload(ExpertInvitation.expert), joinedload(ExpertInvitation.question))
         .order_by(ExpertInvitation.status, ExpertInvitation.id)
     ).all()
     counts = invitation_counts([visit.id])[visit.id]

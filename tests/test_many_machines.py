@@ -7,6 +7,8 @@ test database: PostgreSQL in the PostgreSQL pass, the SQLite file in the SQLite 
 - a change an organiser makes through one server's forms is seen at once through the other — on the
   event page, in the events list, in the public calendar feed and in the write-ups list — and a page's
   ETag handed out before the change no longer earns a 304 from either;
+- signing out through one server ends a copy of the session on the other at once, although each web
+  process keeps the people it serves between changes;
 - sign-in throttling counts across both servers: ``tests/test_throttling_shared.py`` shows it (five
   failures in all, not five per server), so it is not repeated here;
 - two ``flask scheduler`` processes started at once run each due job once: every queued email reaches a
@@ -29,7 +31,7 @@ from extensions import db
 from tests.conftest import PASSWORD
 from tests.events_helpers import event_form
 from tests.notes_helpers import make_note_fixture  # noqa: F401  (fixture)
-from tests.servers import ROOT, browser, free_port, gunicorn, post_form
+from tests.servers import ROOT, browser, free_port, gunicorn, post_form, session_cookie
 from tests.test_outbox import Collector
 from tests.test_throttling_shared import _redis_or_skip as _redis_at_or_skip
 from tests.test_throttling_shared import _sqlite_file_or_test_database
@@ -39,11 +41,11 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
 HOST = "events.example.org"
 
 
-def _get(port: int, path: str, etag: str | None = None) -> tuple[int, str | None, str]:
-    """An anonymous GET through ``HOST``: (status, ETag, body)."""
+def _get(port: int, path: str, etag: str | None = None, *, cookie: str | None = None) -> tuple[int, str | None, str]:
+    """A GET through ``HOST``, anonymous unless a session ``cookie`` is given: (status, ETag, body)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        headers = {"Host": HOST} | ({"If-None-Match": etag} if etag else {})
+        headers = {"Host": HOST} | ({"If-None-Match": etag} if etag else {}) | ({"Cookie": cookie} if cookie else {})
         connection.request("GET", path, headers=headers)
         response = connection.getresponse()
         return response.status, response.getheader("ETag"), response.read().decode()
@@ -100,6 +102,28 @@ def test_a_change_through_one_server_is_seen_at_once_through_the_other(
             assert status == 200 and "What the roundtable said" in notes
         status, _, feed = _get(two, "/calendar.ics", feed_etag)
         assert status == 200 and "Open lunch on AI\\, renamed" in feed
+
+
+def test_signing_out_through_one_server_ends_the_session_on_the_other_at_once(app, tmp_path, make_fellow):
+    """Each web process keeps the people it serves between two changes (``fellows.user_cache``): signing out
+    through one machine must still end every copy of the session on every other machine, at once."""
+    _redis_at_or_skip(REDIS_URL)
+    fellow = make_fellow(email="ada@example.org", name="Ada Lovelace")
+    first_server, second_server = _servers(app, tmp_path)
+    with first_server as one, second_server as two:
+        laptop = browser(one)
+        assert post_form(laptop, "/login", {"email": fellow.email, "password": PASSWORD}) == 200
+        phone = session_cookie(two, fellow.email, PASSWORD)  # another device, through the other machine
+        for _ in range(6):  # both workers of the second server have served her
+            status, _, page = _get(two, "/my/bookings", cookie=phone)
+            assert status == 200 and "Ada Lovelace" in page
+
+        assert post_form(laptop, "/logout", {}, token_from="/my/bookings") == 200
+
+        for port in (two, one):
+            for _ in range(6):
+                status, _, _ = _get(port, "/my/bookings", cookie=phone)
+                assert status == 302  # to the sign-in page
 
 
 def test_two_schedulers_started_at_once_send_each_email_once(app, make_fellow, make_event, tmp_path):

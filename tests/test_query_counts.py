@@ -239,3 +239,26 @@ def test_the_directory_search_finds_fellows_by_organisation_as_well_as_by_name(a
     page = login(viewer).get("/fellows?q=treas").get_data(as_text=True)
     assert "Zadie Quill" in page and "Treasure Hunter" in page
     assert "Someone Else" not in page
+
+
+def test_a_signed_in_person_is_read_from_the_database_again_only_after_a_change(app, login, make_fellow, count_queries):
+    """Each process keeps the signed-in person's row between changes (``fellows.user_cache``): a page that
+    needs nothing else sends no SQL at all, and a change to the person is seen on the very next request."""
+    fellow = make_fellow(name="Grace Hopper")
+    client = login(fellow)
+    assert "Grace Hopper" in client.get("/privacy").get_data(as_text=True)
+    with count_queries() as counter:
+        page = client.get("/privacy").get_data(as_text=True)
+    assert "Grace Hopper" in page and counter.count == 0, counter.statements
+
+    with app.app_context():
+        db.session.get(User, fellow.id).name = "Grace Brewster Hopper"
+        db.session.commit()
+    with count_queries() as counter:
+        page = client.get("/privacy").get_data(as_text=True)
+    assert "Grace Brewster Hopper" in page
+    assert [statement for statement in counter.statements if "FROM users" in statement], counter.statements
+
+    client.post("/logout")
+    page = client.get("/privacy").get_data(as_text=True)
+    assert "Grace Brewster Hopper" not in page and "Sign in" in page

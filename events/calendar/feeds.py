@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.caching import SharedStore, cache_get, cache_set
@@ -169,17 +169,13 @@ def personal_fingerprint(session: Session, user, now: datetime | None = None) ->
         rows = session.execute(_booking_rows(user, now, *columns, Booking.state)).all()
         if user.calendar_include_invitations:
             rows += session.execute(_invitation_rows(user, now, *columns)).all()
-        # A cancelled booking leaves the feed: its time moves Last-Modified on.
-        booking_times = [
-            value
-            for row in session.execute(
-                select(Booking.requested_at, Booking.confirmed_at, Booking.cancelled_at).where(
-                    Booking.user_id == user.id
-                )
-            )
-            for value in row
-            if value is not None
-        ]
+        # A cancelled booking leaves the feed: its time moves Last-Modified on (the latest of each, in SQL).
+        latest = session.execute(
+            select(
+                func.max(Booking.requested_at), func.max(Booking.confirmed_at), func.max(Booking.cancelled_at)
+            ).where(Booking.user_id == user.id)
+        ).one()
+        booking_times = [value for value in latest if value is not None]
     key = f"personal:{user.id}:{user.role}:{user.calendar_include_invitations}"
     stamps = [row.updated_at for row in rows] + booking_times
     rows = [tuple(row) for row in rows]
