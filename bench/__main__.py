@@ -109,6 +109,7 @@ def _measure_size(run: Run, database: str, uri: str, factor: float, serve: bool,
             app, "organiser's all-events feed", f"/calendar/{scaled.organiser_feed_token}.ics", scaled.organiser_email
         ),
     ]
+    run.breakdown[database] = inprocess.breakdown(app, by_role, page_list)
     run.matching[database] = programme.matching(app, scaled)
     if serve:
         _serve(run, app, uri, database, scaled, page_list, logs)

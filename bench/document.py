@@ -61,7 +61,7 @@ def _throughput_reading(run: Run) -> tuple[str, list[str]]:
                 f"Throughput of {t.page.name}: {t.app.rate:.1f} req/s = {t.ratio:.3f} of its ceiling "
                 f"({t.ceiling.rate:.0f} req/s at {t.size:,} bytes); the goal (≥ {t.goal}) needs ≥ {need:.0f} req/s, "
                 f"i.e. about {target:.1f} ms of worker time per request instead of {per_request:.1f} ms "
-                f"({per_request / target:.1f}× less), or a cached response."
+                f"({per_request / target:.1f}× less), or a cached response.{_where_time_goes(run, t.page)}"
             )
     worst = min(run.throughput, key=lambda t: t.ratio)
     best = max(run.throughput, key=lambda t: t.ratio)
@@ -75,6 +75,42 @@ def _throughput_reading(run: Run) -> tuple[str, list[str]]:
     if run.crashes:
         text += f" **{run.crashes} worker crash(es) or timeout(s)** appear in the gunicorn log."
     return text, unmet
+
+
+def _where_time_goes(run: Run, page) -> str:
+    database = report.breakdown_database(run)
+    b = run.breakdown.get(database, {}).get(page.key) if database else None
+    if b is None:
+        return ""
+    return (
+        f" In-process (section 3) it takes {b.total_ms:.1f} ms: {b.sql_ms:.1f} ms waiting for {b.statements} SQL "
+        f"statements, {b.templates_ms:.1f} ms rendering templates and {b.rest_ms:.1f} ms in the view, the ORM and "
+        "Flask — each part would have to shrink, not one."
+    )
+
+
+def _breakdown_reading(run: Run) -> str:
+    database = report.breakdown_database(run)
+    if database is None:
+        return "Not measured."
+    measured = [(page, run.breakdown[database][page.key]) for page in run.pages]
+    bare = [b for page, b in measured if page.key == "privacy_fellow"]
+    signed_in = [b for page, b in measured if page.signed_in and page.key != "privacy_fellow"]
+    text = ""
+    if bare:
+        text += (
+            f"A signed-in page with no data of its own (the privacy notice) takes {bare[0].total_ms:.1f} ms: "
+            "the cost every signed-in page starts from (session, user, navigation, CSRF token). "
+        )
+    if signed_in:
+        sql = sum(b.sql_ms for b in signed_in) / sum(b.total_ms for b in signed_in)
+        templates = sum(b.templates_ms for b in signed_in) / sum(b.total_ms for b in signed_in)
+        text += (
+            f"Across the other signed-in pages, {100 * sql:.0f} % of the time is spent waiting for SQL, "
+            f"{100 * templates:.0f} % rendering templates and {100 * (1 - sql - templates):.0f} % in the views, "
+            "the ORM (turning rows into objects) and Flask."
+        )
+    return text
 
 
 def _feeds_reading(run: Run) -> tuple[str, list[str]]:
@@ -122,7 +158,7 @@ def _growth_reading(run: Run) -> tuple[str, list[str]]:
         "From 1/16 to full size (16× the data): "
         + ", ".join(parts)
         + ". The public feed lists every upcoming public event (and the last 90 days), so its content grows"
-        " with the data by design: it is held to the floor in section 3 instead of to the 4× bar."
+        " with the data by design: it is held to the floor in section 4 instead of to the 4× bar."
     ), unmet
 
 
@@ -221,7 +257,20 @@ def document(run: Run, machine: dict[str, str], now: datetime, wall: float, plot
         "",
         readings["throughput"][0],
         "",
-        "## 3. Feeds against their floor (full size, in-process)",
+        f"## 3. Where a page's time goes (in-process, {report.breakdown_database(run) or 'not measured'}, full size)",
+        "",
+        "A warm request through Flask's test client (no network, page cache off), the run with the median total",
+        "of seven: time waiting for SQL (each statement from sending it to having its rows), rendering templates",
+        "(less the SQL sent from inside them), and the rest: the view, the ORM turning rows into objects, Flask",
+        "and its extensions. The served app (section 2) also keeps the signed-in person per process, so it",
+        "sends one statement fewer than counted here. (On SQLite the rows are stepped through after the",
+        "statement returns, so reading them counts as the rest; PostgreSQL's driver has them all on return.)",
+        "",
+        report.breakdown_table(run),
+        "",
+        _breakdown_reading(run),
+        "",
+        "## 4. Feeds against their floor (full size, in-process)",
         "",
         "Floor: the same events, read once through the app's feed code into plain values, serialised by",
         "`icalendar` alone (no database, no app, no cache). *Built*: every cache emptied first, as after a",
@@ -231,13 +280,13 @@ def document(run: Run, machine: dict[str, str], now: datetime, wall: float, plot
         "",
         readings["feeds"][0],
         "",
-        "## 4. Booking under contention (PostgreSQL, through HTTP)",
+        "## 5. Booking under contention (PostgreSQL, through HTTP)",
         "",
         report.contention_table(run),
         "",
         "Reading: " + contention_reading,
         "",
-        "## 5. Growth: server time at three sizes",
+        "## 6. Growth: server time at three sizes",
         "",
         "In-process (Flask's test client: the app's own time, no network), median of 7 runs. The public feed "
         "is built with its caches emptied before each run. Goal: sub-linear; the bar used here is at most 4× "
@@ -249,13 +298,13 @@ def document(run: Run, machine: dict[str, str], now: datetime, wall: float, plot
         "",
         readings["growth"][0] + " Flat lines in the plot are pages whose cost does not depend on the data.",
         "",
-        "## 6. Memory of the gunicorn workers",
+        "## 7. Memory of the gunicorn workers",
         "",
         report.memory_table(run) if run.memory else "Not measured.",
         "",
         memory_reading,
         "",
-        "## 7. Issue 10: matching and the timetable solver",
+        "## 8. Issue 10: matching and the timetable solver",
         "",
         report.programme_table(run),
         "",

@@ -154,3 +154,91 @@ def clear_caches(app: Flask) -> None:
         for value in vars(module).values():
             if hasattr(value, "cache_clear"):
                 value.cache_clear()
+
+
+@dataclass
+class Breakdown:
+    """Where one request's time goes, in-process (the run with the median total of several)."""
+
+    total_ms: float
+    #: Waiting for the database: from sending each statement to having its rows (the driver's execute).
+    sql_ms: float
+    statements: int
+    #: Rendering templates (Jinja and what it calls), less the SQL sent from inside them (lazy loads).
+    templates_ms: float
+
+    @property
+    def rest_ms(self) -> float:
+        """The view, the ORM turning rows into objects, Flask and its extensions."""
+        return max(0.0, self.total_ms - self.sql_ms - self.templates_ms)
+
+
+class _Stopwatch:
+    """Adds up the time of SQL statements and of template rendering while active."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        with app.app_context():
+            self.engine = db.engine
+        self.reset()
+
+    def reset(self) -> None:
+        self.sql = self.in_templates_sql = self.templates = 0.0
+        self.statements = 0
+        self._sql_started = self._template_started = None
+
+    def _before_sql(self, *_args) -> None:
+        self._sql_started = time.perf_counter()
+
+    def _after_sql(self, *_args) -> None:
+        spent = time.perf_counter() - self._sql_started
+        self.sql += spent
+        self.statements += 1
+        if self._template_started is not None:
+            self.in_templates_sql += spent
+
+    def _before_template(self, *_args, **_kwargs) -> None:
+        self._template_started = time.perf_counter()
+
+    def _after_template(self, *_args, **_kwargs) -> None:
+        if self._template_started is not None:
+            self.templates += time.perf_counter() - self._template_started
+            self._template_started = None
+
+    def __enter__(self):
+        from flask import before_render_template, template_rendered  # noqa: PLC0415
+
+        event.listen(self.engine, "before_cursor_execute", self._before_sql)
+        event.listen(self.engine, "after_cursor_execute", self._after_sql)
+        before_render_template.connect(self._before_template, self.app)
+        template_rendered.connect(self._after_template, self.app)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        from flask import before_render_template, template_rendered  # noqa: PLC0415
+
+        event.remove(self.engine, "before_cursor_execute", self._before_sql)
+        event.remove(self.engine, "after_cursor_execute", self._after_sql)
+        before_render_template.disconnect(self._before_template, self.app)
+        template_rendered.disconnect(self._after_template, self.app)
+
+
+def breakdown(app: Flask, by_role: dict, pages: list[Page], runs: int = 7) -> dict[str, Breakdown]:
+    """For each page, the in-process time of a warm request split into SQL, templates and the rest."""
+    result = {}
+    watch = _Stopwatch(app)
+    with watch:
+        for page in pages:
+            client = by_role[page.who]
+            client.get(page.path)
+            samples = []
+            for _ in range(runs):
+                watch.reset()
+                started = time.perf_counter()
+                client.get(page.path)
+                total = time.perf_counter() - started
+                templates = watch.templates - watch.in_templates_sql
+                samples.append(Breakdown(total * 1000, watch.sql * 1000, watch.statements, templates * 1000))
+            samples.sort(key=lambda sample: sample.total_ms)
+            result[page.key] = samples[len(samples) // 2]
+    return result

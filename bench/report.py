@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from bench.contention import Contention
 from bench.feeds import Feed
-from bench.inprocess import Count
+from bench.inprocess import Breakdown, Count
 from bench.pages import GROWTH, Page
 from bench.programme import Matching, Solving
 from bench.scale import Scaled
@@ -27,6 +27,8 @@ class Run:
     scaled: dict[str, dict[float, Scaled]] = field(default_factory=dict)
     build_seconds: dict[str, dict[float, float]] = field(default_factory=dict)
     counts: dict[str, dict[float, dict[str, Count]]] = field(default_factory=dict)
+    #: Per database, at full size: where each page's in-process time goes.
+    breakdown: dict[str, dict[str, Breakdown]] = field(default_factory=dict)
     growth: dict[str, dict[str, dict[float, float]]] = field(default_factory=dict)
     feeds: dict[str, list[Feed]] = field(default_factory=dict)
     matching: dict[str, Matching] = field(default_factory=dict)
@@ -116,6 +118,39 @@ def throughput_table(run: Run) -> str:
         )
     header = ["page", "signed in", "bytes", "req/s", "median ms", "ceiling req/s", "ceiling median ms"]
     header += ["ratio", "goal", "met", "errors"]
+    return _table(header, rows, 2)
+
+
+def breakdown_database(run: Run) -> str | None:
+    """The database whose breakdown is shown: the one throughput was measured on, else the first."""
+    if run.served_on in run.breakdown:
+        return run.served_on
+    return next(iter(run.breakdown), None)
+
+
+def _share(part: float, total: float) -> str:
+    return f"{part:.1f} ({100 * part / total:.0f} %)" if total else f"{part:.1f}"
+
+
+def breakdown_table(run: Run) -> str:
+    database = breakdown_database(run)
+    if database is None:
+        return "Not measured."
+    rows = []
+    for page in run.pages:
+        b = run.breakdown[database][page.key]
+        rows.append(
+            [
+                page.name,
+                page.who or "anonymous",
+                f"{b.total_ms:.1f}",
+                _share(b.sql_ms, b.total_ms),
+                b.statements,
+                _share(b.templates_ms, b.total_ms),
+                _share(b.rest_ms, b.total_ms),
+            ]
+        )
+    header = ["page", "who", "total ms", "SQL ms", "statements", "templates ms", "the rest ms (view, ORM, Flask)"]
     return _table(header, rows, 2)
 
 
