@@ -189,6 +189,42 @@ def test_personal_feed_304_and_changes_with_bookings(app, client, make_event, ma
     assert response.status_code == 200 and set(_feed(response)) == {"First", "Second"}
 
 
+def test_the_public_feed_polled_with_nothing_changed_sends_no_sql_and_sees_a_new_event_at_once(
+    client, make_event, count_queries
+):
+    make_event(title="Open lunch", audience="public")
+    first = client.get("/calendar.ics")
+    with count_queries() as counter:
+        again = client.get("/calendar.ics")
+    assert again.data == first.data and counter.count == 0, counter.statements
+    make_event(title="Open seminar", audience="public")
+    assert set(_feed(client.get("/calendar.ics"))) == {"Open lunch", "Open seminar"}
+
+
+def test_a_personal_feed_polled_with_nothing_changed_sends_no_sql_and_sees_changes_at_once(
+    app, client, make_event, make_fellow, count_queries
+):
+    """Calendar clients poll far more often than anything changes: while no commit has written what pages
+    show, the fingerprint kept under the shared generation answers (a 304, or the kept body) with no SQL;
+    a new booking, and then a deactivated account, are seen on the very next poll."""
+    ada = make_fellow()
+    _book(app, make_event(title="First"), ada)
+    url = f"/calendar/{_token(app, ada)}.ics"
+    first = client.get(url)
+    with count_queries() as counter:
+        again = client.get(url)
+        not_modified = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.data == first.data and not_modified.status_code == 304
+    assert counter.count == 0, counter.statements
+
+    _book(app, make_event(title="Second"), ada)
+    assert set(_feed(client.get(url, headers={"If-None-Match": first.headers["ETag"]}))) == {"First", "Second"}
+    with app.app_context():
+        db.session.get(User, ada.id).active = False
+        db.session.commit()
+    assert client.get(url).status_code == 404
+
+
 def test_reset_revokes_the_old_address_at_once(app, login, make_fellow):
     ada = make_fellow()
     client = login(ada)

@@ -23,6 +23,7 @@ from events.calendar import ical, links, tokens
 from events.calendar.feeds import (
     entry_data,
     feed_cache,
+    kept_fingerprints,
     other_entries,
     personal_entries,
     personal_fingerprint,
@@ -38,14 +39,24 @@ from extensions import db, login_manager
 CALENDAR_MIMETYPE = "text/calendar; charset=utf-8"
 
 
+PERSONAL_FILENAME = "my-events.ics"
+
+
 def _feed_response(build, *, etag: str, last_modified: datetime | None, filename: str, public: bool) -> Response:
     """A feed, or 304 Not Modified when the client's copy (ETag / Last-Modified) is still current."""
     if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
-        response = Response(status=304)
-    else:
-        response = Response(feed_cache.get_or_build(etag, build), mimetype="text/calendar")
-        response.content_type = CALENDAR_MIMETYPE
-        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+        return _feed_headers(Response(status=304), etag, last_modified, public=public)
+    return _feed_body(feed_cache.get_or_build(etag, build), etag, last_modified, filename=filename, public=public)
+
+
+def _feed_body(body: bytes, etag: str, last_modified: datetime | None, *, filename: str, public: bool) -> Response:
+    response = Response(body, mimetype="text/calendar")
+    response.content_type = CALENDAR_MIMETYPE
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return _feed_headers(response, etag, last_modified, public=public)
+
+
+def _feed_headers(response: Response, etag: str, last_modified: datetime | None, *, public: bool) -> Response:
     response.set_etag(etag)
     if last_modified is not None:
         response.last_modified = last_modified
@@ -57,36 +68,61 @@ def _feed_response(build, *, etag: str, last_modified: datetime | None, filename
 def public_feed():
     """Published public events, upcoming and from the last few months, for any calendar client."""
     session = db.session
-    etag, _ = public_fingerprint(session)
-    # Any change to a listed event can take it out of this feed (e.g. a new audience), so Last-Modified
-    # follows all of them; the ETag decides for clients that send If-None-Match, as clients do.
-    last_modified = session.scalar(select(func.max(Event.updated_at)).where(Event.state != "draft"))
-    name = f"{current_app.config['APP_NAME']} events"
+
+    def fingerprint() -> tuple[str, datetime | None]:
+        etag, _ = public_fingerprint(session)
+        # Any change to a listed event can take it out of this feed (e.g. a new audience), so Last-Modified
+        # follows all of them; the ETag decides for clients that send If-None-Match, as clients do.
+        return etag, session.scalar(select(func.max(Event.updated_at)).where(Event.state != "draft"))
 
     def build() -> bytes:
+        name = f"{current_app.config['APP_NAME']} events"
         return ical.feed_bytes(
             entry_data(public_entries(session)), name, tzid=calendar_settings().tzid, store=vevent_store
         )
 
-    return _feed_response(build, etag=etag, last_modified=last_modified, filename="events.ics", public=True)
+    return _polled_feed("public", fingerprint, build, filename="events.ics", public=True)
 
 
 def personal_feed(token: str):
     """One person's feed at a secret URL (calendar clients cannot sign in); a reset token answers 404."""
-    user = tokens.find_feed_owner(token)
-    if user is None:
-        abort(404)
     session = db.session
-    etag, last_modified = personal_fingerprint(session, user)
-    app_name = current_app.config["APP_NAME"]
-    name = f"{app_name}: all events" if user.is_organiser else f"{app_name}: my events"
+    user = None
 
-    def build() -> bytes:
+    def fingerprint() -> tuple[str, datetime | None]:
+        # A reset token or a deactivated account is itself a change: a kept fingerprint never outlives it.
+        nonlocal user
+        user = tokens.find_feed_owner(token)
+        if user is None:
+            abort(404)
+        return personal_fingerprint(session, user)
+
+    def build() -> bytes:  # only ever after fingerprint()
+        app_name = current_app.config["APP_NAME"]
+        name = f"{app_name}: all events" if user.is_organiser else f"{app_name}: my events"
         entries = entry_data(personal_entries(session, user)) + other_entries(user)
         entries.sort(key=lambda entry: entry.start)
         return ical.feed_bytes(entries, name, tzid=calendar_settings().tzid, store=vevent_store)
 
-    return _feed_response(build, etag=etag, last_modified=last_modified, filename="my-events.ics", public=False)
+    return _polled_feed("personal:" + token, fingerprint, build, filename=PERSONAL_FILENAME, public=False)
+
+
+def _polled_feed(feed: str, fingerprint, build, *, filename: str, public: bool) -> Response:
+    """A feed answered, when nothing has changed anywhere since an earlier poll, from the fingerprint kept
+    then (``feeds.kept_fingerprints``) and the body built then — a 304 or the kept bytes, with no SQL;
+    otherwise the fingerprint is read from the database (and kept), and the body built if it is new."""
+    kept = kept_fingerprints.get(feed)
+    if kept is not None:
+        etag, last_modified = kept
+        if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
+            return _feed_headers(Response(status=304), etag, last_modified, public=public)
+        body = feed_cache.get(etag)
+        if body is not None:
+            return _feed_body(body, etag, last_modified, filename=filename, public=public)
+    generation = kept_fingerprints.generation()  # read before the data the fingerprint is made from
+    etag, last_modified = fingerprint()
+    kept_fingerprints.keep(generation, feed, (etag, last_modified))
+    return _feed_response(build, etag=etag, last_modified=last_modified, filename=filename, public=public)
 
 
 def event_ics(event_id: int):
