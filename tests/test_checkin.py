@@ -226,6 +226,7 @@ def test_a_long_list_is_paged_and_costs_the_same_queries(app, event_today, organ
     seat(app, large, *(f"Fellow Large{n:03}" for n in range(120)))
 
     def queries(event_id) -> int:
+        organiser_client.get(check_in_url(event_id))  # a warm request, as the others are measured
         with count_queries() as counter:
             assert organiser_client.get(check_in_url(event_id)).status_code == 200
         return counter.count

@@ -297,8 +297,10 @@ def test_the_attendee_page_costs_the_same_queries_for_many_bookings(
     app, make_fellow, make_event, login, organiser_client, count_queries
 ):
     def queries(event_id) -> int:
+        url = f"/organiser/events/{event_id}/attendees?find=fellow"
+        organiser_client.get(url)  # a warm request (the signed-in organiser is kept between changes)
         with count_queries() as counter:
-            assert organiser_client.get(f"/organiser/events/{event_id}/attendees?find=fellow").status_code == 200
+            assert organiser_client.get(url).status_code == 200
         return counter.count
 
     small, large = make_event(capacity=2), make_event(capacity=20)
