@@ -113,6 +113,32 @@ def _breakdown_reading(run: Run) -> str:
     return text
 
 
+#: The issue's rule: no page reads the big tables whole at full size.
+WATCHED_TABLES = ("bookings", "events")
+
+
+def _scans_reading(run: Run) -> tuple[str, list[str]]:
+    if not run.scans:
+        return "", []
+    _, (scans, rows) = next(iter(run.scans.items()))
+    names = {page.key: page.name for page in run.pages}
+    unmet = []
+    for table in WATCHED_TABLES:
+        pages = [names[key] for key, tables in scans.items() if table in tables]
+        if pages:
+            unmet.append(
+                f"Sequential scans of {table} ({rows[table]:,} rows) on: {', '.join(pages)}. Where the statement "
+                "needs most of the table (a count of every past event, the years of every write-up) an index would "
+                "be read whole too; otherwise an index on the filtered columns, or a narrower condition."
+            )
+    clean = [table for table in WATCHED_TABLES if not any(table in tables for tables in scans.values())]
+    others = [f"{table} ({count:,} rows)" for table, count in rows.items() if table not in WATCHED_TABLES]
+    text = f"No page reads {' or '.join(clean)} whole. " if clean else ""
+    if others:
+        text += f"Other tables some page reads whole: {', '.join(others)}."
+    return text, unmet
+
+
 def _feeds_reading(run: Run) -> tuple[str, list[str]]:
     unmet, parts = [], []
     for database, items in run.feeds.items():
@@ -186,6 +212,8 @@ def document(run: Run, machine: dict[str, str], now: datetime, wall: float, plot
         "growth": _growth_reading(run),
     }
     unmet = [item for _, items in readings.values() for item in items]
+    scans_reading, scans_unmet = _scans_reading(run)
+    unmet += scans_unmet
     c = run.contention
     if c is not None and not c.correct:
         unmet.append(
@@ -310,6 +338,15 @@ def document(run: Run, machine: dict[str, str], now: datetime, wall: float, plot
         "",
         "Matching scores at most 300 candidates found by topic or word (PostgreSQL adds full-text ranking); the",
         "solver's time includes proving the fewest buildings a day, within its 5-second limit.",
+        "",
+        "## 9. Query plans (PostgreSQL, full size)",
+        "",
+        "Each statement of a warm request to each page, explained (`EXPLAIN`) with the same parameters: the",
+        "tables some statement reads whole (a sequential scan) rather than through an index.",
+        "",
+        report.scans_table(run),
+        "",
+        scans_reading,
         "",
         "## Goals not met, and what would meet them",
         "",

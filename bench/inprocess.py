@@ -242,3 +242,40 @@ def breakdown(app: Flask, by_role: dict, pages: list[Page], runs: int = 7) -> di
             samples.sort(key=lambda sample: sample.total_ms)
             result[page.key] = samples[len(samples) // 2]
     return result
+
+
+def sequential_scans(app: Flask, by_role: dict, pages: list[Page]) -> tuple[dict[str, list[str]], dict[str, int]]:
+    """PostgreSQL only: for each page, the tables its statements read whole (``Seq Scan`` in the plan of each
+    statement of a warm request, by ``EXPLAIN`` with the same parameters); and the rows of those tables."""
+    statements: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _executemany) -> None:
+        statements.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    scans: dict[str, list[str]] = {}
+    for page in pages:
+        client = by_role[page.who]
+        client.get(page.path)
+        event.listen(engine, "before_cursor_execute", capture)
+        try:
+            client.get(page.path)
+        finally:
+            event.remove(engine, "before_cursor_execute", capture)
+        tables: set[str] = set()
+        with app.app_context():
+            cursor = db.session.connection().connection.driver_connection.cursor()
+            for statement, parameters in statements:
+                cursor.execute("EXPLAIN " + statement, parameters)
+                plan = [line for (line,) in cursor.fetchall()]
+                tables |= {line.split("Seq Scan on ", 1)[1].split()[0] for line in plan if "Seq Scan on " in line}
+            db.session.remove()
+        statements.clear()
+        scans[page.key] = sorted(tables)
+    rows = {}
+    with app.app_context():
+        for table in sorted({table for found in scans.values() for table in found}):
+            rows[table] = db.session.scalar(text(f'SELECT count(*) FROM "{table}"'))  # noqa: S608 - names from plans
+        db.session.remove()
+    return scans, rows

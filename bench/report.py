@@ -29,6 +29,8 @@ class Run:
     counts: dict[str, dict[float, dict[str, Count]]] = field(default_factory=dict)
     #: Per database, at full size: where each page's in-process time goes.
     breakdown: dict[str, dict[str, Breakdown]] = field(default_factory=dict)
+    #: PostgreSQL databases, at full size: ({page key: tables read whole}, {table: rows}).
+    scans: dict[str, tuple[dict[str, list[str]], dict[str, int]]] = field(default_factory=dict)
     growth: dict[str, dict[str, dict[float, float]]] = field(default_factory=dict)
     feeds: dict[str, list[Feed]] = field(default_factory=dict)
     matching: dict[str, Matching] = field(default_factory=dict)
@@ -152,6 +154,17 @@ def breakdown_table(run: Run) -> str:
         )
     header = ["page", "who", "total ms", "SQL ms", "statements", "templates ms", "the rest ms (view, ORM, Flask)"]
     return _table(header, rows, 2)
+
+
+def scans_table(run: Run) -> str:
+    if not run.scans:
+        return "Not measured (needs BENCH_DATABASE_URL)."
+    database, (scans, rows) = next(iter(run.scans.items()))
+    body = []
+    for page in run.pages:
+        found = scans.get(page.key, [])
+        body.append([page.name, ", ".join(f"{table} ({rows[table]:,} rows)" for table in found) or "none"])
+    return _table(["page", f"tables read whole ({database})"], body, 2)
 
 
 def feeds_table(run: Run) -> str:

@@ -178,6 +178,23 @@ def shared_generation() -> str | None:
     return current_generation()
 
 
+def kept_until_change(key: str, compute: Callable[[], object], timeout: int = 3600):
+    """``compute()``, kept in the shared cache under the current generation: the same answer, with no work,
+    until a commit anywhere writes what pages show (or ``timeout`` seconds pass, for answers that also
+    change with time). Computed every time where the generation is not shared by every process. The
+    generation is read before ``compute`` reads its data, so an answer is never kept under a newer token."""
+    generation = shared_generation()
+    if generation is None:
+        return compute()
+    full_key = f"kept:{generation}:{key}"
+    kept = cache_get(full_key)
+    if kept is not None:
+        return kept[0]
+    value = compute()
+    cache_set(full_key, (value,), timeout=timeout)
+    return value
+
+
 # Shared pages -----------------------------------------------------------------------------------------
 
 

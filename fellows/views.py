@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from core.caching import kept_until_change
 from core.images import ImageRejected
 from core.models import Tag
 from core.permissions import can_edit_profile, can_view_profile, is_organiser
@@ -45,16 +46,23 @@ def directory_query(viewer, q: str = "", sector: str = "", cohort: str = "", sta
     return query
 
 
+def _cohorts() -> list[int]:
+    """Every fellowship year some fellow has, latest first (the directory's cohort filter)."""
+    return list(
+        db.session.scalars(
+            select(User.cohort)
+            .where(User.role == "fellow", User.cohort.is_not(None))
+            .distinct()
+            .order_by(User.cohort.desc())
+        )
+    )
+
+
 @login_required
 def directory():
     """Search and filter the fellows the viewer may see (signed-in users only)."""
     args = {key: request.args.get(key, "").strip() for key in ("q", "sector", "cohort", "status", "interest")}
-    cohorts = db.session.scalars(
-        select(User.cohort)
-        .where(User.role == "fellow", User.cohort.is_not(None))
-        .distinct()
-        .order_by(User.cohort.desc())
-    ).all()
+    cohorts = kept_until_change("directory:cohorts", _cohorts)  # a scan of every fellow, so kept
     tags = all_tags()
     notices = drop_unknown_filters(
         args,

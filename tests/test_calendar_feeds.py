@@ -216,6 +216,15 @@ def test_a_personal_feed_polled_with_nothing_changed_sends_no_sql_and_sees_chang
         not_modified = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert again.data == first.data and not_modified.status_code == 304
     assert counter.count == 0, counter.statements
+    # The fingerprint is still kept but the body was evicted: it is built again, for the same owner.
+    with app.app_context():
+        from events.calendar.feeds import FEED_FORMAT
+        from extensions import cache
+
+        cache.delete(f"feed:{FEED_FORMAT}:{first.headers['ETag'].strip(chr(34))}")
+    with count_queries() as rebuilt:
+        assert client.get(url).data == first.data
+    assert rebuilt.count > 0
 
     _book(app, make_event(title="Second"), ada)
     assert set(_feed(client.get(url, headers={"If-None-Match": first.headers["ETag"]}))) == {"First", "Second"}

@@ -227,6 +227,15 @@ def test_directory_search_and_filters(app, login, make_fellow, make_organisation
     assert names("?interest=ai-policy") == {"Alice Civil"}
 
 
+def test_a_new_cohort_is_in_the_directory_filter_at_once(login, make_fellow):
+    """The cohort list is kept between changes (a scan of every fellow); a new fellow's year is a change."""
+    client = login(make_fellow(name="Carol Viewer", cohort=2020))
+    assert '<option value="2020"' in client.get("/fellows").get_data(as_text=True)
+    make_fellow(name="Dev New", cohort=2031)
+    page = client.get("/fellows?cohort=2031").get_data(as_text=True)
+    assert '<option value="2031" selected>' in page and "Dev New" in page
+
+
 def test_directory_is_paginated_with_constant_queries(app, login, make_fellow, count_queries):
     viewer = make_fellow(name="Aaron First")
     client = login(viewer)

@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from core.caching import SharedStore, cache_get, cache_set, shared_generation
+from core.caching import SharedStore, cache_get, cache_set
 from core.ical_settings import calendar_settings
 from core.models import utcnow
 from core.registry import personal_calendar
@@ -212,14 +212,12 @@ class FeedCache:
     #: Entries outlive the feeds' hourly polling; an ETag nobody asks for again simply expires.
     timeout = 24 * 3600
 
-    def get(self, etag: str) -> bytes | None:
-        return cache_get(f"feed:{FEED_FORMAT}:{etag}")
-
     def get_or_build(self, etag: str, build: Callable[[], bytes]) -> bytes:
-        body = self.get(etag)
+        key = f"feed:{FEED_FORMAT}:{etag}"
+        body = cache_get(key)
         if body is None:
             body = build()
-            cache_set(f"feed:{FEED_FORMAT}:{etag}", body, timeout=self.timeout)
+            cache_set(key, body, timeout=self.timeout)
         return body
 
     def clear(self) -> None:
@@ -228,35 +226,5 @@ class FeedCache:
 
 
 feed_cache = FeedCache()
-
-
-class KeptFingerprints:
-    """Feeds' (ETag, Last-Modified) kept under the shared cache's generation (``core.caching``), by a digest
-    of the feed's name ("public", or "personal:" and its secret): calendar clients poll far more often than
-    anything changes, and while no commit has written what pages show, a feed's fingerprint cannot have
-    changed either — except by time, as past events leave the feeds (``PUBLIC_PAST``, ``PERSONAL_PAST``), so
-    a kept fingerprint is also dropped after ``timeout`` seconds (an event months past leaves a few minutes
-    late at worst). Only where the generation is shared by every process (``shared_generation``);
-    otherwise nothing is kept."""
-
-    timeout = 600
-
-    def generation(self) -> str | None:
-        return shared_generation()
-
-    def _key(self, generation: str, feed: str) -> str:
-        return f"feedprint:{FEED_FORMAT}:{generation}:{hashlib.sha256(feed.encode()).hexdigest()}"
-
-    def get(self, feed: str) -> tuple[str, datetime | None] | None:
-        generation = self.generation()
-        return cache_get(self._key(generation, feed)) if generation is not None else None
-
-    def keep(self, generation: str | None, feed: str, fingerprint: tuple[str, datetime | None]) -> None:
-        """Keep ``fingerprint`` under ``generation``, which must have been read before its data."""
-        if generation is not None:
-            cache_set(self._key(generation, feed), fingerprint, timeout=self.timeout)
-
-
-kept_fingerprints = KeptFingerprints()
 #: Each event's serialised VEVENT by its content, shared like the feeds (``core.ical.feed_bytes``).
 vevent_store = SharedStore("vevent:")

@@ -7,13 +7,16 @@ ETag is a fingerprint of the rows that decide the feed, checked before anything 
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
+from functools import cache
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.http import is_resource_modified
 
+from core.caching import kept_until_change
 from core.ical_settings import calendar_settings
 from core.models import slugify
 from core.permissions import is_organiser
@@ -23,7 +26,6 @@ from events.calendar import ical, links, tokens
 from events.calendar.feeds import (
     entry_data,
     feed_cache,
-    kept_fingerprints,
     other_entries,
     personal_entries,
     personal_fingerprint,
@@ -39,24 +41,14 @@ from extensions import db, login_manager
 CALENDAR_MIMETYPE = "text/calendar; charset=utf-8"
 
 
-PERSONAL_FILENAME = "my-events.ics"
-
-
 def _feed_response(build, *, etag: str, last_modified: datetime | None, filename: str, public: bool) -> Response:
     """A feed, or 304 Not Modified when the client's copy (ETag / Last-Modified) is still current."""
     if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
-        return _feed_headers(Response(status=304), etag, last_modified, public=public)
-    return _feed_body(feed_cache.get_or_build(etag, build), etag, last_modified, filename=filename, public=public)
-
-
-def _feed_body(body: bytes, etag: str, last_modified: datetime | None, *, filename: str, public: bool) -> Response:
-    response = Response(body, mimetype="text/calendar")
-    response.content_type = CALENDAR_MIMETYPE
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return _feed_headers(response, etag, last_modified, public=public)
-
-
-def _feed_headers(response: Response, etag: str, last_modified: datetime | None, *, public: bool) -> Response:
+        response = Response(status=304)
+    else:
+        response = Response(feed_cache.get_or_build(etag, build), mimetype="text/calendar")
+        response.content_type = CALENDAR_MIMETYPE
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.set_etag(etag)
     if last_modified is not None:
         response.last_modified = last_modified
@@ -87,41 +79,41 @@ def public_feed():
 def personal_feed(token: str):
     """One person's feed at a secret URL (calendar clients cannot sign in); a reset token answers 404."""
     session = db.session
-    user = None
 
-    def fingerprint() -> tuple[str, datetime | None]:
-        # A reset token or a deactivated account is itself a change: a kept fingerprint never outlives it.
-        nonlocal user
+    @cache
+    def owner():
+        # Read only when the fingerprint or the body is made: a reset token or a deactivated account is
+        # itself a change, so a kept fingerprint never outlives it.
         user = tokens.find_feed_owner(token)
         if user is None:
             abort(404)
-        return personal_fingerprint(session, user)
+        return user
 
-    def build() -> bytes:  # only ever after fingerprint()
+    def build() -> bytes:
         app_name = current_app.config["APP_NAME"]
-        name = f"{app_name}: all events" if user.is_organiser else f"{app_name}: my events"
-        entries = entry_data(personal_entries(session, user)) + other_entries(user)
+        name = f"{app_name}: all events" if owner().is_organiser else f"{app_name}: my events"
+        entries = entry_data(personal_entries(session, owner())) + other_entries(owner())
         entries.sort(key=lambda entry: entry.start)
         return ical.feed_bytes(entries, name, tzid=calendar_settings().tzid, store=vevent_store)
 
-    return _polled_feed("personal:" + token, fingerprint, build, filename=PERSONAL_FILENAME, public=False)
+    def fingerprint() -> tuple[str, datetime | None]:
+        return personal_fingerprint(session, owner())
+
+    return _polled_feed("personal:" + token, fingerprint, build, filename="my-events.ics", public=False)
+
+
+#: A feed's fingerprint is kept while nothing changes, but past events also leave the feeds as time passes
+#: (``PUBLIC_PAST``, ``PERSONAL_PAST``): a kept one is dropped after this long (an event months past leaves
+#: a few minutes late at worst).
+FINGERPRINT_KEPT_SECONDS = 600
 
 
 def _polled_feed(feed: str, fingerprint, build, *, filename: str, public: bool) -> Response:
-    """A feed answered, when nothing has changed anywhere since an earlier poll, from the fingerprint kept
-    then (``feeds.kept_fingerprints``) and the body built then — a 304 or the kept bytes, with no SQL;
-    otherwise the fingerprint is read from the database (and kept), and the body built if it is new."""
-    kept = kept_fingerprints.get(feed)
-    if kept is not None:
-        etag, last_modified = kept
-        if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
-            return _feed_headers(Response(status=304), etag, last_modified, public=public)
-        body = feed_cache.get(etag)
-        if body is not None:
-            return _feed_body(body, etag, last_modified, filename=filename, public=public)
-    generation = kept_fingerprints.generation()  # read before the data the fingerprint is made from
-    etag, last_modified = fingerprint()
-    kept_fingerprints.keep(generation, feed, (etag, last_modified))
+    """A feed whose fingerprint is kept until something changes (``core.caching.kept_until_change``):
+    calendar clients poll far more often than anything changes, and such a poll — a 304, or the body built
+    earlier and kept by its ETag — then sends no SQL at all."""
+    digest = hashlib.sha256(feed.encode()).hexdigest()
+    etag, last_modified = kept_until_change(f"feedprint:{digest}", fingerprint, timeout=FINGERPRINT_KEPT_SECONDS)
     return _feed_response(build, etag=etag, last_modified=last_modified, filename=filename, public=public)
 
 
