@@ -85,7 +85,7 @@ def _where_time_goes(run: Run, page) -> str:
     return (
         f" In-process (section 3) it takes {b.total_ms:.1f} ms: {b.sql_ms:.1f} ms waiting for {b.statements} SQL "
         f"statements, {b.templates_ms:.1f} ms rendering templates and {b.rest_ms:.1f} ms in the view, the ORM and "
-        "Flask — each part would have to shrink, not one."
+        "Flask."
     )
 
 

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 import flask_migrate
-from flask import Flask
+from flask import Flask, before_render_template, template_rendered
 from sqlalchemy import event, text
 
 from app import create_app
@@ -93,18 +93,22 @@ class Count:
 
 
 class QueryCounter:
-    """Counts the SQL statements sent while active."""
+    """Counts the SQL statements sent while active, and keeps each with its parameters."""
 
     def __init__(self, app: Flask):
         with app.app_context():
             self.engine = db.engine
-        self.count = 0
+        self.statements: list[tuple[str, object]] = []
 
-    def _before(self, *_args) -> None:
-        self.count += 1
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def _before(self, _conn, _cursor, statement, parameters, _context, _executemany) -> None:
+        self.statements.append((statement, parameters))
 
     def __enter__(self):
-        self.count = 0
+        self.statements = []
         event.listen(self.engine, "before_cursor_execute", self._before)
         return self
 
@@ -206,8 +210,6 @@ class _Stopwatch:
             self._template_started = None
 
     def __enter__(self):
-        from flask import before_render_template, template_rendered  # noqa: PLC0415
-
         event.listen(self.engine, "before_cursor_execute", self._before_sql)
         event.listen(self.engine, "after_cursor_execute", self._after_sql)
         before_render_template.connect(self._before_template, self.app)
@@ -215,8 +217,6 @@ class _Stopwatch:
         return self
 
     def __exit__(self, *_exc) -> None:
-        from flask import before_render_template, template_rendered  # noqa: PLC0415
-
         event.remove(self.engine, "before_cursor_execute", self._before_sql)
         event.remove(self.engine, "after_cursor_execute", self._after_sql)
         before_render_template.disconnect(self._before_template, self.app)
@@ -247,31 +247,21 @@ def breakdown(app: Flask, by_role: dict, pages: list[Page], runs: int = 7) -> di
 def sequential_scans(app: Flask, by_role: dict, pages: list[Page]) -> tuple[dict[str, list[str]], dict[str, int]]:
     """PostgreSQL only: for each page, the tables its statements read whole (``Seq Scan`` in the plan of each
     statement of a warm request, by ``EXPLAIN`` with the same parameters); and the rows of those tables."""
-    statements: list[tuple[str, object]] = []
-
-    def capture(_conn, _cursor, statement, parameters, _context, _executemany) -> None:
-        statements.append((statement, parameters))
-
-    with app.app_context():
-        engine = db.engine
+    counter = QueryCounter(app)
     scans: dict[str, list[str]] = {}
     for page in pages:
         client = by_role[page.who]
         client.get(page.path)
-        event.listen(engine, "before_cursor_execute", capture)
-        try:
+        with counter:
             client.get(page.path)
-        finally:
-            event.remove(engine, "before_cursor_execute", capture)
         tables: set[str] = set()
         with app.app_context():
             cursor = db.session.connection().connection.driver_connection.cursor()
-            for statement, parameters in statements:
+            for statement, parameters in counter.statements:
                 cursor.execute("EXPLAIN " + statement, parameters)
                 plan = [line for (line,) in cursor.fetchall()]
                 tables |= {line.split("Seq Scan on ", 1)[1].split()[0] for line in plan if "Seq Scan on " in line}
             db.session.remove()
-        statements.clear()
         scans[page.key] = sorted(tables)
     rows = {}
     with app.app_context():

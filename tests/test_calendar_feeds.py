@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from core.models import utcnow
+from events.calendar.feeds import FEED_FORMAT
 from events.models import Booking, Event, EventInvitation
-from extensions import db
+from extensions import cache, db
 from fellows.models import User
 from tests.conftest import PASSWORD
 
@@ -218,9 +219,6 @@ def test_a_personal_feed_polled_with_nothing_changed_sends_no_sql_and_sees_chang
     assert counter.count == 0, counter.statements
     # The fingerprint is still kept but the body was evicted: it is built again, for the same owner.
     with app.app_context():
-        from events.calendar.feeds import FEED_FORMAT
-        from extensions import cache
-
         cache.delete(f"feed:{FEED_FORMAT}:{first.headers['ETag'].strip(chr(34))}")
     with count_queries() as rebuilt:
         assert client.get(url).data == first.data
