@@ -190,6 +190,30 @@ def feeds_table(run: Run) -> str:
     return _table(header, rows, 2)
 
 
+def feed_parts_table(run: Run) -> str:
+    rows = []
+    for database, feeds in run.feeds.items():
+        for f in feeds:
+            parts = f.parts
+            rest = max(0.0, f.built_ms - sum(parts.values()))
+            rows.append(
+                [
+                    database,
+                    f.name,
+                    f"{f.floor_ms:.1f}",
+                    f"{f.built_ms:.1f}",
+                    f"{parts['serialise']:.1f} ({parts['serialise'] / f.floor_ms:.2f}×)",
+                    f"{parts['describe']:.1f}",
+                    f"{parts['load']:.1f}",
+                    f"{parts['fingerprint']:.1f}",
+                    f"{rest:.1f}",
+                ]
+            )
+    header = ["database", "feed", "floor ms", "built ms", "serialise ms (× floor)", "describe ms", "load ms"]
+    header += ["fingerprint ms", "the rest ms (request, response, cache writes)"]
+    return _table(header, rows, 2)
+
+
 def growth_table(run: Run) -> str:
     full = run.factors[-1]
     header, rows = ["page"], []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bench import inprocess
+from bench import feeds, inprocess
 from bench.pages import pages
 from bench.scale import scale_up, wanted
 from events.models import Booking, Event
@@ -76,3 +76,23 @@ def _assert_the_size_and_the_booking_rule(scaled, before: dict) -> None:
         ),
     )
     assert waiting_with_room == 0
+
+
+def test_the_feed_measurement_times_a_cold_build_by_parts_through_the_apps_own_feed_code(app, runner):
+    """Section 4 of docs/BENCHMARKS.md sets each feed against icalendar alone and explains a cold build by its
+    parts: the measurement must run through the feed code the app serves, on the events the feed holds."""
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        scaled = scale_up(1 / 64)
+
+    organiser_feed = f"/calendar/{scaled.organiser_feed_token}.ics"
+    public = feeds.measure(app, "public feed", "/calendar.ics", runs=2)
+    organiser = feeds.measure(app, "organiser feed", organiser_feed, scaled.organiser_email, runs=2)
+    for feed in (public, organiser):
+        assert set(feed.parts) == {"fingerprint", "load", "describe", "serialise"}
+        assert all(value > 0 for value in feed.parts.values())
+    # The floor serialises the same events the feed serves.
+    for path, measured in (("/calendar.ics", public), (organiser_feed, organiser)):
+        body = app.test_client().get(path).get_data(as_text=True)
+        assert body.count("BEGIN:VEVENT") == measured.events > 0
+        assert len(body.encode()) == measured.size
