@@ -220,6 +220,19 @@ def test_fellows_opt_in_to_announcements_on_the_account_page(app, make_fellow, l
         assert (user.notify_new_events, user.notify_reminders, user.notify_writeups) == (True, True, False)
 
 
+def test_organisers_account_page_offers_no_announcements_and_links_nowhere_missing(app, make_organiser, login):
+    """Announcements of new events go to fellows by the interests on their profile; organisers have neither,
+    so their account page neither offers them nor links to a profile they do not have."""
+    client = login(make_organiser())
+    html = client.get("/account").get_data(as_text=True)
+    assert "notify_new_events" not in html
+    assert 'name="organiser_alerts"' in html
+    pages = sorted({href for href in re.findall(r'href="(/[^"#]*)', html) if not href.startswith("/static/")})
+    assert len(pages) > 5  # the navigation and the page's own links
+    for href in pages:
+        assert client.get(href, follow_redirects=True).status_code == 200, href
+
+
 # Organisers' alerts and the daily digest ------------------------------------------------------------
 
 
