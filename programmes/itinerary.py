@@ -37,18 +37,32 @@ def _days(visit: VisitProgramme) -> dict[date, list[Meeting]]:
 @login_required
 def itinerary(visit_id: int):
     """Day by day: each meeting with its time, place, expert and question; feedback once it is over."""
-    visit = _visit_or_404(visit_id)
+    return _itinerary_page(_visit_or_404(visit_id))
+
+
+def _itinerary_page(visit: VisitProgramme, submitted: MeetingFeedbackForm | None = None, meeting_id=None):
+    """The itinerary; ``submitted`` is a meeting's feedback form that did not validate, shown with its
+    errors and what was typed (answered 400) instead of that meeting's saved feedback."""
     days = _days(visit)
     now = utcnow()
     forms = {}
     for meeting in (m for ms in days.values() for m in ms if m.ends_at <= now):
+        if submitted is not None and meeting.id == meeting_id:
+            forms[meeting.id] = submitted
+            continue
         form = MeetingFeedbackForm(formdata=None, prefix=f"f{meeting.id}")
         form.rating.data = str(meeting.rating) if meeting.rating else None
         form.follow_up.data = meeting.follow_up
         forms[meeting.id] = form
-    return render_template(
-        "programmes/itinerary.html", visit=visit, days=days, forms=forms, title=f"Itinerary: {visit.title}"
+    page = render_template(
+        "programmes/itinerary.html",
+        visit=visit,
+        days=days,
+        forms=forms,
+        submitted=submitted,
+        title=f"Itinerary: {visit.title}",
     )
+    return page, 400 if submitted is not None else 200
 
 
 @login_required
@@ -79,5 +93,5 @@ def rate_meeting(meeting_id: int):
         db.session.commit()
         flash("Thank you: your feedback is saved.", "success")
     else:
-        flash("Choose how useful the meeting was.", "error")
+        return _itinerary_page(meeting.programme, form, meeting.id)
     return redirect(url_for("programmes.itinerary", visit_id=meeting.programme_id, _anchor=f"meeting-{meeting.id}"))

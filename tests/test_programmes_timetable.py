@@ -206,6 +206,21 @@ def test_the_itinerary_is_the_fellows_and_feedback_comes_after_the_meeting(app, 
     with app.app_context():
         meeting = db.session.get(Meeting, meeting_id)
         assert (meeting.rating, meeting.follow_up) == (4, "Send her the casework data")
+    # Feedback that does not validate is shown again with the problem, and nothing typed or saved is lost.
+    typed = "Ask about the pilot. " * 200  # over the 4,000 characters a follow-up may have
+    refused = ada.post(
+        f"/programme/meetings/{meeting_id}/feedback",
+        data={f"f{meeting_id}-rating": "2", f"f{meeting_id}-follow_up": typed},
+    )
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "There is a problem" in page and "4000" in page.replace(",", "")
+    assert typed.strip() in page
+    unrated = ada.post(f"/programme/meetings/{meeting_id}/feedback", data={f"f{meeting_id}-follow_up": "Call back"})
+    assert unrated.status_code == 400 and "Call back" in unrated.get_data(as_text=True)
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        assert (meeting.rating, meeting.follow_up) == (4, "Send her the casework data")
 
 
 def test_the_itinerary_downloads_as_a_pdf_with_a_page_a_day(app, accepted, login):
