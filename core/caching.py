@@ -23,7 +23,9 @@ the generation with ``flask cache clear`` after such a change.
 
 The token is only as shared as the cache: with ``SimpleCache`` (no ``REDIS_URL``) each process has its
 own, so page caching is off by default unless the cache is Redis or the app is one test process
-(``PAGE_CACHE`` decides; the feed caches below stay on, as their keys are content fingerprints).
+(``PAGE_CACHE`` decides; the feed caches below stay on, as their keys are content fingerprints). What is
+kept per process under the token (the signed-in person, ``kept_until_change``) follows the cache alone:
+on with Redis or in a test process, whatever ``PAGE_CACHE`` says.
 
 **Content-keyed values** (built calendar feeds by their ETag, each event's VEVENT by its content) need no
 invalidation at all: a change is a new key. ``SharedStore`` gives them to code that must not know Flask.
@@ -35,6 +37,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,8 +59,10 @@ from extensions import cache
 log = logging.getLogger(__name__)
 
 GENERATION_KEY = "pages:generation"
-#: Tables no shared page shows: writing them does not make a new generation (the scheduler writes
-#: ``job_runs`` every minute; sending mail, signing in and auditing write the others).
+#: Tables no cached answer reads (no shared page, no kept user, no kept value): writing them does not make a
+#: new generation (the scheduler writes ``job_runs`` every minute; sending mail, signing in and auditing
+#: write the others). A write of a table that is read, but of nothing kept shows (the time of a person's
+#: last sign-in), goes inside ``unseen_by_cached_answers``.
 TABLES_PAGES_IGNORE = frozenset(
     {
         "job_runs",
@@ -85,26 +90,34 @@ def cache_get(key: str):
         return None
 
 
-def cache_set(key: str, value, timeout: int | None = None) -> None:
+def cache_set(key: str, value, timeout: int | None = None) -> bool:
+    """Keep ``value``; False (and a warning logged) if the cache could not be reached."""
     try:
         cache.set(key, value, timeout=timeout)
     except Exception as error:  # noqa: BLE001
         log.warning("cache set %s failed: %s", key, error)
+        return False
+    return True
 
 
 class SharedStore:
     """A prefix of the shared cache with ``get_many``/``set_many``, for code that must not import Flask
-    (``core.ical.feed_bytes``); values are content-keyed, so they are kept a day and never invalidated."""
+    (``core.ical.feed_bytes``); values are content-keyed, so they are kept a day and never invalidated. What
+    code made from the content is kept under the code's version as well (``code_version``): after a
+    deployment, or beside a machine still running the old code, nothing made by other code is read."""
 
     def __init__(self, prefix: str, timeout: int = 24 * 3600):
         self.prefix = prefix
         self.timeout = timeout
 
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}{code_version()}:{key}"
+
     def get_many(self, keys: list[str]) -> list:
         if not keys:
             return []
         try:
-            return list(cache.get_many(*(self.prefix + key for key in keys)))
+            return list(cache.get_many(*(self._key(key) for key in keys)))
         except Exception as error:  # noqa: BLE001
             log.warning("cache get_many failed: %s", error)
             return [None] * len(keys)
@@ -113,7 +126,7 @@ class SharedStore:
         if not values:
             return
         try:
-            cache.set_many({self.prefix + key: value for key, value in values.items()}, timeout=self.timeout)
+            cache.set_many({self._key(key): value for key, value in values.items()}, timeout=self.timeout)
         except Exception as error:  # noqa: BLE001
             log.warning("cache set_many failed: %s", error)
 
@@ -122,12 +135,26 @@ class SharedStore:
 
 #: Set when this thread's connection wrote something since the last commit or rollback.
 _wrote: ContextVar[bool] = ContextVar("pages_wrote", default=False)
+#: Set inside ``unseen_by_cached_answers``.
+_unseen: ContextVar[bool] = ContextVar("unseen_writes", default=False)
+
+
+@contextmanager
+def unseen_by_cached_answers():
+    """Writes made inside leave the generation as it is: for a column nothing cached shows, in a table that
+    is otherwise read (a person's last sign-in time), so that each sign-in does not drop every kept page,
+    user and value on every machine. Nothing else may be written inside."""
+    token = _unseen.set(True)
+    try:
+        yield
+    finally:
+        _unseen.reset(token)
 
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_write(conn, cursor, statement: str, parameters, context, executemany) -> None:
     words = statement.lstrip().split(None, 1)
-    if not words or words[0].upper() not in _WRITES or _wrote.get():
+    if not words or words[0].upper() not in _WRITES or _wrote.get() or _unseen.get():
         return
     table = getattr(getattr(getattr(context, "compiled", None), "statement", None), "table", None)
     if getattr(table, "name", None) in TABLES_PAGES_IGNORE:
@@ -139,8 +166,9 @@ def _note_write(conn, cursor, statement: str, parameters, context, executemany) 
 def _new_generation_after_commit(session: Session) -> None:
     if _wrote.get():
         _wrote.set(False)
-        if has_app_context():
-            new_generation()
+        if has_app_context() and new_generation() is None:
+            # Kept users expire by themselves (fellows.user_cache), kept values and pages by their timeouts.
+            log.error("a commit wrote what cached answers show, but no new generation could be made")
 
 
 @event.listens_for(Session, "after_rollback")
@@ -148,11 +176,11 @@ def _forget_rolled_back_writes(session: Session) -> None:
     _wrote.set(False)
 
 
-def new_generation() -> str:
-    """Make every shared page's validator new (after a commit; or by hand, ``flask cache clear``)."""
+def new_generation() -> str | None:
+    """Make every shared page's validator new (after a commit; or by hand, ``flask cache clear``); None if
+    the cache could not be reached."""
     token = uuid.uuid4().hex
-    cache_set(GENERATION_KEY, token, timeout=0)
-    return token
+    return token if cache_set(GENERATION_KEY, token, timeout=0) else None
 
 
 def current_generation() -> str | None:
@@ -171,9 +199,10 @@ def current_generation() -> str | None:
 
 
 def shared_generation() -> str | None:
-    """The current token where every process shares it (the page cache is on), else None. A per-process
-    copy of something the database holds, kept under this token, is dropped by a commit in any process."""
-    if not _page_cache_on(current_app):
+    """The current token where every process shares it (Redis, or one test process), else None. A
+    per-process copy of something the database holds, kept under this token, is dropped by a commit in any
+    process. Whether anonymous pages are kept (``PAGE_CACHE``) does not change it."""
+    if not _generation_shared(current_app):
         return None
     return current_generation()
 
@@ -229,10 +258,15 @@ def code_version() -> str:
     return _code_version
 
 
+def _generation_shared(app: Flask) -> bool:
+    """Every process sees the same generation: the cache is Redis, or the app is one test process."""
+    return app.config.get("CACHE_TYPE") == "RedisCache" or app.testing
+
+
 def _page_cache_on(app: Flask) -> bool:
     setting = app.config.get("PAGE_CACHE")
-    if setting is None:  # auto: on when every process shares the cache, or in a single test process
-        return app.config.get("CACHE_TYPE") == "RedisCache" or app.testing
+    if setting is None:  # auto: on when every process shares the generation
+        return _generation_shared(app)
     return bool(setting)
 
 
@@ -271,7 +305,7 @@ def _page_etag(endpoint: str, page: SharedPage, generation: str) -> str:
 
 def _answer_shared_page():
     """Before the view: 304, or the kept body, for an anonymous visitor of a shared page."""
-    page = dict(shared_pages.items()).get(request.endpoint or "")
+    page = shared_pages.get(request.endpoint or "")
     if page is None or request.method not in ("GET", "HEAD") or not _page_cache_on(current_app):
         return None
     if not _anonymous_and_clean(load_user=True):

@@ -8,6 +8,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user, login_required, login_user, logout_user
 
 from core import audit
+from core.caching import unseen_by_cached_answers
 from core.models import utcnow
 from core.permissions import KEPT_ACROSS_SIGN_IN
 from extensions import db, limiter, login_manager
@@ -81,7 +82,8 @@ def login():
             _renew_session()
             login_user(user, remember=form.remember.data)
             user.last_login_at = utcnow()
-            db.session.commit()
+            with unseen_by_cached_answers():  # shown only on the organisers' own page for the fellow
+                db.session.commit()
             flash(f"Signed in as {user.display_name}.", "success")
             return redirect(safe_next(request.args.get("next"), url_for("core.home")))
         form.form_errors.append("The email address or password is not right, or the account cannot sign in yet.")

@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from extensions import db
+from fellows.models import User
 from tests.events_helpers import event_form, text_of
 from tests.notes_helpers import make_note_fixture  # noqa: F401  (fixture)
 
@@ -179,3 +181,14 @@ def test_flask_cache_clear_gives_every_page_a_new_etag(client, runner, public_ev
 def test_a_weak_etag_from_a_compressing_proxy_still_earns_a_304(client, public_event):
     etag = _shared(client.get("/events"))
     assert client.get("/events", headers={"If-None-Match": f'W/"{etag}"'}).status_code == 304
+
+
+def test_someone_signing_in_leaves_every_kept_answer_as_it_was(app, client, login, make_fellow, public_event):
+    """A sign-in writes only the person's last sign-in time, which no kept answer shows: the anonymous pages'
+    ETags stay valid (no new generation), while the organisers' page for that fellow shows the new time."""
+    fellow = make_fellow()
+    etag = _shared(client.get("/events"))
+    login(fellow)
+    assert client.get("/events", headers={"If-None-Match": f'"{etag}"'}).status_code == 304
+    with app.app_context():
+        assert db.session.get(User, fellow.id).last_login_at is not None

@@ -12,10 +12,12 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, date, datetime, timedelta
 
+from core.caching import unseen_by_cached_answers
 from core.models import Tag
 from events.models import Booking, Event, Speaker
 from events.notes.models import Note, NoteLink, NoteReviewLink, NoteReviewResponse
 from extensions import db
+from fellows import user_cache
 from fellows.models import Organisation, User
 from programmes.models import PolicyQuestion
 
@@ -262,3 +264,30 @@ def test_a_signed_in_person_is_read_from_the_database_again_only_after_a_change(
     client.post("/logout")
     page = client.get("/privacy").get_data(as_text=True)
     assert "Grace Brewster Hopper" not in page and "Sign in" in page
+
+
+def test_a_sign_out_whose_announcement_was_lost_still_ends_the_session_within_a_minute(app, login, make_fellow):
+    """A sign-out elsewhere is announced by a new generation; should that announcement be lost (Redis failing
+    at that moment), the kept copy of the person is still read again once it is KEPT_SECONDS old."""
+    fellow = make_fellow(name="Grace Hopper")
+    client = login(fellow)
+    assert "Grace Hopper" in client.get("/privacy").get_data(as_text=True)
+    with app.app_context(), unseen_by_cached_answers():  # the session version moves on, unannounced
+        db.session.get(User, fellow.id).session_version += 1
+        db.session.commit()
+    assert "Grace Hopper" in client.get("/privacy").get_data(as_text=True)  # the kept copy, for now
+    generation, kept = app.extensions["kept_users"]
+    read_at, values = kept[fellow.id]
+    kept[fellow.id] = (read_at - user_cache.KEPT_SECONDS, values)  # as a minute later
+    page = client.get("/privacy").get_data(as_text=True)
+    assert "Grace Hopper" not in page and "Sign in" in page
+
+
+def test_a_kept_person_never_overwrites_the_same_person_already_changed_in_the_session(app, login, make_fellow):
+    fellow = make_fellow(name="Grace Hopper")
+    login(fellow).get("/privacy")  # kept by this process
+    with app.test_request_context():
+        held = db.session.get(User, fellow.id)
+        held.name = "Grace Brewster Hopper"  # not flushed yet
+        assert user_cache.load(fellow.id) is held
+        assert held.name == "Grace Brewster Hopper" and held in db.session.dirty

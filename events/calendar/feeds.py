@@ -19,21 +19,18 @@ from flask import current_app
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from core.caching import SharedStore, cache_get, cache_set
+from core.caching import SharedStore, cache_get, cache_set, code_version
 from core.ical_settings import calendar_settings
 from core.models import utcnow
 from core.registry import personal_calendar
 from events.calendar.ical import EntryData, event_data
 from events.models import Booking, Event, EventInvitation
 from events.urls import event_url_builder
-from extensions import cache
 
 #: The public feed keeps the recent past, so that attendees still find last month's event.
 PUBLIC_PAST = timedelta(days=90)
 #: Personal and organiser feeds keep a year of history.
 PERSONAL_PAST = timedelta(days=365)
-#: Bumped when the calendar output changes shape, so that clients holding an old ETag get the new form.
-FEED_FORMAT = "2"
 LISTED_STATES = ("published", "cancelled")
 
 
@@ -197,7 +194,9 @@ def _digest(key: str, rows) -> str:
     settings = [
         config.get(name) for name in ("BASE_URL", "TIMEZONE", "APP_NAME", "MAIL_DEFAULT_SENDER", "CALENDAR_UID_DOMAIN")
     ]
-    hasher = hashlib.sha256(f"{FEED_FORMAT}|{key}|{settings!r}".encode())
+    # The code's version too: a deployment whose code writes calendars differently gives every feed a new
+    # ETag, so clients fetch the new form and no machine serves a body built by other code.
+    hasher = hashlib.sha256(f"{code_version()}|{key}|{settings!r}".encode())
     for row in rows:
         hasher.update(repr(tuple(row)).encode())
     return hasher.hexdigest()[:32]
@@ -206,23 +205,20 @@ def _digest(key: str, rows) -> str:
 class FeedCache:
     """Built feed bodies by ETag in the shared cache (``core.caching``: Redis when ``REDIS_URL`` is set), so
     a client that polls without a conditional request (some do) gets the stored bytes after one light
-    query, whichever worker on whichever machine answers. The ETag is the feed's content fingerprint: a
-    change is a new key, so nothing is ever invalidated and nothing stale is ever served."""
+    query, whichever worker on whichever machine answers. The ETag is the feed's content fingerprint (with
+    the code's version): a change is a new key, so nothing is ever invalidated and nothing stale is ever
+    served."""
 
     #: Entries outlive the feeds' hourly polling; an ETag nobody asks for again simply expires.
     timeout = 24 * 3600
 
     def get_or_build(self, etag: str, build: Callable[[], bytes]) -> bytes:
-        key = f"feed:{FEED_FORMAT}:{etag}"
+        key = f"feed:{etag}"
         body = cache_get(key)
         if body is None:
             body = build()
             cache_set(key, body, timeout=self.timeout)
         return body
-
-    def clear(self) -> None:
-        """Empty the shared cache (benchmarks measure cold builds); call it inside an app context."""
-        cache.clear()
 
 
 feed_cache = FeedCache()

@@ -7,9 +7,9 @@ ETag is a fingerprint of the rows that decide the feed, checked before anything 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import datetime
-from functools import cache
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -80,7 +80,7 @@ def personal_feed(token: str):
     """One person's feed at a secret URL (calendar clients cannot sign in); a reset token answers 404."""
     session = db.session
 
-    @cache
+    @functools.cache
     def owner():
         # Read only when the fingerprint or the body is made: a reset token or a deactivated account is
         # itself a change, so a kept fingerprint never outlives it.
