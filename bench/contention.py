@@ -7,7 +7,6 @@ event. So exactly 20 must be confirmed and 180 waitlisted, with no error and no 
 
 from __future__ import annotations
 
-import re
 import statistics
 import threading
 import time
@@ -22,6 +21,7 @@ from flask import Flask
 from sqlalchemy import func, select, update
 from werkzeug.security import generate_password_hash
 
+from bench.inprocess import csrf_token
 from bench.served import Server, sign_in
 from events.models import Booking, Event
 from extensions import db
@@ -93,8 +93,7 @@ def run(app: Flask, server: Server) -> Contention:
     def ready(email: str):
         opener = sign_in(server, email, PASSWORD)
         page = opener.open(server.base + path, timeout=120).read().decode()
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        return opener, token
+        return opener, csrf_token(page)
 
     with ThreadPoolExecutor(8) as pool:
         sessions = list(pool.map(ready, emails))

@@ -301,7 +301,8 @@ def document(run: Run, machine: dict[str, str], now: datetime, wall: float, plot
             if os.environ.get("REDIS_URL")
             else "`REDIS_URL` was not set, so the served app caches feeds per process and keeps no pages; "
         )
-        + "the in-process measurements (SQL per page, growth) build every page (page cache off).",
+        + "the in-process measurements (SQL per page, growth, feeds) run with a cache of their own memory, so "
+        "they build every page and keep nothing between changes (no page, signed-in person or fingerprint).",
         *[f"- Note: {note}" for note in run.notes],
         "",
         "## The data",
@@ -330,12 +331,13 @@ def document(run: Run, machine: dict[str, str], now: datetime, wall: float, plot
         "",
         f"## 3. Where a page's time goes (in-process, {report.breakdown_database(run) or 'not measured'}, full size)",
         "",
-        "A warm request through Flask's test client (no network, page cache off), the run with the median total",
-        "of seven: time waiting for SQL (each statement from sending it to having its rows), rendering templates",
-        "(less the SQL sent from inside them), and the rest: the view, the ORM turning rows into objects, Flask",
-        "and its extensions. The served app (section 2) also keeps the signed-in person per process, so it",
-        "sends one statement fewer than counted here. (On SQLite the rows are stepped through after the",
-        "statement returns, so reading them counts as the rest; PostgreSQL's driver has them all on return.)",
+        "A warm request through Flask's test client (no network, nothing kept between requests), the run with",
+        "the median total of seven: time waiting for SQL (each statement from sending it to having its rows),",
+        "rendering templates (less the SQL sent from inside them), and the rest: the view, the ORM turning rows",
+        "into objects, Flask and its extensions. The served app (section 2), on Redis, also keeps the signed-in",
+        "person per process between changes, so it sends one statement fewer than counted here. (On SQLite the",
+        "rows are stepped through after the statement returns, so reading them counts as the rest; PostgreSQL's",
+        "driver has them all on return.)",
         "",
         report.breakdown_table(run),
         "",

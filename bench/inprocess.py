@@ -18,15 +18,17 @@ from app import create_app
 from bench.pages import Page
 from bench.scale import Scaled, scale_up
 from core.registry import demo_loaders
-from extensions import db
+from extensions import cache, db
 
 SECRET_KEY = "bench-secret-key-0123456789abcdef0123456789"  # noqa: S105 - a throwaway database's
 
 
 def make_app(uri: str, base_url: str = "http://127.0.0.1:5000") -> Flask:
     """The app as deployed (not in testing mode), on ``uri``, sending no mail. In-process numbers (SQL per
-    page, growth) measure the work of building a page, so the page cache is off here; the served app
-    (throughput) uses it when REDIS_URL is set, as a many-machine deployment does."""
+    page, growth, feeds) measure the work of building a page, so this app keeps nothing between requests:
+    its cache is its own memory (which ``clear_caches`` empties: never a Redis another app uses), so no
+    generation is shared and no page, user or value is kept. The served app (throughput) uses Redis when
+    REDIS_URL is set, as a many-machine deployment does."""
     return create_app(
         {
             "SECRET_KEY": SECRET_KEY,
@@ -34,6 +36,8 @@ def make_app(uri: str, base_url: str = "http://127.0.0.1:5000") -> Flask:
             "MAIL_SEND_ON_COMMIT": False,
             "BASE_URL": base_url,
             "PAGE_CACHE": False,
+            "CACHE_TYPE": "SimpleCache",
+            "RATELIMIT_STORAGE_URI": "memory://",
         }
     )
 
@@ -143,17 +147,13 @@ def server_time(client, path: str, runs: int, *, before_each=None, headers=None)
 
 
 def clear_caches(app: Flask) -> None:
-    """Empty every cache a feed is built through, as after a restart or a change to every event."""
+    """Empty every cache a feed is built through, as after a restart with an empty Redis: the shared cache
+    (built feeds, VEVENTs, kept values) and this process's memoised functions of the calendar code."""
     import core.ical  # noqa: PLC0415
-    import events.calendar.feeds as feeds  # noqa: PLC0415
     import events.calendar.ical as event_ical  # noqa: PLC0415
-    import extensions  # noqa: PLC0415
 
-    for holder, name in ((feeds, "feed_cache"), (extensions, "cache")):
-        cache = getattr(holder, name, None)
-        if cache is not None and hasattr(cache, "clear"):
-            with app.app_context():
-                cache.clear()
+    with app.app_context():
+        cache.clear()
     for module in (core.ical, event_ical):
         for value in vars(module).values():
             if hasattr(value, "cache_clear"):

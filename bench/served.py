@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.inprocess import SECRET_KEY
+from bench.inprocess import SECRET_KEY, csrf_token
 from bench.pages import Page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,7 +129,8 @@ def get(server: Server, path: str, cookie: str = "", headers: dict | None = None
         connection.close()
 
 
-def browser(server: Server):
+def browser():
+    """A urllib opener that keeps cookies, as a browser does."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.jar = jar
@@ -137,14 +138,15 @@ def browser(server: Server):
 
 
 def sign_in(server: Server, email: str, password: str, opener=None):
-    """Sign in through the form (GET for the CSRF token, then POST); returns the opener holding the session."""
-    opener = opener or browser(server)
+    """Sign in through the form (GET for the CSRF token, then POST); returns the opener holding the session.
+    A refused sign-in answers 400 (urllib raises); one that lands back on the sign-in page fails too."""
+    opener = opener or browser()
     page = opener.open(server.base + "/login", timeout=120).read().decode()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    data = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": token}).encode()
-    opener.open(server.base + "/login", data=data, timeout=120).read()
-    if not any(cookie.name == "session" for cookie in opener.jar):
-        raise RuntimeError(f"signing in as {email} gave no session")
+    data = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": csrf_token(page)}).encode()
+    response = opener.open(server.base + "/login", data=data, timeout=120)
+    response.read()
+    if urllib.parse.urlsplit(response.geturl()).path == "/login":
+        raise RuntimeError(f"signing in as {email} did not leave the sign-in page")
     return opener
 
 
