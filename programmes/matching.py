@@ -52,13 +52,14 @@ class Suggestion:
     reasons: list[str] = field(default_factory=list)
 
 
+def _distinctive(text: str) -> list[str]:
+    """Words of ``text`` of four letters or more that are not common, each once, in order."""
+    return [word for word in dict.fromkeys(re.findall(r"[a-z]{4,}", text.lower())) if word not in STOP_WORDS]
+
+
 def keywords(text: str) -> list[str]:
-    """Distinctive words of ``text``: four letters or more, not common, stemmed, each once, in order."""
-    seen: dict[str, None] = {}
-    for word in re.findall(r"[a-z]{4,}", text.lower()):
-        if word not in STOP_WORDS:
-            seen.setdefault(word[:STEM])
-    return list(seen)
+    """Distinctive words of ``text``, stemmed, each once, in order."""
+    return list(dict.fromkeys(word[:STEM] for word in _distinctive(text)))
 
 
 @dataclass(frozen=True)
@@ -69,11 +70,14 @@ class _Asked:
     topics: frozenset[str]
     #: The stem of each distinctive word.
     words: tuple[str, ...]
+    #: The first distinctive words whole, for PostgreSQL's full-text search (which stems them itself).
+    whole_words: tuple[str, ...]
 
     @classmethod
     def of(cls, question: PolicyQuestion) -> _Asked:
-        words = tuple(keywords(f"{question.question} {question.context or ''}"))
-        return cls(question, frozenset(tag.name for tag in question.topics), words)
+        text = f"{question.question} {question.context or ''}"
+        topics = frozenset(tag.name for tag in question.topics)
+        return cls(question, topics, tuple(keywords(text)), tuple(_distinctive(text)[: MAX_WORD_POINTS * 2]))
 
 
 @dataclass(frozen=True)
@@ -128,14 +132,9 @@ def _excluded(visit: VisitProgramme):
 def _full_text(asked: _Asked, postgres: bool):
     """(condition, rank) of PostgreSQL English full-text search of the question's words in the expert's
     profile; None on other databases."""
-    if not postgres:
+    if not postgres or not asked.whole_words:
         return None
-    question = asked.question
-    words = re.findall(r"[a-z]{4,}", f"{question.question} {question.context or ''}".lower())
-    words = [word for word in dict.fromkeys(words) if word not in STOP_WORDS][: MAX_WORD_POINTS * 2]
-    if not words:
-        return None
-    query = func.to_tsquery("english", " | ".join(words))
+    query = func.to_tsquery("english", " | ".join(asked.whole_words))
     # The profile's document is stored (``Expert.profile_words``, kept by a trigger): nothing is parsed here.
     return Expert.profile_words.op("@@")(query), func.ts_rank(Expert.profile_words, query)
 
