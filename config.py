@@ -112,6 +112,7 @@ def from_environment() -> dict:
         "RATELIMIT_KEY_PREFIX",
         "CACHE_KEY_PREFIX",
         "APP_NAME",
+        "CALENDAR_UID_DOMAIN",
     ):
         if name in env:
             config[name] = env[name]
@@ -121,6 +122,9 @@ def from_environment() -> dict:
         "RETENTION_BOOKING_ANSWERS_DAYS",
         "RETENTION_EMAIL_DAYS",
         "RETENTION_EXPERT_LINK_DAYS",
+        "TENURE_ENDING_SOON_DAYS",
+        "PAGE_SIZE",
+        "ATTENDEES_PER_PAGE",
     ):
         if name in env:
             config[name] = int(env[name])

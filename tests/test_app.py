@@ -4,6 +4,9 @@ import pytest
 
 from app import create_app
 from config import normalise_database_url
+from core.caching import shared_generation
+from core.ical_settings import calendar_settings
+from programmes.manage import ending_soon_days
 
 
 def test_refuses_to_start_in_production_without_a_real_secret(monkeypatch, tmp_path):
@@ -24,6 +27,19 @@ def test_database_url_comes_from_the_environment(monkeypatch, tmp_path):
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.internal/fellowship"
     assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_settings_the_readme_documents_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "9c1f4e2a7b3d8e6f0a5c9b2d4e7f1a3c")
+    monkeypatch.setenv("BASE_URL", "https://events.example.org")
+    monkeypatch.setenv("CALENDAR_UID_DOMAIN", "old-host.example.org")  # the site moved: UIDs must not
+    monkeypatch.setenv("TENURE_ENDING_SOON_DAYS", "45")
+    monkeypatch.setenv("PAGE_SIZE", "50")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+    with app.app_context():
+        assert calendar_settings().uid_domain == "old-host.example.org"
+        assert ending_soon_days() == 45
+    assert app.config["PAGE_SIZE"] == 50
 
 
 def test_post_without_csrf_token_is_refused_with_a_clear_page(csrf_app, make_fellow):
@@ -91,3 +107,18 @@ def test_security_headers(client):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_keeping_signed_in_people_follows_the_cache_not_the_page_cache_setting(monkeypatch, tmp_path):
+    """With a per-process cache each worker would have a generation of its own, so a sign-out through one
+    worker would go unseen by another that kept the person: they are read every time, even where an
+    operator turned the page cache on."""
+    monkeypatch.setenv("SECRET_KEY", "9c1f4e2a7b3d8e6f0a5c9b2d4e7f1a3c")
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    database = f"sqlite:///{tmp_path}/x.sqlite"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database, "PAGE_CACHE": True, "CACHE_TYPE": "SimpleCache"})
+    with app.app_context():
+        assert shared_generation() is None
+    shared = create_app({"SQLALCHEMY_DATABASE_URI": database, "CACHE_TYPE": "SimpleCache", "TESTING": True})
+    with shared.app_context():
+        assert shared_generation() is not None  # one test process: one generation
