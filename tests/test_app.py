@@ -1,12 +1,18 @@
 """The application shell: configuration, secrets, CSRF, error pages, navigation by role."""
 
 import pytest
+from sqlalchemy import event
+from werkzeug.security import generate_password_hash
 
 from app import create_app
 from config import normalise_database_url
-from core.caching import shared_generation
 from core.ical_settings import calendar_settings
+from extensions import db
+from fellows.models import User
 from programmes.manage import ending_soon_days
+
+PASSWORD = "a long enough password"
+HASH = generate_password_hash(PASSWORD)
 
 
 def test_refuses_to_start_in_production_without_a_real_secret(monkeypatch, tmp_path):
@@ -111,14 +117,32 @@ def test_security_headers(client):
 
 def test_keeping_signed_in_people_follows_the_cache_not_the_page_cache_setting(monkeypatch, tmp_path):
     """With a per-process cache each worker would have a generation of its own, so a sign-out through one
-    worker would go unseen by another that kept the person: they are read every time, even where an
+    worker would go unseen by another that kept the person: they are read on every request, even where an
     operator turned the page cache on."""
     monkeypatch.setenv("SECRET_KEY", "9c1f4e2a7b3d8e6f0a5c9b2d4e7f1a3c")
     monkeypatch.delenv("REDIS_URL", raising=False)
-    database = f"sqlite:///{tmp_path}/x.sqlite"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database, "PAGE_CACHE": True, "CACHE_TYPE": "SimpleCache"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite",
+            "PAGE_CACHE": True,
+            "CACHE_TYPE": "SimpleCache",
+            "WTF_CSRF_ENABLED": False,
+            "MAIL_SEND_ON_COMMIT": False,
+        }
+    )
     with app.app_context():
-        assert shared_generation() is None
-    shared = create_app({"SQLALCHEMY_DATABASE_URI": database, "CACHE_TYPE": "SimpleCache", "TESTING": True})
-    with shared.app_context():
-        assert shared_generation() is not None  # one test process: one generation
+        db.create_all()
+        db.session.add(User(email="grace@example.org", name="Grace Hopper", role="fellow", password_hash=HASH))
+        db.session.commit()
+        engine = db.engine
+    client = app.test_client()
+    assert client.post("/login", data={"email": "grace@example.org", "password": PASSWORD}).status_code == 302
+    client.get("/privacy")
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731  (before_cursor_execute's statement)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert "Grace Hopper" in client.get("/privacy").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert any("FROM users" in statement for statement in statements), statements

@@ -17,6 +17,7 @@ test database: PostgreSQL in the PostgreSQL pass, the SQLite file in the SQLite 
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import os
 import subprocess
@@ -126,7 +127,18 @@ def test_signing_out_through_one_server_ends_the_session_on_the_other_at_once(ap
                 assert status == 302  # to the sign-in page
 
 
+class SlowCollector(Collector):
+    """An SMTP server that takes a quarter of a second per message, so that one scheduler is still sending
+    while the other starts: the two overlap, as on two machines, instead of one finishing first."""
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        await asyncio.sleep(0.25)
+        return await super().handle_DATA(server, session, envelope)
+
+
 def test_two_schedulers_started_at_once_send_each_email_once(app, make_fellow, make_event, tmp_path):
+    """Two `flask scheduler` processes on one database; the deterministic proof of the job lease is
+    tests/test_scheduler.py (a second scheduler asking while the first runs), this is the deployed shape."""
     from core.models import OutboxMessage
     from events.bookings.services import book_place
     from events.models import Event
@@ -142,7 +154,7 @@ def test_two_schedulers_started_at_once_send_each_email_once(app, make_fellow, m
             book_place(db.session.get(User, fellow.id), event)
         db.session.commit()
 
-    collector = Collector()
+    collector = SlowCollector()
     port = free_port()
     controller = Controller(collector, hostname="127.0.0.1", port=port)
     controller.start()

@@ -4,7 +4,6 @@ experts' reminders, the digest, the purge — and a job is never run by two sche
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -50,11 +49,14 @@ def test_a_job_claimed_by_one_scheduler_is_skipped_by_another(app):
 
 
 def test_two_schedulers_running_at_once_run_a_job_once(app):
+    """The second scheduler asks while the first is still running the job (held there until it has asked)."""
     runs: list[int] = []
+    started, release = threading.Event(), threading.Event()
 
     def slow(now: datetime) -> str:
         runs.append(1)
-        time.sleep(0.5)
+        started.set()
+        release.wait(30)
         return "done"
 
     job = ScheduledJob(slow, minutes=1)
@@ -65,12 +67,15 @@ def test_two_schedulers_running_at_once_run_a_job_once(app):
             reports.append(run_job("slow", job))
             db.session.remove()
 
-    threads = [threading.Thread(target=scheduler) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(runs) == 1 and sorted(reports, key=str) == [None, "done"]
+    first, second = threading.Thread(target=scheduler), threading.Thread(target=scheduler)
+    first.start()
+    assert started.wait(30)
+    second.start()
+    second.join(30)
+    assert reports == [None]  # the second found the job taken and ran nothing
+    release.set()
+    first.join(30)
+    assert len(runs) == 1 and reports == [None, "done"]
 
 
 def test_a_failing_job_is_recorded_and_does_not_stop_the_others(app):
