@@ -145,4 +145,7 @@ def test_keeping_signed_in_people_follows_the_cache_not_the_page_cache_setting(m
         assert "Grace Hopper" in client.get("/privacy").get_data(as_text=True)
     finally:
         event.remove(engine, "before_cursor_execute", listener)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
     assert any("FROM users" in statement for statement in statements), statements
