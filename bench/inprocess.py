@@ -37,6 +37,7 @@ def make_app(uri: str, base_url: str = "http://127.0.0.1:5000") -> Flask:
             "BASE_URL": base_url,
             "PAGE_CACHE": False,
             "CACHE_TYPE": "SimpleCache",
+            "CACHE_OPTIONS": {},  # REDIS_URL's socket timeouts are Redis's
             "RATELIMIT_STORAGE_URI": "memory://",
         }
     )
