@@ -212,7 +212,7 @@ def feed_parts_table(run: Run) -> str:
                 ]
             )
     header = ["database", "feed", "floor ms", "built ms", "serialise ms (× floor)", "describe ms", "load ms"]
-    header += ["fingerprint ms", "the rest ms (request, response, cache writes)"]
+    header += ["fingerprint ms", "the rest ms (request, response, cache writes: built less the parts' medians)"]
     return _table(header, rows, 2)
 
 
