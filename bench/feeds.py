@@ -70,9 +70,9 @@ def floor_bytes(entries: list[dict], name: str) -> bytes:
     calendar.add("name", name)
     for entry in entries:
         vevent = icalendar.Event()
-        for key, name in PROPERTIES.items():
+        for key, prop in PROPERTIES.items():
             if entry[key] is not None:
-                vevent.add(name, entry[key])
+                vevent.add(prop, entry[key])
         vevent.add("description", entry["description"])
         if entry["location"]:
             vevent.add("location", entry["location"])

@@ -40,7 +40,7 @@ def itinerary(visit_id: int):
     return _itinerary_page(_visit_or_404(visit_id))
 
 
-def _itinerary_page(visit: VisitProgramme, submitted: MeetingFeedbackForm | None = None, meeting_id=None):
+def _itinerary_page(visit: VisitProgramme, submitted: MeetingFeedbackForm | None = None, meeting_id: int | None = None):
     """The itinerary; ``submitted`` is a meeting's feedback form that did not validate, shown with its
     errors and what was typed (answered 400) instead of that meeting's saved feedback."""
     days = _days(visit)
