@@ -63,7 +63,7 @@ GENERATION_KEY = "pages:generation"
 #: new generation (the scheduler writes ``job_runs`` every minute; sending mail, signing in and auditing
 #: write the others). A write of a table that is read, but of nothing kept shows (the time of a person's
 #: last sign-in), goes inside ``unseen_by_cached_answers``.
-TABLES_PAGES_IGNORE = frozenset(
+TABLES_NO_CACHED_ANSWER_READS = frozenset(
     {
         "job_runs",
         "outbox_messages",
@@ -157,7 +157,7 @@ def _note_write(conn, cursor, statement: str, parameters, context, executemany) 
     if not words or words[0].upper() not in _WRITES or _wrote.get() or _unseen.get():
         return
     table = getattr(getattr(getattr(context, "compiled", None), "statement", None), "table", None)
-    if getattr(table, "name", None) in TABLES_PAGES_IGNORE:
+    if getattr(table, "name", None) in TABLES_NO_CACHED_ANSWER_READS:
         return
     _wrote.set(True)
 
