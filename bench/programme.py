@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from bench.scale import Scaled
 from bench.scale_programmes import BUILDINGS
 from extensions import db
-from programmes.matching import suggest
+from programmes.experts.matching import suggest
 from programmes.models import Expert, PolicyQuestion, VisitProgramme
-from programmes.timetable import Day, Request, solve
+from programmes.visits.timetable.solver import Day, Request, solve
 
 
 @dataclass

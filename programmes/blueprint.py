@@ -18,22 +18,17 @@ from core.registry import (
     scheduled_jobs,
     writeup_subjects,
 )
-from programmes import (
-    dashboard_manage,
-    demo,
-    expert_views,
-    experts_manage,
-    invitations,
-    itinerary,
-    manage,
-    meetings,
-    services,
-    timetable_manage,
-    views,
-    visits_manage,
-    writeups,
-)
+from programmes import demo, writeups
 from programmes.cli import expert_reminders_command, expert_reminders_job
+from programmes.dashboard import manage as dashboard_manage
+from programmes.experts import manage as experts_manage
+from programmes.tenures import manage, services, views
+from programmes.visits import invitations
+from programmes.visits import manage as visits_manage
+from programmes.visits.timetable import manage as timetable_manage
+from programmes.visits.timetable import queries as meetings
+from programmes.visits.views import experts as expert_views
+from programmes.visits.views import itinerary
 
 bp = Blueprint("programmes", __name__)
 bp.add_url_rule("/programme", "mine", views.my_programme, methods=["GET"])

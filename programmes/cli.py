@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from extensions import db
-from programmes.invitations import remind_non_responders
+from programmes.visits.invitations import remind_non_responders
 
 
 @click.command("expert-reminders")

@@ -18,7 +18,7 @@ from extensions import db
 from fellows.models import User
 from fellows.services import find_or_create_organisation
 from programmes.models import Appointment, Expert, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
-from programmes.services import local_today
+from programmes.tenures.services import local_today
 
 FELLOW_EMAIL = "amelia.hart@example.org"
 

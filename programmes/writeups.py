@@ -21,7 +21,7 @@ from core.registry import WriteupSubject
 from core.timeutil import local_to_utc
 from core.wording import plural
 from extensions import db
-from programmes.matching import questions_of
+from programmes.experts.matching import questions_of
 from programmes.models import ExpertInvitation, Meeting, VisitProgramme
 
 

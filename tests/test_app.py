@@ -9,7 +9,7 @@ from config import normalise_database_url
 from core.ical_settings import calendar_settings
 from extensions import db
 from fellows.models import User
-from programmes.manage import ending_soon_days
+from programmes.tenures.manage import ending_soon_days
 
 PASSWORD = "a long enough password"
 HASH = generate_password_hash(PASSWORD)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from core.models import Tag
 from extensions import db
-from fellows.manage.csv_import import MAX_ROWS, ImportFileError, decode_file, pack_content, parse_csv
+from fellows.manage.csv_check import MAX_ROWS, ImportFileError, decode_file, pack_content, parse_csv
 from fellows.models import AccountToken, Organisation, User
 from tests.conftest import PASSWORD, link_in
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from extensions import db
 from programmes.models import Expert, ExpertInvitation, Meeting, VisitProgramme
-from programmes.timetable import Day, Request, solve
+from programmes.visits.timetable.solver import Day, Request, solve
 from tests.events_helpers import text_of
 
 MONDAY = date(2031, 3, 3)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from events.calendar import import_views, views
+from events.calendar import manage, views
 
 bp = Blueprint("calendar", __name__)
 bp.add_app_template_global(views.calendar_links)
@@ -18,5 +18,5 @@ bp.add_url_rule("/my/calendar/reset", "reset_link", views.reset_link, methods=["
 bp.add_url_rule("/my/calendar/settings", "settings", views.settings, methods=["POST"])
 
 import_bp = Blueprint("calendar_import", __name__)
-import_bp.add_url_rule("/organiser/events/import", "upload", import_views.upload, methods=["GET", "POST"])
-import_bp.add_url_rule("/organiser/events/import/confirm", "confirm", import_views.confirm, methods=["POST"])
+import_bp.add_url_rule("/organiser/events/import", "upload", manage.upload, methods=["GET", "POST"])
+import_bp.add_url_rule("/organiser/events/import/confirm", "confirm", manage.confirm, methods=["POST"])

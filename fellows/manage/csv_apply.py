@@ -1,6 +1,6 @@
 """Applying a checked CSV import of fellows: create the new ones, update the existing ones.
 
-A value a fellow set themselves (``csv_import.is_own_value``) is left alone unless the organiser ticked
+A value a fellow set themselves (``csv_check.is_own_value``) is left alone unless the organiser ticked
 to overwrite, so a re-import never silently replaces a fellow's own name ("Amelia Hart" → "Amelia Updated").
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from core.models import Tag, slugify
 from core.tags import find_or_create_tag
 from extensions import db
-from fellows.manage.csv_import import ImportPreview, is_own_value, organisations_by_name
+from fellows.manage.csv_check import ImportPreview, is_own_value, organisations_by_name
 from fellows.models import Organisation, User
 
 

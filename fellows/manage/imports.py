@@ -11,7 +11,7 @@ from core.permissions import organiser_required
 from extensions import db
 from fellows.forms import ConfirmImportForm, CSVUploadForm
 from fellows.manage.csv_apply import apply_import
-from fellows.manage.csv_import import (
+from fellows.manage.csv_check import (
     COLUMNS,
     INTEREST_SEPARATOR,
     MAX_ROWS,

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.permissions import organiser_required
 from events.calendar.forms import IcsConfirmForm, IcsUploadForm
-from events.calendar.imports import IcsFileError, import_events, pack_calendar, preview_import, unpack_calendar
+from events.calendar.importing import IcsFileError, import_events, pack_calendar, preview_import, unpack_calendar
 from events.urls import event_url
 from extensions import db
 

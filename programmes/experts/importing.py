@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from core.models import Tag, slugify
 from core.tags import find_or_create_tag
 from extensions import db
-from fellows.manage.csv_import import ImportFileError, decode_file, pack_content, unpack_content
+from fellows.manage.csv_check import ImportFileError, decode_file, pack_content, unpack_content
 from fellows.services import find_or_create_organisation
 from programmes.models import MEETING_MODES, Expert
 

@@ -15,8 +15,8 @@ from core.timeutil import to_local
 from extensions import db
 from programmes.access import can_view_programme_of
 from programmes.forms import MeetingFeedbackForm
-from programmes.meetings import meetings_of
 from programmes.models import Meeting, VisitProgramme
+from programmes.visits.timetable.queries import meetings_of
 
 
 def _visit_or_404(visit_id: int) -> VisitProgramme:

@@ -12,7 +12,7 @@ from core.request_args import paginate, whole_number
 from extensions import db
 from programmes.forms import AppointmentForm
 from programmes.models import TENURE_STATUSES, Appointment, Meeting, VisitProgramme
-from programmes.services import (
+from programmes.tenures.services import (
     AppointmentInput,
     appointments_query,
     count_ending_soon,

@@ -15,7 +15,7 @@ from fellows.models import User
 from programmes.access import can_edit_questions_of, can_view_programme_of
 from programmes.forms import QuestionForm
 from programmes.models import Appointment, PolicyQuestion, VisitProgramme
-from programmes.services import MAX_QUESTIONS, delete_question, local_today, save_question
+from programmes.tenures.services import MAX_QUESTIONS, delete_question, local_today, save_question
 
 
 @login_required

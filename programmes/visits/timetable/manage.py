@@ -13,10 +13,10 @@ from core.permissions import organiser_required
 from core.timeutil import to_local
 from core.wording import plural
 from extensions import db
-from programmes import meetings as service
 from programmes.forms import MoveMeetingForm, TravelTimeForm
 from programmes.models import Meeting, TravelTime, VisitProgramme
-from programmes.timetable import DEFAULT_TRAVEL
+from programmes.visits.timetable import services as service
+from programmes.visits.timetable.solver import DEFAULT_TRAVEL
 
 #: The reasons of the last solve, shown once on the timetable page (kept in the session by the view).
 UNPLACED = "timetable_unplaced"

@@ -14,12 +14,12 @@ from core.request_args import paginate, whole_number
 from core.wording import plural
 from extensions import db
 from fellows.models import User
-from programmes import invitations as service
+from programmes.experts.matching import questions_of, suggest_all
 from programmes.forms import LongListForm, VisitForm
-from programmes.matching import questions_of, suggest_all
 from programmes.models import INVITATION_STATUSES, Expert, ExpertInvitation, PolicyQuestion, VisitProgramme
-from programmes.services import local_today
-from programmes.visits import VisitInput, invitation_counts, response_rate, save_visit
+from programmes.tenures.services import local_today
+from programmes.visits import invitations as service
+from programmes.visits.services import VisitInput, invitation_counts, response_rate, save_visit
 
 
 def _fellow_choices() -> dict[int, str]:

@@ -22,7 +22,7 @@ from core.sealing import SealError, open_seal, seal
 from core.urls import external_url
 from extensions import db
 from programmes.models import Expert, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
-from programmes.services import local_today
+from programmes.tenures.services import local_today
 
 #: Longest answer an expert may type in a free-text box.
 MAX_TEXT = 2000

@@ -12,8 +12,8 @@ from core.request_args import paginate
 from core.tags import all_tags, tag_choices, tags_by_ids
 from extensions import db
 from fellows.forms import ConfirmImportForm, CSVUploadForm
-from programmes import expert_import
-from programmes.experts import ExpertInput, experts_query, merge_experts, possible_duplicates, save_expert
+from programmes.experts import importing as expert_import
+from programmes.experts.services import ExpertInput, experts_query, merge_experts, possible_duplicates, save_expert
 from programmes.forms import ExpertForm, MergeExpertForm
 from programmes.models import Expert
 

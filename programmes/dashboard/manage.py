@@ -11,7 +11,7 @@ from core.models import utcnow
 from core.permissions import organiser_required
 from core.request_args import whole_number
 from extensions import db
-from programmes.dashboard import CSV_HEADER, build, csv_rows
+from programmes.dashboard.queries import CSV_HEADER, build, csv_rows
 
 
 def _scope() -> tuple[int | None, int | None]:

@@ -14,9 +14,9 @@ from core import audit
 from core.errors import ServiceError
 from core.models import utcnow
 from extensions import db
-from programmes import invitations as service
 from programmes.forms import ExpertFeedbackForm, ExpertResponseForm, RemoveMeForm
 from programmes.models import Meeting, PolicyQuestion
+from programmes.visits import invitations as service
 
 
 def _invitation_or_404(token: str):
