@@ -9,7 +9,7 @@ by the plain data, in a store the caller passes — the shared cache — or in t
 gives the same bytes as ``build_calendar``.
 
 Nothing here reads the app, a request or the database: settings come in as arguments, so it is tested
-without an app. ``events.calendar.ical`` turns events into entries; ``programmes.visits.timetable.services`` meetings.
+without an app. ``events.calendar.ical`` turns events into entries; ``programmes.visits.timetable.queries`` meetings.
 """
 
 from __future__ import annotations
