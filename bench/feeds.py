@@ -100,8 +100,8 @@ def _median_ms(work, runs: int, before_each=None) -> float:
 
 def cold_parts(app: Flask, path: str, token_owner: str | None, runs: int = 5) -> dict[str, float]:
     """A build with every cache emptied, timed part by part with the functions the feed's view calls."""
-    from core.ical import feed_bytes  # noqa: PLC0415
     from core.ical_settings import calendar_settings  # noqa: PLC0415
+    from core.lib.ical import feed_bytes  # noqa: PLC0415
     from events.calendar import feeds  # noqa: PLC0415
     from fellows.models import User  # noqa: PLC0415
 

@@ -150,12 +150,12 @@ def server_time(client, path: str, runs: int, *, before_each=None, headers=None)
 def clear_caches(app: Flask) -> None:
     """Empty every cache a feed is built through, as after a restart with an empty Redis: the shared cache
     (built feeds, VEVENTs, kept values) and this process's memoised functions of the calendar code."""
-    import core.ical  # noqa: PLC0415
+    import core.lib.ical  # noqa: PLC0415
     import events.calendar.ical as event_ical  # noqa: PLC0415
 
     with app.app_context():
         cache.clear()
-    for module in (core.ical, event_ical):
+    for module in (core.lib.ical, event_ical):
         for value in vars(module).values():
             if hasattr(value, "cache_clear"):
                 value.cache_clear()

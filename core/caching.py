@@ -102,7 +102,7 @@ def cache_set(key: str, value, timeout: int | None = None) -> bool:
 
 class SharedStore:
     """A prefix of the shared cache with ``get_many``/``set_many``, for code that must not import Flask
-    (``core.ical.feed_bytes``); values are content-keyed, so they are kept a day and never invalidated. What
+    (``core.lib.ical.feed_bytes``); values are content-keyed, so they are kept a day and never invalidated. What
     code made from the content is kept under the code's version as well (``code_version``): after a
     deployment, or beside a machine still running the old code, nothing made by other code is read."""
 

@@ -1,4 +1,4 @@
-"""The app's calendar settings (zone, UID domain, organizer) for the pure functions in ``core.ical``,
+"""The app's calendar settings (zone, UID domain, organizer) for the pure functions in ``core.lib.ical``,
 used for events and for programme meetings alike."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from core.ical import CalendarSettings
+from core.lib.ical import CalendarSettings
 
 
 def calendar_settings() -> CalendarSettings:

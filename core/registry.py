@@ -64,7 +64,7 @@ class CalendarPart:
     #: fingerprint(user, now) -> (rows that change whenever the entries do, for the feed's ETag; the time
     #: of the latest change, for Last-Modified, or None)
     fingerprint: Callable[[object, datetime], tuple[list[tuple], datetime | None]]
-    #: entries(user, now) -> the entries as ``core.ical.EntryData``
+    #: entries(user, now) -> the entries as ``core.lib.ical.EntryData``
     entries: Callable[[object, datetime], list]
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
-from core.markdown import render_markdown
+from core.lib.markdown import render_markdown
+from core.lib.wording import plural
 from core.timeutil import format_date, format_datetime, to_local
-from core.wording import plural
 
 # (label, endpoint, audience): audience is "all", "signed_in", "fellow" or "organiser". An entry whose
 # endpoint is not registered is left out, so an area's navigation appears with its blueprint.

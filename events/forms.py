@@ -19,9 +19,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from core.forms import MultiCheckboxField, TextAreaField, empty_to_none, strip_filter, validate_web_url
+from core.lib.wording import plural
 from core.tags import tags_by_ids
 from core.timeutil import local_to_utc, to_local
-from core.wording import plural
 from events.models import AUDIENCES, EVENT_KINDS, EVENT_YEARS, MAX_CAPACITY, MESSAGE_AUDIENCES, Event
 from fellows.models import HONORIFICS
 

@@ -11,11 +11,11 @@ from sqlalchemy.orm import selectinload
 
 from core import audit
 from core.errors import ServiceError
+from core.lib.wording import plural
 from core.models import Tag, utcnow
 from core.permissions import acting_user, organiser_required
 from core.request_args import drop_unknown_filters, paginate
 from core.tags import tag_choices
-from core.wording import plural
 from events import services
 from events.changes import FIELD_LABELS, TIME_AND_PLACE
 from events.forms import CancelEventForm, EventForm, InviteByInterestForm, InviteFellowsForm

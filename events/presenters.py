@@ -9,7 +9,7 @@ from flask import current_app, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from core.markdown import markdown_to_text
+from core.lib.markdown import markdown_to_text
 from core.permissions import can_view_profile
 from core.timeutil import to_local
 from events.models import Booking, Event

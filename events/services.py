@@ -10,9 +10,9 @@ from sqlalchemy import select, true
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import ServiceError
+from core.lib.wording import plural
 from core.models import Tag, utcnow
 from core.upsert import insert_missing
-from core.wording import plural
 from events import notifications
 from events.bookings.services import BookingError, fill_places, lock_event
 from events.changes import EVENT_FIELDS, TIME_AND_PLACE, diff_event, record_change

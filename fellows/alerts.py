@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from core.lib.wording import plural
 from core.mail import queue_email
 from core.models import OutboxMessage, utcnow
 from core.registry import organiser_alerts
 from core.timeutil import to_local
 from core.urls import external_url
-from core.wording import plural
 from extensions import db
 from fellows.models import JoinRequest, User
 

@@ -186,7 +186,7 @@ def _visit(fellow: User, today: date) -> None:
             invitation.token_hash, invitation.sealed_token = ExpertInvitation.hash(token), seal({"token": token})
             invitation.invited_at = utcnow() - timedelta(days=2)
         if status == "accepted":
-            invitation.available = visit.half_days()[:4]
+            invitation.available = [str(half) for half in visit.half_days()[:4]]
             invitation.responded_at = utcnow() - timedelta(days=1)
             # Already in the timetable (as if solved), so the itinerary has a meeting to show.
             starts = local_to_utc(datetime.combine(visit.starts_on, time(10, 0)))
@@ -246,7 +246,9 @@ def _past_visit(fellow: User, first_monday: date) -> None:
             expert=expert,
             question=questions[min(n // 2, len(questions) - 1)] if questions else None,
             status=status,
-            available=visit.half_days()[(n % 5) * 2 : (n % 5) * 2 + 2] if status == "accepted" else [],
+            available=[str(half) for half in visit.half_days()[(n % 5) * 2 : (n % 5) * 2 + 2]]
+            if status == "accepted"
+            else [],
             invited_at=invited_at,
             responded_at=invited_at + timedelta(days=3) if status != "invited" else None,
         )

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.lib.halfday import HalfDay
 from core.models import Tag, UTCDateTime, utcnow
 from extensions import db
 from fellows.models import Organisation, User
@@ -173,8 +174,6 @@ class Expert(db.Model):
         return ", ".join(part for part in parts if part)
 
 
-#: Half-days an expert can tick: the morning ends at the lunch window, the afternoon starts after it.
-HALF_DAYS = {"am": "morning", "pm": "afternoon"}
 INVITATION_STATUSES = {
     "listed": "On the long list (not invited yet)",
     "invited": "Invited, no reply yet",
@@ -227,17 +226,13 @@ class VisitProgramme(db.Model):
         every = (self.starts_on + timedelta(days=n) for n in range(count))
         return [day for day in every if day.weekday() < 5]
 
-    def half_days(self) -> list[str]:
-        """Every half-day an expert can offer, as "YYYY-MM-DD am" / "YYYY-MM-DD pm"."""
-        return [f"{day.isoformat()} {part}" for day in self.days() for part in HALF_DAYS]
+    def half_days(self) -> list[HalfDay]:
+        """Every half-day an expert can offer, in order."""
+        return HalfDay.every(self.days())
 
     def half_day_choices(self) -> dict[str, str]:
         """{value: label} of each half-day: {"2027-03-01 am": "Monday 1 March, morning", ...}."""
-        return {
-            f"{day.isoformat()} {part}": f"{day:%A} {day.day} {day:%B}, {label}"
-            for day in self.days()
-            for part, label in HALF_DAYS.items()
-        }
+        return {str(half): half.label for half in self.half_days()}
 
 
 class ExpertInvitation(db.Model):
@@ -278,6 +273,11 @@ class ExpertInvitation(db.Model):
     programme: Mapped[VisitProgramme] = relationship(back_populates="invitations")
     expert: Mapped[Expert | None] = relationship()
     question: Mapped[PolicyQuestion | None] = relationship()
+
+    @property
+    def offered(self) -> frozenset[HalfDay]:
+        """The half-days the expert ticked, as values."""
+        return frozenset(HalfDay.parse(text) for text in self.available or [])
 
     @staticmethod
     def hash(token: str) -> str:

@@ -17,9 +17,9 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core.lib.wording import plural
 from core.registry import WriteupSubject
 from core.timeutil import local_to_utc
-from core.wording import plural
 from extensions import db
 from programmes.experts.matching import questions_of
 from programmes.models import ExpertInvitation, Meeting, VisitProgramme

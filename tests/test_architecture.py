@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import grimp
+import pytest
 
 
 def _circles(graph) -> list[list[str]]:
@@ -55,3 +61,46 @@ def test_the_circle_finder_finds_circles():
     for importer, imported in [("a.views", "a.manage"), ("a.manage", "a.views"), ("a.manage", "core"), ("b", "core")]:
         graph.add_import(importer=importer, imported=imported)
     assert _circles(graph) == [["a.manage", "a.views"]]
+
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+PURE_CONTRACT = "core.lib is pure"
+
+
+def _lint_imports_on_a_copy(tmp_path: Path, planted: str | None) -> subprocess.CompletedProcess:
+    """import-linter on a copy of the code, with one line added to core/lib/ical.py (or none)."""
+    for name in ("core", "fellows", "events", "programmes"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("app.py", "config.py", "extensions.py", "pyproject.toml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    if planted:
+        ical = tmp_path / "core" / "lib" / "ical.py"
+        ical.write_text(ical.read_text() + f"\n{planted}\n")
+    return subprocess.run(  # noqa: S603 - the venv's own lint-imports on files this test wrote
+        [str(LINT_IMPORTS), "--no-cache"], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_the_copy_of_the_code_keeps_every_contract(tmp_path):
+    """The baseline for the planted imports below: the copy itself passes."""
+    result = _lint_imports_on_a_copy(tmp_path, None)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [
+        "from extensions import db  # noqa",
+        "from flask_login import current_user  # noqa",
+        "from core.models import utcnow  # noqa",
+        "import sqlalchemy  # noqa",
+        "from fellows.models import User  # noqa",
+    ],
+)
+def test_an_import_of_the_app_planted_in_core_lib_breaks_the_pure_contract(tmp_path, planted):
+    """core/lib stays pure because lint-imports fails, naming the contract, when anyone adds such an import."""
+    result = _lint_imports_on_a_copy(tmp_path, planted)
+    assert result.returncode != 0
+    broken = [line for line in result.stdout.splitlines() if "BROKEN" in line]
+    assert any(PURE_CONTRACT in line for line in broken), result.stdout

@@ -121,7 +121,7 @@ def test_an_expert_accepts_with_half_days_and_can_change_their_answer(app, visit
     assert "Would you meet Ada Lovelace?" in page and "What we keep about you, and why" in page
     with app.app_context():
         visit = db.session.get(VisitProgramme, visit_world["visit"])
-        slots = visit.half_days()
+        slots = [str(half) for half in visit.half_days()]
     refused = client.post(link, data={"decision": "accept"})
     assert refused.status_code == 400 and "Tick at least one half-day" in text_of(refused)
     forged = client.post(link, data={"decision": "accept", "available": ["2001-01-01 am"]})

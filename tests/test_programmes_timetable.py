@@ -100,7 +100,7 @@ def accepted(app, make_fellow, make_organiser, make_expert, login):
         visit = VisitProgramme(fellow_id=ada.id, starts_on=monday, ends_on=monday + timedelta(days=4))
         db.session.add(visit)
         db.session.flush()
-        halves = visit.half_days()
+        halves = [str(half) for half in visit.half_days()]
         for n, expert_id in enumerate(expert_ids):
             expert = db.session.get(Expert, expert_id)
             db.session.add(

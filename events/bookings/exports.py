@@ -6,11 +6,11 @@ from flask import Response
 from flask_login import current_user
 
 from core import audit
-from core.csvsafe import write_csv
+from core.lib.csvsafe import write_csv
+from core.lib.wording import plural
 from core.models import slugify
 from core.permissions import organiser_required
 from core.timeutil import format_datetime, to_local
-from core.wording import plural
 from events.bookings.lists import attendee_name, catering_summary, load_attendees
 from events.pages import event_or_404
 from extensions import db

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.errors import ServiceError
+from core.lib.wording import plural
 from core.permissions import acting_user, organiser_required
-from core.wording import plural
 from events import notifications, services
 from events.forms import EventMessageForm
 from events.models import MESSAGE_AUDIENCES, Event, EventMessage

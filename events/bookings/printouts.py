@@ -8,11 +8,11 @@ from flask import Response, abort, render_template
 from flask_login import current_user
 
 from core import audit
+from core.lib.wording import plural
 from core.models import slugify
 from core.pdf import html_to_pdf
 from core.permissions import organiser_required
 from core.timeutil import to_local
-from core.wording import plural
 from events.bookings.lists import printed_attendees
 from events.models import Event
 from events.pages import event_or_404

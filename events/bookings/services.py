@@ -13,9 +13,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
 from core.errors import ServiceError
+from core.lib.wording import plural
 from core.models import utcnow
 from core.timeutil import to_local
-from core.wording import plural
 from events import notifications
 from events.access import booking_refusal, can_cancel_booking, cancellation_refusal
 from events.changes import diff_event, record_change

@@ -222,5 +222,5 @@ class FeedCache:
 
 
 feed_cache = FeedCache()
-#: Each event's serialised VEVENT by its content, shared like the feeds (``core.ical.feed_bytes``).
+#: Each event's serialised VEVENT by its content, shared like the feeds (``core.lib.ical.feed_bytes``).
 vevent_store = SharedStore("vevent:")

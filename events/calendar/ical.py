@@ -5,7 +5,7 @@ same way for the one-event download, the feeds and the email invitations. Every 
 for its whole life (``event_uid``); its SEQUENCE comes from the event, which the events services bump on
 every change that matters to an attendee, so clients replace an entry rather than add a second one.
 
-The zone, the VTIMEZONE and the serialising (``build_calendar``, ``feed_bytes``) are core.ical's,
+The zone, the VTIMEZONE and the serialising (``build_calendar``, ``feed_bytes``) are core.lib.ical's,
 shared with the programme's meetings.
 """
 
@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-# The neutral building blocks live in core.ical (programme meetings use them too); the names are
+# The neutral building blocks live in core.lib.ical (programme meetings use them too); the names are
 # re-exported here, so event code and tests keep one import.
-from core.ical import (  # noqa: F401
+from core.lib.ical import (  # noqa: F401
     PRODID,
     REFRESH_INTERVAL,
     STATUSES,
@@ -33,7 +33,7 @@ from core.ical import (  # noqa: F401
     wall_clock,
     whole_second,
 )
-from core.markdown import markdown_to_text
+from core.lib.markdown import markdown_to_text
 from events.speakers import speaker_details
 
 if TYPE_CHECKING:

@@ -91,7 +91,7 @@ class Note(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     #: Plain text shown in listings, the feed and emails.
     summary: Mapped[str] = mapped_column(String(500), default="")
-    #: Markdown, rendered through core.markdown (sanitised) for readers.
+    #: Markdown, rendered through core.lib.markdown (sanitised) for readers.
     body: Mapped[str] = mapped_column(Text, default="")
     image_id: Mapped[int | None] = mapped_column(ForeignKey("stored_images.id", ondelete="SET NULL"))
     image_caption: Mapped[str | None] = mapped_column(String(300))

@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from core import audit
-from core.csvsafe import write_csv
 from core.images import ImageRejected
+from core.lib.csvsafe import write_csv
 from core.models import utcnow
 from core.permissions import organiser_required
 from core.request_args import drop_unknown_filters, paginate

@@ -6,7 +6,7 @@ from flask import Response, render_template, request
 from flask_login import current_user
 
 from core import audit
-from core.csvsafe import write_csv
+from core.lib.csvsafe import write_csv
 from core.models import utcnow
 from core.permissions import organiser_required
 from core.request_args import whole_number

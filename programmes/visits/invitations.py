@@ -159,9 +159,9 @@ def respond(invitation: ExpertInvitation, decision: str, *, available=(), sugges
     if visit.starts_on <= local_today():
         raise ServiceError("This visit has begun, so answers are closed. Please reply to the organisers' email.")
     if decision == "accept":
-        offered = set(visit.half_days())
-        chosen = [slot for slot in visit.half_days() if slot in set(available)]
-        if not chosen or not set(available) <= offered:
+        offered = [str(half) for half in visit.half_days()]
+        chosen = [slot for slot in offered if slot in set(available)]
+        if not chosen or not set(available) <= set(offered):
             raise ServiceError("Tick at least one half-day you could do.")
         invitation.status, invitation.available, invitation.suggestion = "accepted", chosen, None
     elif decision == "decline":

@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from core.errors import ServiceError
+from core.lib.wording import plural
 from core.permissions import organiser_required
 from core.request_args import paginate, whole_number
-from core.wording import plural
 from extensions import db
 from fellows.models import User
 from programmes.experts.matching import questions_of, suggest_all

@@ -9,9 +9,9 @@ from flask import flash, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from core.errors import ServiceError
+from core.lib.wording import plural
 from core.permissions import organiser_required
 from core.timeutil import to_local
-from core.wording import plural
 from extensions import db
 from programmes.forms import MoveMeetingForm, TravelTimeForm
 from programmes.models import Meeting, TravelTime, VisitProgramme

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from core.ical import build_calendar, vevent_from_data
+from core.lib.ical import build_calendar, vevent_from_data
 from core.mail import queue_email
 from core.urls import external_url
 from extensions import db

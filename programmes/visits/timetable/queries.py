@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.ical import EntryData, wall_clock, whole_second
 from core.ical_settings import calendar_settings
+from core.lib.ical import EntryData, wall_clock, whole_second
 from core.models import utcnow
 from core.timeutil import local_zone
 from core.urls import external_url
@@ -39,7 +39,7 @@ def meeting_entry(
     status: str = "CONFIRMED",
     stamp: datetime | None = None,
 ) -> EntryData:
-    """The meeting as calendar entry data (core.ical), in the configured zone, with its fixed UID.
+    """The meeting as calendar entry data (core.lib.ical), in the configured zone, with its fixed UID.
 
     ``stamp`` (DTSTAMP) is when an emailed invitation is made; a feed leaves it to LAST-MODIFIED so the
     same state always gives the same bytes."""

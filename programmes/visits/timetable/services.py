@@ -98,11 +98,10 @@ def solve_visit(visit: VisitProgramme, *, time_limit: float | None = None) -> So
             local = to_local(meeting.starts_at)
             current = (local.date(), local.hour * 60 + local.minute)
             pinned = current if meeting.pinned else None
-        half_days = frozenset(
-            (date.fromisoformat(slot.split()[0]), slot.split()[1]) for slot in invitation.available or []
-        )
         requests.append(
-            Request(invitation.id, invitation.expert.name, meeting_place(invitation), half_days, pinned, current)
+            Request(
+                invitation.id, invitation.expert.name, meeting_place(invitation), invitation.offered, pinned, current
+            )
         )
     options = {"time_limit": time_limit} if time_limit else {}
     timetable = solve(

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ortools.sat.python import cp_model
 
+    from core.lib.halfday import HalfDay
+
 #: Meetings start on this grid (minutes).
 GRID = 15
 #: Travel minutes between two different places when the organisers' table says nothing.
@@ -48,7 +50,7 @@ class Request:
     name: str
     #: The building or place of an in-person meeting; None for an online one (no travel either side).
     place: str | None
-    half_days: frozenset[tuple[date, str]]  #: {(day, "am" | "pm")}
+    half_days: frozenset[HalfDay]
     #: A pinned meeting: (day, start minute) it must keep.
     pinned: tuple[date, int] | None = None
     #: Where its meeting is now, if it has one: re-solving prefers to leave it there.
@@ -106,7 +108,7 @@ def solve(
     """The timetable that places the most meetings, then visits the fewest places a day."""
     # Imported here, not at the top: OR-Tools (with pandas) adds about a second and tens of megabytes
     # to every worker that would never solve a timetable.
-    from ortools.sat.python import cp_model  # noqa: PLC0415
+    from ortools.sat.python import cp_model
 
     travel = travel or {}
     by_day = {day.day: day for day in days}
