@@ -38,9 +38,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Every model module is imported here so that metadata (create_all, Alembic) sees all tables.
     import core.models  # noqa: F401
     import events.models  # noqa: F401
-    import events.notes.models  # noqa: F401
     import fellows.models  # noqa: F401
     import programmes.models  # noqa: F401
+    import writeups.models  # noqa: F401
     from core import caching, templating
     from core import mail as outbox
 
@@ -56,10 +56,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from core.cli import register_cli
     from events import blueprint as events_pages
     from events.calendar import blueprint as calendar_pages
-    from events.notes import blueprint as notes_pages
     from fellows import blueprint as fellows_pages
     from fellows.manage import blueprint as fellows_manage_pages
     from programmes import blueprint as programmes_pages
+    from writeups import blueprint as notes_pages
 
     for bp in (
         core_pages.bp,

@@ -32,10 +32,10 @@ from bench.bulk import insert_links, insert_rows
 from bench.words import FIRST, LAST, TOPICS, paragraph, sentence
 from core.models import Tag, slugify
 from events.models import Booking, Event, EventInvitation, Speaker, event_topics
-from events.notes.models import Note, NoteLink, NoteRevision, note_topics
 from extensions import db
 from fellows.demo import DEMO_PASSWORD, FELLOW_EMAIL, ORGANISER_EMAIL
 from fellows.models import SECTORS, Organisation, User, user_interests
+from writeups.models import Note, NoteLink, NoteRevision, note_topics
 
 TARGET = {
     "fellows": 5000,

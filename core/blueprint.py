@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from core import views
-from core.registry import HomeSection, home_sections
+from core.registry import HomeSection, NavEntry, home_sections, navigation
 
 bp = Blueprint("core", __name__)
 bp.add_url_rule("/", "home", views.home, methods=["GET"])
@@ -16,3 +16,5 @@ bp.add_url_rule("/organiser/outbox/<int:message_id>/retry", "retry", views.retry
 bp.add_url_rule("/organiser/audit", "audit_log", views.audit_log, methods=["GET"])
 
 home_sections.register("failed_emails", HomeSection("core/_home_outbox.html", views.outbox_section), order=22)
+navigation.register("core.outbox", NavEntry("Outbox", "core.outbox", "organiser", menu="organiser"), order=130)
+navigation.register("core.audit_log", NavEntry("Audit log", "core.audit_log", "organiser", menu="organiser"), order=140)

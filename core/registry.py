@@ -7,7 +7,7 @@ application factory imports (Indico does the same with signals); core then asks 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -91,28 +91,30 @@ scheduled_jobs: Registry[ScheduledJob] = Registry("scheduled jobs")
 
 
 @dataclass(frozen=True)
-class WriteupSubject:
-    """Something other than an event that a write-up can be of (a fellow's visit programme, say), as the
-    notes workflow needs to know it. The area that owns the thing builds it; notes never import that area."""
+class NavEntry:
+    """A link in the site's navigation, shown to its audience once the area's blueprint is registered."""
 
-    #: "Visit programme": shown where an event write-up shows the kind of event.
-    kind_label: str
-    #: How readers see what the write-up is of; it must not name anyone the Chatham House Rule protects.
-    title: str
-    #: When it began (shown as the date), or None.
-    starts_at: datetime | None
-    #: people() -> [(key, name, role), …]: whom a write-up under the Chatham House Rule must not name.
-    people: Callable[[], list[tuple[str, str, str]]]
-    #: draft() -> (title, summary, Markdown body) to start the write-up from.
-    draft: Callable[[], tuple[str, str, str]]
-    #: An organisers' page about the thing, or None.
-    manage_url: str | None = None
+    label: str
+    endpoint: str
+    #: "all", "signed_in", "fellow" or "organiser".
+    audience: str
+    #: "main" (the header) or "organiser" (the organisers' menu).
+    menu: str = "main"
 
 
-#: describe(ids) -> {id: WriteupSubject} of those that exist, in one go (a list of write-ups asks once); by
-#: kind ("visit").
-writeup_subjects: Registry[Callable[[Collection[int]], dict[int, WriteupSubject]]] = Registry(
-    "things a write-up can be of"
-)
+#: The navigation, in order; each area adds its own links.
+navigation: Registry[NavEntry] = Registry("navigation links")
+
+
+@dataclass(frozen=True)
+class PagePart:
+    """A partial template an area adds to a page of another area (the write-ups of an event on its page)."""
+
+    #: The page's name, as the page's own template asks for it (``page_parts("event page")``).
+    page: str
+    template: str
+
+
+page_parts: Registry[PagePart] = Registry("parts of other areas' pages")
 #: Commands added to ``flask``.
 cli_commands: Registry[click.Command] = Registry("command-line commands")

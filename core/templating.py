@@ -9,36 +9,8 @@ from flask_login import current_user
 
 from core.lib.markdown import render_markdown
 from core.lib.wording import plural
+from core.registry import navigation, page_parts
 from core.timeutil import format_date, format_datetime, to_local
-
-# (label, endpoint, audience): audience is "all", "signed_in", "fellow" or "organiser". An entry whose
-# endpoint is not registered is left out, so an area's navigation appears with its blueprint.
-MAIN_NAVIGATION = [
-    ("Events", "events.index", "all"),
-    ("Write-ups", "notes.index", "all"),
-    ("Fellows", "fellows.directory", "signed_in"),
-    ("My bookings", "events.my_bookings", "signed_in"),
-    ("My calendar", "calendar.mine", "signed_in"),
-    ("My profile", "fellows.my_profile", "fellow"),
-    ("My programme", "programmes.mine", "fellow"),
-    ("Account", "auth.account", "signed_in"),
-]
-ORGANISER_NAVIGATION = [
-    ("Manage events", "events.manage", "organiser"),
-    ("Manage write-ups", "notes.manage", "organiser"),
-    ("Import events", "calendar_import.upload", "organiser"),
-    ("Fellows", "fellows_manage.fellows", "organiser"),
-    ("Tenures", "programmes_manage.tenures", "organiser"),
-    ("Experts", "programmes_manage.experts", "organiser"),
-    ("Visits", "programmes_manage.visits", "organiser"),
-    ("Programme dashboard", "programmes_manage.dashboard", "organiser"),
-    ("Join requests", "fellows_manage.join_requests", "organiser"),
-    ("Import fellows", "fellows_manage.import_csv", "organiser"),
-    ("Organisations", "fellows_manage.organisations", "organiser"),
-    ("Topics", "fellows_manage.tags", "organiser"),
-    ("Outbox", "core.outbox", "organiser"),
-    ("Audit log", "core.audit_log", "organiser"),
-]
 
 
 @dataclass
@@ -58,12 +30,18 @@ def _visible(audience: str) -> bool:
     return current_user.role == audience
 
 
-def _navigation(entries) -> list[NavItem]:
-    items = []
-    for label, endpoint, audience in entries:
-        if endpoint in current_app.view_functions and _visible(audience):
-            items.append(NavItem(label, url_for(endpoint), request.endpoint == endpoint))
-    return items
+def _navigation(menu: str) -> list[NavItem]:
+    """The links of one menu that the signed-in person may follow (an area's links come with its blueprint)."""
+    return [
+        NavItem(entry.label, url_for(entry.endpoint), request.endpoint == entry.endpoint)
+        for entry in navigation
+        if entry.menu == menu and entry.endpoint in current_app.view_functions and _visible(entry.audience)
+    ]
+
+
+def _page_parts(page: str) -> list[str]:
+    """The partial templates other areas add to a page, in order."""
+    return [part.template for part in page_parts if part.page == page]
 
 
 def init_app(app: Flask) -> None:
@@ -72,5 +50,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["local"] = to_local
     app.jinja_env.filters["plural"] = plural
-    app.jinja_env.globals["main_navigation"] = lambda: _navigation(MAIN_NAVIGATION)
-    app.jinja_env.globals["organiser_navigation"] = lambda: _navigation(ORGANISER_NAVIGATION)
+    app.jinja_env.globals["main_navigation"] = lambda: _navigation("main")
+    app.jinja_env.globals["organiser_navigation"] = lambda: _navigation("organiser")
+    app.jinja_env.globals["page_parts"] = _page_parts

@@ -8,12 +8,14 @@ from flask import Blueprint
 from core.caching import SharedPage, shared_pages
 from core.registry import (
     HomeSection,
+    NavEntry,
     ScheduledJob,
     account_erasers,
     cli_commands,
     data_export,
     demo_loaders,
     home_sections,
+    navigation,
     retention_purges,
     scheduled_jobs,
 )
@@ -110,3 +112,8 @@ scheduled_jobs.register("reminders", ScheduledJob(reminders_job, minutes=5), ord
 # upcoming events, so it changes with them too.
 for endpoint in ("events.index", "events.detail", "core.home"):
     shared_pages.register(endpoint, SharedPage(next_change=freshness.next_change))
+navigation.register("events.index", NavEntry("Events", "events.index", "all"), order=10)
+navigation.register("events.my_bookings", NavEntry("My bookings", "events.my_bookings", "signed_in"), order=40)
+navigation.register(
+    "events.manage", NavEntry("Manage events", "events.manage", "organiser", menu="organiser"), order=10
+)

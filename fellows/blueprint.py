@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from core.registry import ScheduledJob, cli_commands, demo_loaders, organiser_alerts, scheduled_jobs
+from core.registry import (
+    NavEntry,
+    ScheduledJob,
+    cli_commands,
+    demo_loaders,
+    navigation,
+    organiser_alerts,
+    scheduled_jobs,
+)
 from fellows import alerts, auth, demo, organisations, views
 from fellows.cli import digest_command, digest_job, users_cli
 from fellows.models import ORGANISER_ALERTS
@@ -39,3 +47,6 @@ cli_commands.register("users", users_cli)
 cli_commands.register("digest", digest_command)
 scheduled_jobs.register("digest", ScheduledJob(digest_job, at="07:00"), order=40)
 organiser_alerts.register("Requests to join", alerts.join_request_alerts, order=10)
+navigation.register("fellows.directory", NavEntry("Fellows", "fellows.directory", "signed_in"), order=30)
+navigation.register("fellows.my_profile", NavEntry("My profile", "fellows.my_profile", "fellow"), order=60)
+navigation.register("auth.account", NavEntry("Account", "auth.account", "signed_in"), order=80)

@@ -8,17 +8,18 @@ from flask import Blueprint
 from core.registry import (
     CalendarPart,
     HomeSection,
+    NavEntry,
     ScheduledJob,
     cli_commands,
     data_export,
     demo_loaders,
     home_sections,
+    navigation,
     personal_calendar,
     retention_purges,
     scheduled_jobs,
-    writeup_subjects,
 )
-from programmes import demo, writeups
+from programmes import demo
 from programmes.cli import expert_reminders_command, expert_reminders_job
 from programmes.dashboard import manage as dashboard_manage
 from programmes.experts import manage as experts_manage
@@ -105,4 +106,22 @@ data_export.register("programme", services.export_programme)
 personal_calendar.register("meetings", CalendarPart(meetings.feed_fingerprint, meetings.feed_entries))
 cli_commands.register("expert-reminders", expert_reminders_command)
 scheduled_jobs.register("expert-reminders", ScheduledJob(expert_reminders_job, minutes=60), order=30)
-writeup_subjects.register("visit", writeups.describe)
+navigation.register("programmes.mine", NavEntry("My programme", "programmes.mine", "fellow"), order=70)
+navigation.register(
+    "programmes_manage.tenures",
+    NavEntry("Tenures", "programmes_manage.tenures", "organiser", menu="organiser"),
+    order=50,
+)
+navigation.register(
+    "programmes_manage.experts",
+    NavEntry("Experts", "programmes_manage.experts", "organiser", menu="organiser"),
+    order=60,
+)
+navigation.register(
+    "programmes_manage.visits", NavEntry("Visits", "programmes_manage.visits", "organiser", menu="organiser"), order=70
+)
+navigation.register(
+    "programmes_manage.dashboard",
+    NavEntry("Programme dashboard", "programmes_manage.dashboard", "organiser", menu="organiser"),
+    order=80,
+)

@@ -1,5 +1,5 @@
-"""A visit programme as something a write-up can be of: the notes workflow (events/notes) asks through
-``core.registry.writeup_subjects`` and never imports this area.
+"""A visit programme as something a write-up can be of. The write-ups area sits above this one and asks
+``describe`` (``writeups.subjects`` names it there); this area never imports write-ups.
 
 What readers see of the subject names nobody: a write-up is usually under the Chatham House Rule, and
 the fellow's own visibility choice decides where their name appears. The people it lists for the
@@ -9,7 +9,8 @@ Chatham House check are the fellow and every expert with a meeting in the timeta
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
@@ -18,11 +19,29 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.lib.wording import plural
-from core.registry import WriteupSubject
 from core.timeutil import local_to_utc
 from extensions import db
 from programmes.experts.matching import questions_of
 from programmes.models import ExpertInvitation, Meeting, VisitProgramme
+
+
+@dataclass(frozen=True)
+class WriteupSubject:
+    """A visit programme as the write-ups area needs to know it (write-ups sit above programmes and ask
+    ``describe``; ``writeups.subjects`` names this area in the open)."""
+
+    #: "Visit programme": shown where an event write-up shows the kind of event.
+    kind_label: str
+    #: How readers see what the write-up is of; it must not name anyone the Chatham House Rule protects.
+    title: str
+    #: When it began (shown as the date), or None.
+    starts_at: datetime | None
+    #: people() -> [(key, name, role), …]: whom a write-up under the Chatham House Rule must not name.
+    people: Callable[[], list[tuple[str, str, str]]]
+    #: draft() -> (title, summary, Markdown body) to start the write-up from.
+    draft: Callable[[], tuple[str, str, str]]
+    #: An organisers' page about the thing, or None.
+    manage_url: str | None = None
 
 
 def _meetings(visit: VisitProgramme) -> list[Meeting]:

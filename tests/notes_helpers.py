@@ -22,7 +22,7 @@ def past(days: int = 30) -> datetime:
 def make_note_fixture(app):
     """make_note(event_id, **fields) → the id of a note (published, public by default)."""
     from core.models import Tag, slugify
-    from events.notes.models import Note
+    from writeups.models import Note
 
     def factory(event_id: int, *, topics: tuple[str, ...] = (), **fields) -> int:
         fields.setdefault("title", "A write-up")
@@ -80,7 +80,7 @@ def people_fixture(make_fellow, make_organiser, make_event, book, login, client)
 
 
 def get_note(app, note_id: int):
-    from events.notes.models import Note
+    from writeups.models import Note
 
     with app.app_context():
         note = db.session.get(Note, note_id)

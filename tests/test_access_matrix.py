@@ -27,10 +27,10 @@ from core.mail import opened_bodies
 from core.models import OutboxMessage, StoredImage, Tag
 from core.sealing import open_seal
 from events.models import Event, EventInvitation
-from events.notes.models import Note, NoteRevision
 from extensions import db
 from fellows.models import JoinRequest, Organisation, User
 from programmes.models import Appointment, Expert, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
+from writeups.models import Note, NoteRevision
 
 OK, LOGIN, DENIED, HIDDEN = "ok", "login", "denied", "hidden"
 ROLES = ("anonymous", "fellow", "other", "organiser")
@@ -232,9 +232,9 @@ def world(app, make_fellow, make_organiser) -> World:
     """One of everything a URL can name, each owned by the visitor it should be."""
     from events.bookings.services import book_place
     from events.calendar.tokens import ensure_calendar_token
-    from events.notes.reviews import create_review_link
     from fellows.services import invite_fellow, request_password_reset
     from fellows.unsubscribe import unsubscribe_token
+    from writeups.reviews import create_review_link
 
     organiser = make_organiser(name="Olivia Organiser")
     fellow = make_fellow(name="Ada Lovelace", email="ada@example.org", visibility="fellows")

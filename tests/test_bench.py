@@ -9,10 +9,10 @@ from bench import feeds, inprocess
 from bench.pages import pages
 from bench.scale import scale_up, wanted
 from events.models import Booking, Event
-from events.notes.models import Note, NoteRevision
 from extensions import db
 from fellows.models import User
 from programmes.models import Expert, Meeting, VisitProgramme
+from writeups.models import Note, NoteRevision
 
 
 def _count(model, *where) -> int:

@@ -15,12 +15,12 @@ from werkzeug.datastructures import MultiDict
 
 from core.models import Tag
 from events.models import Event
-from events.notes.models import Note
 from extensions import db
 from fellows.demo import DEMO_PASSWORD, ORGANISER_EMAIL
 from fellows.models import Organisation, User
 from programmes.models import Appointment, Expert, PolicyQuestion, VisitProgramme
 from tests.html import elements, form_posting_to, forms
+from writeups.models import Note
 
 #: For each URL argument of an edit page, the objects every one of which must have a reachable edit page.
 EDITABLE = {

@@ -50,7 +50,7 @@ def add_failed_email(app, n: int = 1) -> None:
 
 def add_reviews(app, note_id: int, decisions: list[str | None]) -> None:
     """One review link per entry; the reviewer answered with that decision (None: no answer yet)."""
-    from events.notes.models import NoteReviewLink, NoteReviewResponse
+    from writeups.models import NoteReviewLink, NoteReviewResponse
 
     with app.app_context():
         for i, decision in enumerate(decisions):

@@ -33,7 +33,7 @@ URLS = [
 def existing_ids(app, make_event, make_fellow):
     """An event, a note of it and a booking held by a fellow other than the one probing."""
     from events.models import Booking
-    from events.notes.models import Note
+    from writeups.models import Note
 
     event_id = make_event(starts_at=past(), audience="public")
     upcoming = make_event(capacity=5)
@@ -77,7 +77,7 @@ def test_the_answer_does_not_say_whether_the_id_exists(
 
 
 def test_text_sent_for_a_missing_id_is_not_kept_but_text_for_a_real_one_is(app, client, existing_ids):
-    from events.notes.models import NoteDraftStash
+    from writeups.models import NoteDraftStash
 
     client.post(f"/organiser/notes/{MISSING}/edit", data=NOTE_FORM)
     client.post(f"/organiser/events/{MISSING}/notes/new", data=NOTE_FORM)

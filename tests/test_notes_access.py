@@ -167,7 +167,7 @@ def test_list_query_count_does_not_grow_with_notes(app, people, make_note, count
     client = clients[role]
 
     def count_for_total(total: int) -> int:
-        from events.notes.models import Note
+        from writeups.models import Note
 
         with app.app_context():
             existing = db.session.query(Note).count()

@@ -26,8 +26,8 @@ def chatham_event(app, make_event, make_fellow, book):
 
 
 def mentions_in(app, event_id: int, text: str, **note_fields) -> list:
-    from events.notes.models import Note
-    from events.notes.services import find_chatham_house_mentions
+    from writeups.models import Note
+    from writeups.services import find_chatham_house_mentions
 
     with app.app_context():
         note = Note(
@@ -116,7 +116,7 @@ def test_publishing_is_refused_until_text_is_fixed(app, client, chatham_event, m
     assert published.status_code == 302
     note = get_note(app, note_id)
     assert note.state == "published" and note.published_at is not None
-    from events.notes.models import ChathamHouseConfirmation
+    from writeups.models import ChathamHouseConfirmation
 
     with app.app_context():
         assert db.session.query(ChathamHouseConfirmation).count() == 0
@@ -154,7 +154,7 @@ def test_confirmed_mentions_are_let_through_and_recorded(app, chatham_event, mak
     done = organiser.post(f"/organiser/notes/{note_id}/publish", data={"confirm": [speaker_key, jane_key]})
     assert done.status_code == 302
     assert get_note(app, note_id).state == "published"
-    from events.notes.models import ChathamHouseConfirmation
+    from writeups.models import ChathamHouseConfirmation
 
     with app.app_context():
         rows = db.session.scalars(db.select(ChathamHouseConfirmation).order_by(ChathamHouseConfirmation.id)).all()

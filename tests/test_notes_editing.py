@@ -128,8 +128,8 @@ def test_racing_saves_are_caught_by_the_version_column(app, make_event, make_org
     """Two sessions load version 1; the slower flush finds the row changed and is refused."""
     import pytest
 
-    from events.notes import services
-    from events.notes.models import Note
+    from writeups import services
+    from writeups.models import Note
 
     event_id = make_event(starts_at=past())
     organiser = make_organiser()
@@ -179,7 +179,7 @@ def test_session_expired_while_writing_keeps_the_text_through_sign_in(app, make_
     assert "Two hours of careful writing." in html and "has not been saved yet" in html
     assert re.search(r'id="chatham_house"[^>]*checked|checked[^>]*id="chatham_house"', html)
     assert re.search(r'value="attendees"[^>]*checked|checked[^>]*value="attendees"', html)
-    from events.notes.models import NoteDraftStash
+    from writeups.models import NoteDraftStash
 
     with app.app_context():
         assert db.session.query(NoteDraftStash).count() == 0  # handed back once, then gone
@@ -215,7 +215,7 @@ def test_kept_text_is_only_handed_to_someone_who_may_edit(app, make_event, make_
 def test_kept_text_expires_after_a_day(app, make_event, make_organiser, login, client):
     from datetime import timedelta
 
-    from events.notes.models import NoteDraftStash
+    from writeups.models import NoteDraftStash
 
     event_id = make_event(starts_at=past())
     organiser = make_organiser()
@@ -278,7 +278,7 @@ def test_text_from_another_site_is_not_kept(app, make_event, make_organiser, log
         f"/organiser/notes/{note_id}/edit", data=form_data(body="Injected."), headers={"Origin": "https://evil.example"}
     )
     assert response.status_code == 400
-    from events.notes.models import NoteDraftStash
+    from writeups.models import NoteDraftStash
 
     with app.app_context():
         assert db.session.query(NoteDraftStash).count() == 0
@@ -290,7 +290,7 @@ def test_invalid_form_is_400_and_saves_nothing(app, make_event, make_organiser, 
     response = client.post(f"/organiser/events/{event_id}/notes/new", data=form_data(title="", body=""))
     assert response.status_code == 400
     assert "Enter a title" in text_of(response) and "Write the note" in text_of(response)
-    from events.notes.models import Note
+    from writeups.models import Note
 
     with app.app_context():
         assert db.session.query(Note).count() == 0
@@ -323,7 +323,7 @@ def test_a_file_that_is_not_an_image_is_refused(app, make_event, make_organiser,
     data = form_data(image=(io.BytesIO(b"<script>alert(1)</script>"), "evil.png"))
     response = organiser.post(f"/organiser/events/{event_id}/notes/new", data=data, content_type="multipart/form-data")
     assert response.status_code == 400 and "not an image" in text_of(response)
-    from events.notes.models import Note
+    from writeups.models import Note
 
     with app.app_context():
         assert db.session.query(Note).count() == 0

@@ -103,8 +103,8 @@ def test_further_reading_only_accepts_web_addresses(app, make_event, make_organi
         )
         assert response.status_code == 400, bad
         assert "must end with a web address" in text_of(response)
-    from events.notes.models import Note
     from extensions import db
+    from writeups.models import Note
 
     with app.app_context():
         assert db.session.query(Note).count() == 0

@@ -143,14 +143,14 @@ def test_manage_page_lists_notes_by_state(app, make_event, make_note, make_organ
     assert started.status_code == 302
     assert started.headers["Location"].endswith(f"/organiser/events/{event_id}/notes/new")
     with app.app_context():
-        from events.notes.models import Note
+        from writeups.models import Note
 
         assert db.session.query(Note).count() == 2
 
 
 def test_feed_costs_the_same_queries_for_few_and_many_notes(app, client, make_event, make_note, count_queries):
     """Each entry shows its event, topics and further reading: loaded for all entries at once, not per entry."""
-    from events.notes.models import Note, NoteLink
+    from writeups.models import Note, NoteLink
 
     def queries_with(total: int) -> tuple[int, feedparser.FeedParserDict]:
         with app.app_context():

@@ -54,7 +54,7 @@ def test_reviewer_reads_the_draft_and_approves_without_an_account(app, client, i
 
     response = client.post(path, data={"decision": "approve"})
     assert response.status_code == 302
-    from events.notes.models import NoteReviewResponse
+    from writeups.models import NoteReviewResponse
 
     with app.app_context():
         rows = db.session.scalars(db.select(NoteReviewResponse)).all()
@@ -85,7 +85,7 @@ def test_a_wrong_token_is_404(client, in_review, token):
 def test_a_withdrawn_link_is_404_and_records_nothing(app, client, in_review, outbox):
     note_id, organiser = in_review
     path = send_link(organiser, note_id, outbox)
-    from events.notes.models import NoteReviewLink, NoteReviewResponse
+    from writeups.models import NoteReviewLink, NoteReviewResponse
 
     with app.app_context():
         link = db.session.scalar(db.select(NoteReviewLink))

@@ -84,9 +84,9 @@ def test_organiser_writes_up_a_past_event_for_attendees_only(
 
 
 def test_demo_write_up_is_public_and_reachable_from_its_event_page(app, runner, client):
-    from events.notes.chatham import find_chatham_house_mentions
-    from events.notes.demo import LUNCH_NOTE_UID, LUNCH_TITLE
-    from events.notes.models import Note
+    from writeups.chatham import find_chatham_house_mentions
+    from writeups.demo import LUNCH_NOTE_UID, LUNCH_TITLE
+    from writeups.models import Note
 
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from events.notes.models import Note
 from extensions import db
 from programmes.models import Expert, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
 from tests.events_helpers import text_of
+from writeups.models import Note
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -102,7 +102,7 @@ def test_the_chatham_house_check_flags_the_fellow_and_the_experts_met(app, visit
     page = text_of(refused)
     assert "This note names Dr Grace Hopper" in page
     assert "This note names Ada Lovelace" in page
-    assert "Alan Turing" not in page  # a surname alone is not matched (see events/notes/chatham.py)
+    assert "Alan Turing" not in page  # a surname alone is not matched (see writeups/chatham.py)
     with app.app_context():
         assert db.session.get(Note, note_id).state == "draft"
 

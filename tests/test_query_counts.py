@@ -15,11 +15,11 @@ from datetime import UTC, date, datetime, timedelta
 from core.caching import unseen_by_cached_answers
 from core.models import Tag
 from events.models import Booking, Event, Speaker
-from events.notes.models import Note, NoteLink, NoteReviewLink, NoteReviewResponse
 from extensions import db
 from fellows import user_cache
 from fellows.models import Organisation, User
 from programmes.models import PolicyQuestion
+from writeups.models import Note, NoteLink, NoteReviewLink, NoteReviewResponse
 
 #: The goal of issue 12 for every main page, the home pages included (each area's section loads its rows
 #: with their counts in one query).

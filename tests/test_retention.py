@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from core.models import OutboxMessage
 from events.models import Booking, CateringRecord
-from events.notes.models import NoteReviewLink
 from extensions import db
 from fellows.models import User
 from tests.conftest import PASSWORD, link_in
 from tests.events_helpers import bookings, text_of
 from tests.notes_helpers import make_note_fixture  # noqa: F401  (fixtures)
+from writeups.models import NoteReviewLink
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

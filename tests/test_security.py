@@ -61,7 +61,7 @@ def test_a_line_break_in_a_title_reaches_neither_mail_headers_nor_calendar_names
 
 
 def test_kept_text_goes_back_only_to_the_browser_that_typed_it(app, client, login, make_event, make_organiser):
-    from events.notes.models import NoteDraftStash
+    from writeups.models import NoteDraftStash
 
     event_id = make_event(starts_at=past())
     organiser = login(make_organiser())

@@ -34,7 +34,7 @@ def public_event(app, make_event, make_fellow, make_organisation):
     """A public event whose two speakers are linked to fellows whose profiles have a job title and employer:
     one with a role and affiliation typed on the event, one with only a name."""
     from events.models import Speaker
-    from events.notes.models import Note
+    from writeups.models import Note
 
     employer = make_organisation("Hidden Employer Ltd")
     typed_affiliation = make_organisation("Typed Affiliation Institute", kind="university")

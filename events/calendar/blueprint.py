@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from core.registry import NavEntry, navigation
 from events.calendar import manage, views
 
 bp = Blueprint("calendar", __name__)
@@ -20,3 +21,9 @@ bp.add_url_rule("/my/calendar/settings", "settings", views.settings, methods=["P
 import_bp = Blueprint("calendar_import", __name__)
 import_bp.add_url_rule("/organiser/events/import", "upload", manage.upload, methods=["GET", "POST"])
 import_bp.add_url_rule("/organiser/events/import/confirm", "confirm", manage.confirm, methods=["POST"])
+navigation.register("calendar.mine", NavEntry("My calendar", "calendar.mine", "signed_in"), order=50)
+navigation.register(
+    "calendar_import.upload",
+    NavEntry("Import events", "calendar_import.upload", "organiser", menu="organiser"),
+    order=30,
+)

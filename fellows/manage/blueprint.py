@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from core.registry import HomeSection, home_sections
+from core.registry import HomeSection, NavEntry, home_sections, navigation
 from fellows.manage import catalogue, imports, join_requests
 from fellows.manage import fellows as fellow_pages
 
@@ -47,3 +47,24 @@ bp.add_url_rule(
 )
 
 home_sections.register("join_requests", HomeSection("fellows_manage/_home.html", join_requests.home_section), order=20)
+navigation.register(
+    "fellows_manage.fellows", NavEntry("Fellows", "fellows_manage.fellows", "organiser", menu="organiser"), order=40
+)
+navigation.register(
+    "fellows_manage.join_requests",
+    NavEntry("Join requests", "fellows_manage.join_requests", "organiser", menu="organiser"),
+    order=90,
+)
+navigation.register(
+    "fellows_manage.import_csv",
+    NavEntry("Import fellows", "fellows_manage.import_csv", "organiser", menu="organiser"),
+    order=100,
+)
+navigation.register(
+    "fellows_manage.organisations",
+    NavEntry("Organisations", "fellows_manage.organisations", "organiser", menu="organiser"),
+    order=110,
+)
+navigation.register(
+    "fellows_manage.tags", NavEntry("Topics", "fellows_manage.tags", "organiser", menu="organiser"), order=120
+)

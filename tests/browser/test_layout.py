@@ -21,7 +21,7 @@ TOO_WIDE = """() => [...document.querySelectorAll('body *')]
 
 def demo_ids(app, runner) -> dict[str, int]:
     """Load the demo data; the 2016 lunch (it has a public write-up and bookings) and its write-up."""
-    from events.notes.models import Note
+    from writeups.models import Note
 
     assert runner.invoke(args=["demo"]).exit_code == 0
     with app.app_context():

@@ -14,9 +14,9 @@ from core.request_args import whole_number
 from core.search import MAX_WORDS, every_word_in
 from core.timeutil import local_to_utc
 from events.models import EVENT_KINDS, Event
-from events.notes.access import public_feed_clause, published_notes_clause
-from events.notes.models import Note
 from extensions import db
+from writeups.access import public_feed_clause, published_notes_clause
+from writeups.models import Note
 
 
 def search_clause(q: str):

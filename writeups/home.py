@@ -1,5 +1,5 @@
 """The organisers' write-ups section of the home page: notes in review and their reviewers' answers
-(registered with core.registry by events/notes/blueprint.py; readers' latest write-ups are in views)."""
+(registered with core.registry by writeups/blueprint.py; readers' latest write-ups are in views)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import joinedload
 
 from core.permissions import is_organiser
-from events.notes.models import Note, NoteReviewLink, NoteReviewResponse
 from extensions import db
+from writeups.models import Note, NoteReviewLink, NoteReviewResponse
 
 #: Notes in review named on the home page (the rest are a link away).
 IN_REVIEW_SHOWN = 5

@@ -24,10 +24,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from core.models import StoredImage, Tag, UTCDateTime, utcnow
-from core.registry import WriteupSubject, writeup_subjects
 from events.models import Event
 from extensions import db
 from fellows.models import User
+from writeups.subjects import WriteupSubject, describer
 
 NOTE_STATES = {
     "draft": "Draft",
@@ -84,7 +84,7 @@ class Note(db.Model):
     uid: Mapped[str] = mapped_column(String(40), unique=True, default=lambda: str(uuid.uuid4()))
     #: The event written up; None for a write-up of a subject (below).
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    #: A write-up of something that is not an event: its kind in core.registry.writeup_subjects ("visit")
+    #: A write-up of something that is not an event: its kind in writeups.subjects.KINDS ("visit")
     #: and its id there. The owning area describes it, so this area needs no import of it.
     subject_kind: Mapped[str | None] = mapped_column(String(30))
     subject_id: Mapped[int | None] = mapped_column(Integer)
@@ -143,7 +143,7 @@ class Note(db.Model):
         """What a write-up of something other than an event is of (None for an event's write-up, or when
         the thing is gone). The first note asked describes every note of the same kind loaded in its
         session at once, so a list of write-ups costs one lookup, not one per write-up."""
-        describe = writeup_subjects.get(self.subject_kind) if self.subject_kind else None
+        describe = describer(self.subject_kind)
         if describe is None or self.subject_id is None:
             return None
         session = object_session(self)

@@ -8,13 +8,17 @@ from flask import Blueprint
 from core.caching import SharedPage, shared_pages
 from core.registry import (
     HomeSection,
+    NavEntry,
+    PagePart,
     account_erasers,
     data_export,
     demo_loaders,
     home_sections,
+    navigation,
     organiser_alerts,
+    page_parts,
 )
-from events.notes import demo, home, listing, manage, reviews, views, workflow
+from writeups import demo, home, listing, manage, reviews, views, workflow
 
 bp = Blueprint("notes", __name__)
 bp.add_app_template_global(listing.visible_event_notes)
@@ -48,8 +52,8 @@ bp.add_url_rule(
     "/organiser/notes/<int:note_id>/revisions/<int:revision_id>/restore", "restore", workflow.restore, methods=["POST"]
 )
 
-home_sections.register("notes", HomeSection("notes/_home.html", views.home_section), order=30)
-home_sections.register("notes_in_review", HomeSection("notes/_home_review.html", home.review_section), order=15)
+home_sections.register("notes", HomeSection("writeups/_home.html", views.home_section), order=30)
+home_sections.register("notes_in_review", HomeSection("writeups/_home_review.html", home.review_section), order=15)
 demo_loaders.register("notes", demo.load, order=30)
 data_export.register("review_links", reviews.export_review_links)
 account_erasers.register("review_links", reviews.erase_review_links)
@@ -57,3 +61,8 @@ organiser_alerts.register("Reviewers' answers to draft write-ups", reviews.revie
 # Pages every anonymous visitor sees alike: 304s and kept bodies (core.caching).
 for endpoint in ("notes.index", "notes.detail", "notes.feed"):
     shared_pages.register(endpoint, SharedPage())
+navigation.register("notes.index", NavEntry("Write-ups", "notes.index", "all"), order=20)
+navigation.register(
+    "notes.manage", NavEntry("Manage write-ups", "notes.manage", "organiser", menu="organiser"), order=20
+)
+page_parts.register("event write-ups", PagePart("event page", "writeups/_event_notes.html"))

@@ -11,12 +11,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core import audit
 from core.permissions import organiser_required
-from events.notes import reviews, services
-from events.notes.chatham import find_chatham_house_mentions
-from events.notes.diffs import body_diff, field_changes
-from events.notes.forms import PublishForm, ReviewLinkForm
-from events.notes.models import ChathamHouseConfirmation, Note, NoteReviewLink, NoteRevision
 from extensions import db
+from writeups import reviews, services
+from writeups.chatham import find_chatham_house_mentions
+from writeups.diffs import body_diff, field_changes
+from writeups.forms import PublishForm, ReviewLinkForm
+from writeups.models import ChathamHouseConfirmation, Note, NoteReviewLink, NoteRevision
 
 
 def _render_note_page(
@@ -35,7 +35,7 @@ def _render_note_page(
         .order_by(ChathamHouseConfirmation.id.desc())
     ).all()
     return render_template(
-        "notes/note.html",
+        "writeups/note.html",
         note=note,
         mentions=mentions,
         publish_form=publish_form,
@@ -182,7 +182,7 @@ def revisions(note_id: int):
                 else None,
             }
         )
-    return render_template("notes/revisions.html", note=note, entries=entries, title=f"History: {note.title}")
+    return render_template("writeups/revisions.html", note=note, entries=entries, title=f"History: {note.title}")
 
 
 @organiser_required

@@ -16,8 +16,8 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select, true
 
 from core.permissions import is_organiser
 from events.models import Booking, Event
-from events.notes.models import Note
 from extensions import db
+from writeups.models import Note
 
 #: Event states whose write-ups readers may see (a draft event is not public knowledge yet).
 READABLE_EVENT_STATES = ("published", "cancelled")

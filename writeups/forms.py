@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from core.forms import MultiCheckboxField, TextAreaField, empty_to_none, strip_filter
-from events.notes.models import NOTE_AUDIENCES
+from writeups.models import NOTE_AUDIENCES
 
 MAX_LINKS = 10
 

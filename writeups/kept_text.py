@@ -17,10 +17,10 @@ from wtforms.validators import ValidationError
 
 from core.models import utcnow
 from core.request_args import whole_number
-from events.notes.access import can_edit_note
-from events.notes.forms import NoteForm
-from events.notes.models import NoteDraftStash
 from extensions import db
+from writeups.access import can_edit_note
+from writeups.forms import NoteForm
+from writeups.models import NoteDraftStash
 
 #: Longest text kept per field from a form whose session expired.
 STASH_FIELD_LIMIT = 100_000

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from events.models import Booking, Speaker
-from events.notes.models import Note
 from extensions import db
+from writeups.models import Note
 
 #: Titles that may stand before a name ("Rt Hon" and "The Rt Hon" as well as one-word titles).
 HONORIFICS = (

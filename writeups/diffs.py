@@ -6,7 +6,7 @@ import difflib
 
 from markupsafe import Markup
 
-from events.notes.models import NOTE_AUDIENCES, NoteRevision
+from writeups.models import NOTE_AUDIENCES, NoteRevision
 
 
 def body_diff(old: str, new: str, old_label: str, new_label: str) -> Markup:

@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 from core.models import utcnow
 from core.tags import find_or_create_tag
 from events.models import Event
-from events.notes.models import Note
-from events.notes.services import NoteContent, create_note
 from extensions import db
 from fellows.models import User
+from writeups.models import Note
+from writeups.services import NoteContent, create_note
 
 LUNCH_TITLE = "Public Service Transformation: What's Next?"
 LUNCH_NOTE_UID = "5d0c3f4e-2016-4c12-9a0b-7075626c6963"

@@ -15,11 +15,11 @@ from sqlalchemy.orm import selectinload
 from core.mail import queue_email
 from core.models import utcnow
 from core.urls import external_url
-from events.notes.models import REVIEW_DECISIONS, Note, NoteReviewLink, NoteReviewResponse
-from events.notes.services import NoteError
 from extensions import db
 from fellows.alerts import alert_organisers
 from fellows.models import User
+from writeups.models import REVIEW_DECISIONS, Note, NoteReviewLink, NoteReviewResponse
+from writeups.services import NoteError
 
 
 def create_review_link(note: Note, user: User, reviewer_name: str, reviewer_email: str) -> tuple[NoteReviewLink, str]:

@@ -10,7 +10,7 @@ from datetime import datetime
 from flask import current_app, render_template
 
 from core.urls import external_url
-from events.notes.models import Note
+from writeups.models import Note
 
 ATOM = "http://www.w3.org/2005/Atom"
 #: Characters XML 1.0 does not allow even escaped. The writer passes them through, and one of them (a
@@ -61,6 +61,6 @@ def build_feed(notes: list[Note], updated: datetime) -> bytes:
         if note.summary:
             _sub(entry, "summary", note.summary)
         # The same sanitised HTML readers get on the page, escaped once more by the XML writer.
-        html = render_template("notes/_feed_content.html", note=note, about=note.about)
+        html = render_template("writeups/_feed_content.html", note=note, about=note.about)
         _sub(entry, "content", html, type="html")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

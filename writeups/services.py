@@ -16,20 +16,20 @@ from core.errors import ServiceError
 from core.images import process_image
 from core.mail import queue_email
 from core.models import OutboxMessage, StoredImage, Tag, utcnow
-from core.registry import writeup_subjects
 from core.urls import external_url
 from events.models import Booking, Event
-from events.notes.access import can_view_note
-from events.notes.chatham import Mention, find_chatham_house_mentions
-from events.notes.models import (
+from extensions import db
+from fellows.models import User
+from writeups.access import can_view_note
+from writeups.chatham import Mention, find_chatham_house_mentions
+from writeups.models import (
     NOTE_AUDIENCES,
     ChathamHouseConfirmation,
     Note,
     NoteLink,
     NoteRevision,
 )
-from extensions import db
-from fellows.models import User
+from writeups.subjects import describer
 
 
 class NoteError(ServiceError):
@@ -179,7 +179,7 @@ def create_subject_note(kind: str, subject_id: int, user: User) -> Note:
     """Start a write-up of something that is not an event (a fellow's visit programme, say) as a draft,
     from the text its area suggests, under the Chatham House Rule and for fellows: the organiser edits
     it, and it goes through review and publication like any other note. Raises NoteError."""
-    describe = writeup_subjects.get(kind)
+    describe = describer(kind)
     subject = describe([subject_id]).get(subject_id) if describe else None
     if subject is None:
         raise NoteError("There is nothing to write up there: it may have been deleted.")

@@ -12,17 +12,17 @@ from sqlalchemy.orm import joinedload
 from core.images import ImageRejected
 from core.models import StoredImage
 from core.permissions import organiser_required
-from core.registry import writeup_subjects
 from core.request_args import drop_unknown_filters, paginate, whole_number
 from core.tags import tag_choices, tags_by_ids
 from events.models import Event
-from events.notes import services
-from events.notes.access import can_edit_note
-from events.notes.diffs import body_diff
-from events.notes.forms import NoteForm, links_to_text
-from events.notes.kept_text import keep_text_if_session_lost, restored_form
-from events.notes.models import NOTE_AUDIENCES, NOTE_STATES, Note
 from extensions import csrf, db, limiter, login_manager
+from writeups import services
+from writeups.access import can_edit_note
+from writeups.diffs import body_diff
+from writeups.forms import NoteForm, links_to_text
+from writeups.kept_text import keep_text_if_session_lost, restored_form
+from writeups.models import NOTE_AUDIENCES, NOTE_STATES, Note
+from writeups.subjects import describer
 
 
 @organiser_required
@@ -47,7 +47,7 @@ def manage():
     counts = dict(db.session.execute(select(Note.state, func.count(Note.id)).group_by(Note.state)).all())
     events = db.session.scalars(select(Event).order_by(Event.starts_at.desc()).limit(200)).all()
     return render_template(
-        "notes/manage.html",
+        "writeups/manage.html",
         page=page,
         state=state,
         states=NOTE_STATES,
@@ -63,7 +63,7 @@ def _subject_filter(value: str) -> tuple[str, int] | None:
     """``visit:12`` → ("visit", 12): the write-ups of one subject that is not an event."""
     kind, _, number = value.partition(":")
     subject_id = whole_number(number)
-    if writeup_subjects.get(kind) is None or subject_id is None:
+    if describer(kind) is None or subject_id is None:
         return None
     return kind, subject_id
 
@@ -72,7 +72,7 @@ def _subject_filter(value: str) -> tuple[str, int] | None:
 def create_about(kind: str, subject_id: int):
     """Start a write-up of something that is not an event (a fellow's visit programme): a draft under
     the Chatham House Rule, from the text its area suggests, then the usual editing and workflow."""
-    if writeup_subjects.get(kind) is None:
+    if describer(kind) is None:
         abort(404)
     try:
         note = services.create_subject_note(kind, subject_id, current_user)
@@ -185,7 +185,7 @@ def _render_edit(form: NoteForm, event: Event | None, note: Note | None, status:
     diff = body_diff(note.body, form.body.data or "", "Saved version", "Your text") if conflict else None
     title = f"Edit: {note.title}" if note else f"Write up: {event.title}"
     return render_template(
-        "notes/edit.html",
+        "writeups/edit.html",
         form=form,
         event=event,
         about=note.about if note else None,
@@ -285,4 +285,4 @@ csrf.exempt(edit)
 def preview(note_id: int):
     """The note exactly as readers will see it, whatever its state."""
     note = db.get_or_404(Note, note_id)
-    return render_template("notes/detail.html", note=note, preview=True, can_edit=False, title=note.title)
+    return render_template("writeups/detail.html", note=note, preview=True, can_edit=False, title=note.title)

@@ -10,12 +10,12 @@ from core.models import utcnow
 from core.request_args import drop_unknown_filters, paginate, whole_number
 from core.tags import all_tags
 from events.models import EVENT_KINDS
-from events.notes import listing, reviews, services
-from events.notes.access import can_edit_note, can_view_note
-from events.notes.feed import build_feed, entry_updated
-from events.notes.forms import ReviewResponseForm
-from events.notes.models import Note
 from extensions import db, login_manager
+from writeups import listing, reviews, services
+from writeups.access import can_edit_note, can_view_note
+from writeups.feed import build_feed, entry_updated
+from writeups.forms import ReviewResponseForm
+from writeups.models import Note
 
 
 def home_section(user) -> dict | None:
@@ -49,7 +49,7 @@ def index():
     )
     page = paginate(listing.reader_query(current_user, **args), per_page=current_app.config["PAGE_SIZE"])
     return render_template(
-        "notes/index.html",
+        "writeups/index.html",
         page=page,
         args=args,
         kinds=EVENT_KINDS,
@@ -75,7 +75,7 @@ def detail(note_id: int):
     """A write-up as readers see it: event, Chatham House notice, image, text and further reading."""
     note = _readable_note_or_abort(note_id)
     return render_template(
-        "notes/detail.html", note=note, preview=False, can_edit=can_edit_note(current_user, note), title=note.title
+        "writeups/detail.html", note=note, preview=False, can_edit=can_edit_note(current_user, note), title=note.title
     )
 
 
@@ -129,7 +129,7 @@ def review(token: str):
     return _private(
         (
             render_template(
-                "notes/review.html",
+                "writeups/review.html",
                 link=link,
                 note=link.note,
                 form=form,
