@@ -69,7 +69,7 @@ test: $(VENV)/.installed-dev
 SOAK_SECONDS ?= 60
 soak: $(VENV)/.installed-dev
 	@test -n "$$TEST_DATABASE_URL" || { echo "make soak needs PostgreSQL: set TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test"; exit 1; }
-	SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/python -m pytest -q -rA -p no:cacheprovider -m postgres tests/test_soak.py
+	SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/python -m pytest -q -rA -p no:cacheprovider -m postgres tests/app/test_soak.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

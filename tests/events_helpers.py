@@ -1,4 +1,4 @@
-"""Helpers shared by the tests/test_events_*.py modules."""
+"""Helpers shared by the tests/events/test_events_*.py modules."""
 
 from __future__ import annotations
 

@@ -59,7 +59,7 @@ def cancel_booking(booking_id: int):
         db.session.rollback()
         return render_detail(event, error=str(refusal), status=409)
     # Read what was given up only now: the booking may have been promoted while this request waited
-    # for the event's lock (the soak, tests/test_soak.py, reconciles this message with the emails).
+    # for the event's lock (the soak, tests/app/test_soak.py, reconciles this message with the emails).
     was_waitlisted = booking.confirmed_at is None
     db.session.commit()
     flash("You have left the waitlist." if was_waitlisted else "Your booking is cancelled.", "success")

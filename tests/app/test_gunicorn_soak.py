@@ -2,7 +2,7 @@
 the main pages: no worker may die (gunicorn logs every worker killed by a signal) and no page may fail.
 
 This is the guard for issue 14 (workers killed by SIGSEGV on CPython 3.11). It runs for SOAK_SECONDS
-(10 by default) with four clients; it needs PostgreSQL, as deployments do. tests/test_soak.py (issue 13)
+(10 by default) with four clients; it needs PostgreSQL, as deployments do. tests/app/test_soak.py (issue 13)
 loads the same public and fellows' pages, with bookings, for a minute; this one keeps the organisers'
 pages on the larger data (1/16).
 """

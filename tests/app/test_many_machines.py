@@ -9,7 +9,7 @@ test database: PostgreSQL in the PostgreSQL pass, the SQLite file in the SQLite 
   ETag handed out before the change no longer earns a 304 from either;
 - signing out through one server ends a copy of the session on the other at once, although each web
   process keeps the people it serves between changes;
-- sign-in throttling counts across both servers: ``tests/test_throttling_shared.py`` shows it (five
+- sign-in throttling counts across both servers: ``tests/fellows/test_throttling_shared.py`` shows it (five
   failures in all, not five per server), so it is not repeated here;
 - two ``flask scheduler`` processes started at once run each due job once: every queued email reaches a
   real SMTP server exactly once, and each reminder is queued once.
@@ -30,12 +30,12 @@ from sqlalchemy import func, select
 
 from extensions import db
 from tests.conftest import PASSWORD
+from tests.core.test_outbox import Collector
 from tests.events_helpers import event_form
+from tests.fellows.test_throttling_shared import _redis_or_skip as _redis_at_or_skip
+from tests.fellows.test_throttling_shared import _sqlite_file_or_test_database
 from tests.notes_helpers import make_note_fixture  # noqa: F401  (fixture)
 from tests.servers import ROOT, browser, free_port, gunicorn, post_form, session_cookie
-from tests.test_outbox import Collector
-from tests.test_throttling_shared import _redis_or_skip as _redis_at_or_skip
-from tests.test_throttling_shared import _sqlite_file_or_test_database
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
 #: Behind a load balancer every machine sees the same Host; the test servers listen on two ports.
@@ -138,7 +138,7 @@ class SlowCollector(Collector):
 
 def test_two_schedulers_started_at_once_send_each_email_once(app, make_fellow, make_event, tmp_path):
     """Two `flask scheduler` processes on one database; the deterministic proof of the job lease is
-    tests/test_scheduler.py (a second scheduler asking while the first runs), this is the deployed shape."""
+    tests/core/test_scheduler.py (a second scheduler asking while the first runs), this is the deployed shape."""
     from core.models import OutboxMessage
     from events.bookings.services import book_place
     from events.models import Event

@@ -89,7 +89,7 @@ def test_the_circle_finder_finds_circles():
     assert _circles(graph) == [["a.manage", "a.views"]]
 
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 PURE_CONTRACT = "core.lib is pure"
 

@@ -30,7 +30,7 @@ from events.calendar.feeds import FeedEntry, entry_data
 from events.models import Event
 from extensions import db
 
-JS_DIR = Path(__file__).parent / "js"
+JS_DIR = Path(__file__).resolve().parents[2] / "js"
 ON_CI = os.environ.get("CI", "").lower() == "true"
 
 #: (label, UTC start): London wall-clock times straddling both clock changes of 2027 and 2028.
