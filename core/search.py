@@ -14,9 +14,14 @@ def like_pattern(word: str) -> str:
     return f"%{escaped}%"
 
 
+def contains_text(column, text: str):
+    """``column`` contains ``text`` anywhere, in any case; a typed % or _ is only that character."""
+    return column.ilike(like_pattern(text), escape="\\")
+
+
 def every_word_in(text: str, *columns):
     """A WHERE clause: each word of ``text`` appears in at least one of ``columns``; None for no words."""
     words = text.split()[:MAX_WORDS]
     if not words:
         return None
-    return and_(*(or_(*(column.ilike(like_pattern(word), escape="\\") for column in columns)) for word in words))
+    return and_(*(or_(*(contains_text(column, word) for column in columns)) for word in words))

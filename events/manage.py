@@ -15,6 +15,7 @@ from core.lib.wording import plural
 from core.models import Tag, utcnow
 from core.permissions import acting_user, organiser_required
 from core.request_args import drop_unknown_filters, paginate
+from core.search import contains_text
 from core.tags import tag_choices
 from events import services
 from events.changes import FIELD_LABELS, TIME_AND_PLACE
@@ -48,7 +49,7 @@ def manage():
     if state in EVENT_STATES:
         query = query.where(Event.state == state)
     if q:
-        query = query.where(or_(Event.title.ilike(f"%{q}%"), Event.venue_name.ilike(f"%{q}%")))
+        query = query.where(or_(contains_text(Event.title, q), contains_text(Event.venue_name, q)))
     page = paginate(query, per_page=current_app.config["PAGE_SIZE"])
     return render_template(
         "events/manage.html",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from core.models import Tag, utcnow
 from core.request_args import drop_unknown_filters, paginate, whole_number
+from core.search import contains_text
 from core.tags import all_tags
 from events.access import (
     can_view_event,
@@ -45,15 +46,12 @@ def listing_query(viewer, *, q: str = "", kind: str = "", topic: str = "", when:
     if (host_id := whole_number(host)) is not None:
         query = query.where(Event.host_id == host_id)
     if q:
-        pattern = f"%{q}%"
         query = query.where(
             or_(
-                Event.title.ilike(pattern),
-                Event.summary.ilike(pattern),
-                Event.description.ilike(pattern),
-                Event.venue_name.ilike(pattern),
-                Event.speakers.any(Speaker.name.ilike(pattern)),
-                Event.host.has(Organisation.name.ilike(pattern)),
+                *(contains_text(column, q) for column in (Event.title, Event.summary, Event.description)),
+                contains_text(Event.venue_name, q),
+                Event.speakers.any(contains_text(Speaker.name, q)),
+                Event.host.has(contains_text(Organisation.name, q)),
             )
         )
     return query

@@ -12,6 +12,7 @@ from core.images import ImageRejected
 from core.models import Tag
 from core.permissions import can_edit_profile, can_view_profile, is_organiser
 from core.request_args import drop_unknown_filters, paginate, whole_number
+from core.search import contains_text
 from core.tags import all_tags, tag_choices
 from extensions import db
 from fellows import services
@@ -31,10 +32,10 @@ def directory_query(viewer, q: str = "", sector: str = "", cohort: str = "", sta
     if not is_organiser(viewer):
         query = query.where(or_(User.visibility.in_(("public", "fellows")), User.id == viewer.id))
     if q:
-        pattern = f"%{q.strip()}%"
+        text = q.strip()
         # The organisation as a subquery, not a join: the row already eager-loads its organisation.
-        by_organisation = select(Organisation.id).where(Organisation.name.ilike(pattern))
-        query = query.where(or_(User.name.ilike(pattern), User.organisation_id.in_(by_organisation)))
+        by_organisation = select(Organisation.id).where(contains_text(Organisation.name, text))
+        query = query.where(or_(contains_text(User.name, text), User.organisation_id.in_(by_organisation)))
     if sector in SECTORS:
         query = query.where(User.sector == sector)
     if (year := whole_number(cohort)) is not None:

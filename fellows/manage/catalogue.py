@@ -13,6 +13,7 @@ from core.errors import ServiceError
 from core.models import Tag
 from core.permissions import organiser_required
 from core.request_args import paginate
+from core.search import contains_text
 from core.tags import all_tags
 from extensions import db
 from fellows.forms import OrganisationForm, TagForm
@@ -36,7 +37,7 @@ def organisations():
     q = request.args.get("q", "").strip()
     query = select(Organisation).order_by(Organisation.name, Organisation.id)
     if q:
-        query = query.where(Organisation.name.ilike(f"%{q}%"))
+        query = query.where(contains_text(Organisation.name, q))
     page = paginate(query, per_page=current_app.config["PAGE_SIZE"] * 2)
     return render_template(
         "fellows_manage/organisations.html",

@@ -18,6 +18,7 @@ from core.lib.csvsafe import write_csv
 from core.models import utcnow
 from core.permissions import organiser_required
 from core.request_args import drop_unknown_filters, paginate
+from core.search import contains_text
 from core.tags import tag_choices
 from extensions import db
 from fellows import services
@@ -44,8 +45,7 @@ def fellows():
     account = filters["account"]
     query = select(User).outerjoin(User.organisation).where(User.role == "fellow").order_by(User.name, User.id)
     if q:
-        pattern = f"%{q}%"
-        query = query.where(or_(User.name.ilike(pattern), User.email.ilike(pattern), Organisation.name.ilike(pattern)))
+        query = query.where(or_(*(contains_text(column, q) for column in (User.name, User.email, Organisation.name))))
     if account in ACCOUNT_FILTERS:
         query = query.where(*ACCOUNT_FILTERS[account][1]())
     page = paginate(query, per_page=current_app.config["PAGE_SIZE"] * 2)

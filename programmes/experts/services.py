@@ -82,7 +82,8 @@ def possible_duplicates(expert: Expert, limit: int = 10) -> list[Expert]:
             select(Expert)
             .where(
                 Expert.id != expert.id,
-                (func.lower(Expert.name) == expert.name.lower()) | (Expert.email.like(f"{local}@%")),
+                (func.lower(Expert.name) == expert.name.lower())
+                | (Expert.email.startswith(f"{local}@", autoescape=True)),
             )
             .order_by(Expert.name, Expert.id)
             .limit(limit)
