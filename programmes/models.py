@@ -208,6 +208,9 @@ class VisitProgramme(db.Model):
     max_per_day: Mapped[int] = mapped_column(Integer, default=6)
     #: Experts who have not answered are reminded once, this many days after the invitation.
     reminder_after_days: Mapped[int] = mapped_column(Integer, default=5)
+    #: The last solve's reasons for each expert it could not place: {invitation id (as text): reason}.
+    unplaced: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -316,3 +316,19 @@ def test_re_solving_leaves_meetings_where_they_are_when_it_can():
     second = solve(DAYS, again, length=45, max_per_day=6)
     assert {p.key: (p.day, p.start) for p in second.placed if p.key != 9} == current
     assert 9 in {p.key for p in second.placed}
+
+
+def test_the_reasons_of_the_last_solve_stay_with_the_timetable(app, accepted, make_expert, make_organiser, login):
+    """Who could not be placed, and why, is kept with the visit: shown again on reload and to another
+    organiser, not only once to whoever solved."""
+    late = make_expert("Lena Late", email="lena@uni.example")
+    with app.app_context():
+        visit = db.session.get(VisitProgramme, accepted["visit"])
+        expert = db.session.get(Expert, late)
+        db.session.add(ExpertInvitation(programme=visit, expert=expert, status="accepted", available=["2001-01-01 am"]))
+        db.session.commit()
+    path = f"/organiser/visits/{accepted['visit']}/timetable"
+    accepted["organiser"].post(f"{path}/solve")
+    reason = "Lena Late : none of the half-days they offered is within the visit's hours"
+    for client in (accepted["organiser"], accepted["organiser"], login(make_organiser())):
+        assert reason in text_of(client.get(path))

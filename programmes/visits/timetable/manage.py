@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core.errors import ServiceError
 from core.lib.wording import plural
@@ -14,12 +15,9 @@ from core.permissions import organiser_required
 from core.timeutil import to_local
 from extensions import db
 from programmes.forms import MoveMeetingForm, TravelTimeForm
-from programmes.models import Meeting, TravelTime, VisitProgramme
+from programmes.models import ExpertInvitation, Meeting, TravelTime, VisitProgramme
 from programmes.visits.timetable import services as service
 from programmes.visits.timetable.solver import DEFAULT_TRAVEL
-
-#: The reasons of the last solve, shown once on the timetable page (kept in the session by the view).
-UNPLACED = "timetable_unplaced"
 
 
 def _move_form(visit: VisitProgramme, meeting: Meeting) -> MoveMeetingForm:
@@ -31,7 +29,23 @@ def _move_form(visit: VisitProgramme, meeting: Meeting) -> MoveMeetingForm:
     return form
 
 
-def render_timetable(visit: VisitProgramme, *, unplaced=None, error: str | None = None, status: int = 200):
+def _unplaced(visit: VisitProgramme) -> list[tuple[str, str]]:
+    """(expert's name, reason) for each expert the last solve could not place and who still accepts."""
+    reasons = visit.unplaced or {}
+    if not reasons:
+        return []
+    invitations = db.session.scalars(
+        select(ExpertInvitation)
+        .where(ExpertInvitation.id.in_([int(key) for key in reasons]), ExpertInvitation.status == "accepted")
+        .options(selectinload(ExpertInvitation.expert))
+        .order_by(ExpertInvitation.id)
+    )
+    return [
+        (invitation.expert.name, reasons[str(invitation.id)]) for invitation in invitations if invitation.expert
+    ]
+
+
+def render_timetable(visit: VisitProgramme, *, error: str | None = None, status: int = 200):
     meetings = service.meetings_of(visit)
     by_day: dict[date, list[Meeting]] = {day: [] for day in visit.days()}
     for meeting in meetings:
@@ -41,7 +55,7 @@ def render_timetable(visit: VisitProgramme, *, unplaced=None, error: str | None 
         visit=visit,
         by_day=by_day,
         forms={meeting.id: _move_form(visit, meeting) for meeting in meetings},
-        unplaced=unplaced or [],
+        unplaced=_unplaced(visit),
         travel=db.session.scalars(select(TravelTime).order_by(TravelTime.place_a, TravelTime.place_b)).all(),
         travel_form=TravelTimeForm(formdata=None),
         default_travel=DEFAULT_TRAVEL,
@@ -54,8 +68,7 @@ def render_timetable(visit: VisitProgramme, *, unplaced=None, error: str | None 
 def timetable(visit_id: int):
     """The visit's meetings day by day, with the reasons of the last solve for anyone left out."""
     visit = db.get_or_404(VisitProgramme, visit_id)
-    unplaced = session.pop(UNPLACED, None) if request.args.get("solved") else None
-    return render_timetable(visit, unplaced=unplaced)
+    return render_timetable(visit)
 
 
 @organiser_required
@@ -71,10 +84,7 @@ def solve(visit_id: int):
         f"{result.cancelled} cancelled; the experts and the fellow have been emailed about each change.",
         "success",
     )
-    session[UNPLACED] = [
-        (result.names.get(key, "An expert"), reason) for key, reason in sorted(result.timetable.unplaced.items())
-    ]
-    return redirect(url_for("programmes_manage.timetable", visit_id=visit.id, solved=1))
+    return redirect(url_for("programmes_manage.timetable", visit_id=visit.id))
 
 
 @organiser_required

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.errors import ServiceError
+from core.models import utcnow
 from core.timeutil import local_to_utc, to_local
 from extensions import db
 from programmes.models import ExpertInvitation, Meeting, TravelTime, VisitProgramme
@@ -113,6 +114,8 @@ def solve_visit(visit: VisitProgramme, *, time_limit: float | None = None) -> So
         **options,
     )
     result = SolveResult(timetable, {invitation.id: invitation.expert.name for invitation in accepted})
+    visit.unplaced = {str(key): reason for key, reason in sorted(timetable.unplaced.items())}
+    visit.solved_at = utcnow()
     placed_keys = set()
     for placed in timetable.placed:
         placed_keys.add(placed.key)
