@@ -15,6 +15,7 @@ from core.registry import (
     demo_loaders,
     home_sections,
     navigation,
+    organiser_alerts,
     personal_calendar,
     retention_purges,
     scheduled_jobs,
@@ -26,6 +27,7 @@ from programmes.experts import manage as experts_manage
 from programmes.tenures import manage, services, views
 from programmes.visits import invitations
 from programmes.visits import manage as visits_manage
+from programmes.visits import notifications as visit_notifications
 from programmes.visits.timetable import manage as timetable_manage
 from programmes.visits.timetable import queries as meetings
 from programmes.visits.views import experts as expert_views
@@ -125,3 +127,4 @@ navigation.register(
     NavEntry("Programme dashboard", "programmes_manage.dashboard", "organiser", menu="organiser"),
     order=80,
 )
+organiser_alerts.register("Experts' answers to visit invitations", visit_notifications.expert_answer_alerts, order=30)

@@ -23,6 +23,7 @@ from core.urls import external_url
 from extensions import db
 from programmes.models import Expert, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
 from programmes.tenures.services import local_today
+from programmes.visits.notifications import tell_organisers_of_answer
 
 #: Longest answer an expert may type in a free-text box.
 MAX_TEXT = 2000
@@ -172,6 +173,7 @@ def respond(invitation: ExpertInvitation, decision: str, *, available=(), sugges
     invitation.message = _clean(message)
     invitation.responded_at = utcnow()
     db.session.flush()
+    tell_organisers_of_answer(invitation)
 
 
 def remind_non_responders(now: datetime | None = None) -> int:

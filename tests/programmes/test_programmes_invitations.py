@@ -327,3 +327,24 @@ def test_postgresql_full_text_finds_an_expert_by_an_edited_department_and_ranks_
     else:
         assert "Dev Patel" not in suggestions
         assert suggestions.index("Aaron Abbott") < suggestions.index("Zoe Young")
+
+
+def test_an_experts_answer_reaches_organisers_as_each_chose(app, visit_world, outbox, client, make_organiser, runner):
+    """An organiser who chose "each" gets an email per answer; the others read it in the daily digest."""
+    each = make_organiser(name="Each", organiser_alerts="each")
+    _invite(visit_world, "topic", "words")
+    priya, tom = (link_in(message, "/expert/") for message in outbox(kind="expert_invitation"))
+    with app.app_context():
+        slots = [str(half) for half in db.session.get(VisitProgramme, visit_world["visit"]).half_days()]
+    client.post(priya, data={"decision": "accept", "available": slots[:3]})
+    app.test_client().post(tom, data={"decision": "decline", "suggestion": "Dr Ann Lee"})
+    alerts = outbox(kind="organiser_alert")
+    assert {alert.to_address for alert in alerts} == {each.email}
+    lines = sorted(alert.text_body for alert in alerts)
+    assert any("Priya Shah accepted to meet for Ada Lovelace's visit (3 half-days offered)" in line for line in lines)
+    assert any("Tom Ward declined to meet for Ada Lovelace's visit and suggested a colleague" in line for line in lines)
+    assert link_in(alerts[0], f"/organiser/visits/{visit_world['visit']}")
+    assert "digest(s) queued." in runner.invoke(args=["digest"]).output
+    digests = outbox(kind="organiser_digest")
+    assert digests and each.email not in {mail.to_address for mail in digests}
+    assert all("Priya Shah accepted to meet" in mail.text_body for mail in digests)

@@ -40,9 +40,7 @@ def _unplaced(visit: VisitProgramme) -> list[tuple[str, str]]:
         .options(selectinload(ExpertInvitation.expert))
         .order_by(ExpertInvitation.id)
     )
-    return [
-        (invitation.expert.name, reasons[str(invitation.id)]) for invitation in invitations if invitation.expert
-    ]
+    return [(invitation.expert.name, reasons[str(invitation.id)]) for invitation in invitations if invitation.expert]
 
 
 def render_timetable(visit: VisitProgramme, *, error: str | None = None, status: int = 200):

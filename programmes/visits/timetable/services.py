@@ -180,3 +180,24 @@ def cancel_meeting(meeting: Meeting) -> None:
     notify(meeting, "CANCEL", change="cancelled")
     db.session.delete(meeting)
     db.session.flush()
+
+
+def _after_the_meeting(meeting: Meeting) -> None:
+    if meeting.ends_at > utcnow():
+        raise ServiceError("You can rate a meeting once it has taken place.")
+
+
+def record_fellow_feedback(meeting: Meeting, rating: int, follow_up: str | None) -> None:
+    """The fellow (or an organiser for them) rates a meeting that has taken place and notes follow-ups."""
+    _after_the_meeting(meeting)
+    meeting.rating = rating
+    meeting.follow_up = (follow_up or "").strip() or None
+    db.session.flush()
+
+
+def record_expert_feedback(meeting: Meeting, rating: int, comment: str | None) -> None:
+    """The expert says, from their private link, how useful a meeting that has taken place was."""
+    _after_the_meeting(meeting)
+    meeting.expert_rating = rating
+    meeting.expert_comment = (comment or "").strip() or None
+    db.session.flush()

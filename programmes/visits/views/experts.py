@@ -17,6 +17,7 @@ from extensions import db
 from programmes.forms import ExpertFeedbackForm, ExpertResponseForm, RemoveMeForm
 from programmes.models import Meeting, PolicyQuestion
 from programmes.visits import invitations as service
+from programmes.visits.timetable.services import record_expert_feedback
 
 
 def _invitation_or_404(token: str):
@@ -120,8 +121,7 @@ def expert_feedback(token: str):
         response_form = ExpertResponseForm(formdata=None)
         response_form.available.choices = invitation.programme.half_day_choices()
         return _render(invitation, token, response_form, RemoveMeForm(formdata=None), 400, feedback_form=form)
-    meeting.expert_rating = int(form.rating.data)  # one of the form's choices, "1" to "5"
-    meeting.expert_comment = (form.comment.data or "").strip() or None
+    record_expert_feedback(meeting, int(form.rating.data), form.comment.data)  # a choice, "1" to "5"
     db.session.commit()
     flash("Thank you for your feedback.", "success")
     return redirect(url_for("programmes.expert_invitation", token=token))

@@ -17,6 +17,7 @@ from programmes.access import can_view_programme_of
 from programmes.forms import MeetingFeedbackForm
 from programmes.models import Meeting, VisitProgramme
 from programmes.visits.timetable.queries import meetings_of
+from programmes.visits.timetable.services import record_fellow_feedback
 
 
 def _visit_or_404(visit_id: int) -> VisitProgramme:
@@ -88,8 +89,8 @@ def rate_meeting(meeting_id: int):
     if meeting.ends_at > utcnow():
         flash("You can rate a meeting once it has taken place.", "error")
     elif form.validate_on_submit():
-        meeting.rating = int(form.rating.data)  # one of the form's choices, "1" to "5"
-        meeting.follow_up = (form.follow_up.data or "").strip() or None
+        # The rating is one of the form's choices, "1" to "5".
+        record_fellow_feedback(meeting, int(form.rating.data), form.follow_up.data)
         db.session.commit()
         flash("Thank you: your feedback is saved.", "success")
     else:
