@@ -7,6 +7,8 @@ made: it takes a second to load, which every other request and CLI command would
 
 from __future__ import annotations
 
+from flask import Response
+
 
 def html_to_pdf(html: str) -> bytes:
     """The PDF of ``html``, which must be self-contained: every stylesheet inline, no images or links to
@@ -15,3 +17,12 @@ def html_to_pdf(html: str) -> bytes:
     from weasyprint.urls import URLFetcher
 
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
+
+
+def pdf_response(html: str, filename: str) -> Response:
+    """A private PDF shown in the browser (it names people: never kept by a cache)."""
+    return Response(
+        html_to_pdf(html),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, no-store"},
+    )

@@ -355,3 +355,18 @@ def feed_bytes(entries: Sequence[EntryData], name: str, *, tzid: str, store: Vev
     end = b"END:VCALENDAR\r\n"
     assert head.endswith(end)
     return b"".join([head[: -len(end)], *_vevents(entries, store), end])
+
+
+#: The METHODs an emailed calendar entry may carry: REQUEST puts it in (or updates) a calendar, CANCEL
+#: takes it out.
+ATTACHMENT_METHODS = ("REQUEST", "CANCEL")
+
+
+def invitation_attachment(vevent: icalendar.Event, name: str, *, tzid: str, method: str) -> tuple[str, str, bytes]:
+    """One entry as an email attachment (filename, MIME type, bytes) with its METHOD, as calendar
+    clients expect an invitation or a cancellation."""
+    if method not in ATTACHMENT_METHODS:
+        raise ValueError(f"unsupported METHOD {method!r}")
+    data = build_calendar([vevent], name, tzid=tzid, method=method).to_ical()
+    filename = "invite.ics" if method == "REQUEST" else "cancel.ics"
+    return filename, f"text/calendar; method={method}; charset=utf-8", data

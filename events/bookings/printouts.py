@@ -10,7 +10,7 @@ from flask_login import current_user
 from core import audit
 from core.lib.wording import plural
 from core.models import slugify
-from core.pdf import html_to_pdf
+from core.pdf import pdf_response
 from core.permissions import organiser_required
 from core.timeutil import to_local
 from events.bookings.lists import printed_attendees
@@ -37,11 +37,7 @@ def _pdf(event: Event, template: str, kind: str) -> Response:
     audit.record(current_user, "attendees.printed", summary, f"event {event.id}")
     db.session.commit()
     filename = f"{slugify(kind)}-{slugify(event.title)[:60]}-{to_local(event.starts_at):%Y-%m-%d}.pdf"
-    return Response(
-        html_to_pdf(html),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, no-store"},
-    )
+    return pdf_response(html, filename)
 
 
 @organiser_required

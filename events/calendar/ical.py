@@ -29,6 +29,7 @@ from core.lib.ical import (  # noqa: F401
     EntryData,
     build_calendar,
     feed_bytes,
+    invitation_attachment,
     vevent_from_data,
     wall_clock,
     whole_second,
@@ -152,8 +153,6 @@ def ics_attachment(
 
     A cancelled booking is sent as a CANCEL of the event for that attendee: their calendar removes it.
     """
-    if method not in ("REQUEST", "CANCEL"):
-        raise ValueError(f"unsupported METHOD {method!r}")
     vevent = event_to_vevent(
         event,
         settings=settings,
@@ -163,6 +162,4 @@ def ics_attachment(
         attendee=attendee,
         stamp=datetime.now(UTC),
     )
-    data = build_calendar([vevent], event.title, tzid=settings.tzid, method=method).to_ical()
-    mimetype = f"text/calendar; method={method}; charset=utf-8"
-    return ("invite.ics" if method == "REQUEST" else "cancel.ics"), mimetype, data
+    return invitation_attachment(vevent, event.title, tzid=settings.tzid, method=method)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from core.lib.ical import build_calendar, vevent_from_data
+from core.lib.ical import invitation_attachment, vevent_from_data
 from core.mail import queue_email
 from core.urls import external_url
 from extensions import db
@@ -23,9 +23,7 @@ def _attachment(meeting: Meeting, method: str, attendee: tuple[str, str]) -> tup
         status="CANCELLED" if method == "CANCEL" else "CONFIRMED",
         stamp=datetime.now(UTC),
     )
-    data = build_calendar([vevent_from_data(entry)], entry.summary, tzid=entry.tzid, method=method).to_ical()
-    name = "invite.ics" if method == "REQUEST" else "cancel.ics"
-    return name, f"text/calendar; method={method}; charset=utf-8", data
+    return invitation_attachment(vevent_from_data(entry), entry.summary, tzid=entry.tzid, method=method)
 
 
 def notify(meeting: Meeting, method: str, *, change: str) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from core.models import slugify, utcnow
-from core.pdf import html_to_pdf
+from core.pdf import pdf_response
 from core.timeutil import to_local
 from extensions import db
 from programmes.access import can_view_programme_of
@@ -72,11 +72,7 @@ def itinerary_pdf(visit_id: int):
     visit = _visit_or_404(visit_id)
     html = render_template("programmes/itinerary_pdf.html", visit=visit, days=_days(visit))
     filename = f"itinerary-{slugify(visit.fellow.name)[:40]}-{visit.starts_on:%Y-%m-%d}.pdf"
-    return Response(
-        html_to_pdf(html),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, no-store"},
-    )
+    return pdf_response(html, filename)
 
 
 @login_required
