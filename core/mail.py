@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email import encoders
 from email.mime.base import MIMEBase
@@ -19,6 +20,7 @@ from flask import Flask, current_app, g, has_app_context, render_template
 from flask_mailman import EmailMultiAlternatives
 from markupsafe import escape
 from sqlalchemy import event, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.models import OutboxMessage, utcnow
@@ -26,6 +28,29 @@ from core.sealing import open_seal, seal
 from extensions import db, mail
 
 log = logging.getLogger(__name__)
+
+
+def queue_once(keyed: dict[str, Callable[[str], object]]) -> int:
+    """Queue each message whose dedupe key is not in the outbox yet; returns how many were queued.
+
+    ``keyed`` maps a dedupe key to a function queueing the message under that key (``queue_email(…,
+    dedupe_key=key)``). A savepoint per message: if another request or run queued the same message a
+    moment ago, the unique key refuses this copy and the rest still go.
+    """
+    if not keyed:
+        return 0
+    already = set(db.session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keyed))))
+    queued = 0
+    for key, queue in keyed.items():
+        if key in already:
+            continue
+        try:
+            with db.session.begin_nested():
+                queue(key)
+        except IntegrityError:
+            continue
+        queued += 1
+    return queued
 
 
 def queue_email(

@@ -7,14 +7,13 @@ announcements of new events go only to fellows who opted in, with a link to stop
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from core.ical_settings import calendar_settings
-from core.mail import queue_email
+from core.mail import queue_email, queue_once
 from core.models import OutboxMessage, Tag
 from core.urls import external_url
 from events.calendar.ical import ics_attachment
@@ -152,29 +151,6 @@ def event_cancelled(event: Event) -> list[OutboxMessage]:
 # Messages that must go once: a dedupe key each ------------------------------------------------------
 
 
-def _queue_once(keyed: dict[str, Callable[[str], object]]) -> int:
-    """Queue each message whose dedupe key is not in the outbox yet; returns how many were queued.
-
-    ``keyed`` maps a dedupe key to a function queueing the message under that key. A savepoint per
-    message: if another request queued the same message a moment ago, the unique key refuses this copy
-    and the rest still go.
-    """
-    if not keyed:
-        return 0
-    already = set(db.session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keyed))))
-    queued = 0
-    for key, queue in keyed.items():
-        if key in already:
-            continue
-        try:
-            with db.session.begin_nested():
-                queue(key)
-        except IntegrityError:
-            continue
-        queued += 1
-    return queued
-
-
 def _event_links(event: Event) -> dict[str, str]:
     return {"event_link": event_url(event), "ics_link": external_url("calendar.event_ics", event_id=event.id)}
 
@@ -205,7 +181,7 @@ def event_invitations(invitations: Iterable[EventInvitation]) -> int:
             )
 
         keyed[f"event_invitation:{invitation.id}"] = queue
-    return _queue_once(keyed)
+    return queue_once(keyed)
 
 
 def announce_event(event: Event) -> int:
@@ -252,7 +228,7 @@ def announce_event(event: Event) -> int:
             )
 
         keyed[f"event_announcement:{event.id}:{user.id}"] = queue
-    return _queue_once(keyed)
+    return queue_once(keyed)
 
 
 def message_recipients(event: Event, audience: str) -> list[Booking]:
@@ -278,4 +254,4 @@ def event_message(message: EventMessage, bookings: list[Booking]) -> int:
             )
 
         keyed[f"event_message:{message.id}:{booking.user_id}"] = queue
-    return _queue_once(keyed)
+    return queue_once(keyed)

@@ -6,13 +6,13 @@ Functions change models and flush; the caller (a view or the CLI) commits once.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from core.mail import queue_email
-from core.models import OutboxMessage, utcnow
+from core.mail import queue_email, queue_once
+from core.models import utcnow
 from events.models import Booking, Event
 from events.urls import event_url
 from extensions import db
@@ -50,35 +50,21 @@ def queue_reminders(now: datetime | None = None, lead: timedelta = REMINDER_LEAD
         .options(selectinload(Booking.event), selectinload(Booking.user))
         .order_by(Event.starts_at, Booking.id)
     ).all()
-    keys = {reminder_key(booking, booking.event): booking for booking in bookings}
-    already = (
-        set(db.session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))))
-        if keys
-        else set()
-    )
-    queued = 0
-    for key, booking in keys.items():
-        if key in already:
-            continue
+
+    def queue(key: str, booking: Booking) -> None:
         event, user = booking.event, booking.user
-        # A savepoint per message: if another run queued the same reminder a moment ago, the unique
-        # dedupe key refuses this copy and the rest still go.
-        try:
-            with db.session.begin_nested():
-                queue_email(
-                    user.email,
-                    f"Reminder: {event.title}",
-                    "reminder",
-                    kind="reminder",
-                    user_id=user.id,
-                    dedupe_key=key,
-                    user=user,
-                    event=event,
-                    booking=booking,
-                    event_link=event_url(event),
-                    show_online_link=True,  # reminders go only to confirmed places at published events
-                )
-        except IntegrityError:
-            continue
-        queued += 1
-    return queued
+        queue_email(
+            user.email,
+            f"Reminder: {event.title}",
+            "reminder",
+            kind="reminder",
+            user_id=user.id,
+            dedupe_key=key,
+            user=user,
+            event=event,
+            booking=booking,
+            event_link=event_url(event),
+            show_online_link=True,  # reminders go only to confirmed places at published events
+        )
+
+    return queue_once({reminder_key(b, b.event): partial(queue, booking=b) for b in bookings})

@@ -9,12 +9,13 @@ itself, in its transaction. Functions flush; the caller commits.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.lib.wording import plural
-from core.mail import queue_email
+from core.mail import queue_email, queue_once
 from core.models import OutboxMessage, utcnow
 from core.registry import organiser_alerts
 from core.timeutil import to_local
@@ -38,11 +39,8 @@ def _organisers(choice: str) -> list[User]:
 
 def alert_organisers(key: str, subject: str, line: str, link: str) -> int:
     """Email, now, each organiser who chose "each"; ``key`` names the happening (once per organiser)."""
-    queued = 0
-    for organiser in _organisers("each"):
-        dedupe_key = f"alert:{key}:{organiser.id}"
-        if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
-            continue
+
+    def queue(dedupe_key: str, organiser: User) -> None:
         queue_email(
             organiser.email,
             subject,
@@ -55,7 +53,8 @@ def alert_organisers(key: str, subject: str, line: str, link: str) -> int:
             link=link,
             account_link=external_url("auth.account"),
         )
-        queued += 1
+
+    queued = queue_once({f"alert:{key}:{o.id}": partial(queue, organiser=o) for o in _organisers("each")})
     db.session.flush()
     return queued
 

@@ -7,6 +7,7 @@ Functions take the acting user, change models and flush; the view commits.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from urllib.parse import urlparse
 
 from sqlalchemy import func, select
@@ -14,8 +15,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.errors import ServiceError
 from core.images import process_image
-from core.mail import queue_email
-from core.models import OutboxMessage, StoredImage, Tag, utcnow
+from core.mail import queue_email, queue_once
+from core.models import StoredImage, Tag, utcnow
 from core.urls import external_url
 from events.models import Booking, Event
 from extensions import db
@@ -353,29 +354,29 @@ def notify_attendees(note: Note) -> int:
         )
         .order_by(Booking.id)
     ).all()
-    keys = {b.user_id: f"writeup_published:{note.id}:{b.user_id}" for b in bookings}
-    already = set(
-        db.session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys.values())))
-    )
     link = external_url("notes.detail", note_id=note.id)
-    queued = 0
-    for booking in bookings:
-        user = booking.user
-        if keys[user.id] in already or not can_view_note(user, note):
-            continue
+
+    def queue(key: str, user) -> None:
         queue_email(
             user.email,
             f"Write-up published: {note.title}",
             "writeup_published",
             kind="writeup_published",
             user_id=user.id,
-            dedupe_key=keys[user.id],
+            dedupe_key=key,
             user=user,
             note=note,
             event=note.event,
             link=link,
             account_link=external_url("auth.account"),
         )
-        queued += 1
+
+    queued = queue_once(
+        {
+            f"writeup_published:{note.id}:{b.user_id}": partial(queue, user=b.user)
+            for b in bookings
+            if can_view_note(b.user, note)
+        }
+    )
     db.session.flush()
     return queued
