@@ -129,8 +129,9 @@ def _refuse_nul_in_path():
 
 
 def _refuse_insecure_secret(app: Flask) -> None:
-    """Outside debug and testing, a placeholder SECRET_KEY would let anyone forge sessions."""
-    if app.debug or app.testing:
+    """A placeholder SECRET_KEY would let anyone forge sessions: refused in every mode, debug included
+    (``make dev`` makes a real one in instance/config.py), except by the test factory."""
+    if app.testing:
         return
     key = app.config.get("SECRET_KEY") or ""
     if key in app_config.INSECURE_SECRET_KEYS or len(key) < 16:

@@ -1,4 +1,5 @@
-"""Absolute links for emails, calendar files and feeds, built on BASE_URL.
+"""Links: absolute ones for emails, calendar files and feeds, built on BASE_URL; and the one check of a
+``next`` target a page redirects back to.
 
 They must not depend on the current request: the mail sender, reminders and other CLI
 commands run without one, and a request may arrive through a proxy under another name.
@@ -23,3 +24,16 @@ def external_url_builder(endpoint: str) -> Callable[..., str]:
 
 def external_url(endpoint: str, **values) -> str:
     return external_url_builder(endpoint)(**values)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only follow ``next`` to a path on this site, never to another host.
+
+    Control characters and spaces are refused outright: browsers drop tabs and newlines from a URL,
+    so "/<TAB>/evil.example" would arrive as "//evil.example", another host.
+    """
+    if not target or any(char.isspace() or not char.isprintable() for char in target):
+        return default
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default

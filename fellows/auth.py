@@ -11,6 +11,7 @@ from core import audit
 from core.caching import unseen_by_cached_answers
 from core.models import utcnow
 from core.permissions import KEPT_ACROSS_SIGN_IN
+from core.urls import safe_next
 from extensions import db, limiter, login_manager
 from fellows import services, user_cache
 from fellows.forms import (
@@ -41,19 +42,6 @@ def load_user(session_id: str) -> User | None:
     if user is None or str(user.session_version) != version:
         return None
     return user
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """Only follow ``next`` to a path on this site, never to another host.
-
-    Control characters and spaces are refused outright: browsers drop tabs and newlines from a URL,
-    so "/<TAB>/evil.example" would arrive as "//evil.example", another host.
-    """
-    if not target or any(char.isspace() or not char.isprintable() for char in target):
-        return default
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
 
 
 def _failed_login(response) -> bool:

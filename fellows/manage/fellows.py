@@ -20,6 +20,7 @@ from core.permissions import organiser_required
 from core.request_args import drop_unknown_filters, paginate
 from core.search import contains_text
 from core.tags import tag_choices
+from core.urls import safe_next
 from extensions import db
 from fellows import services
 from fellows.forms import FellowAdminForm, InviteFellowForm
@@ -148,8 +149,8 @@ def edit_fellow(user_id: int):
 
 def _back_to(user: User):
     """Return to where the button was pressed: the list (keeping its filters) or the fellow's page."""
-    target = request.form.get("next", "")
-    if target.startswith("/organiser/") and not target.startswith("//"):
+    target = safe_next(request.form.get("next"), "")
+    if target.startswith("/organiser/"):
         return redirect(target)
     return redirect(url_for("fellows_manage.edit_fellow", user_id=user.id))
 

@@ -27,6 +27,17 @@ def test_refuses_to_start_in_production_without_a_real_secret(monkeypatch, tmp_p
     assert create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"}).config["SECRET_KEY"]
 
 
+def test_debug_mode_does_not_skip_the_secret_check(monkeypatch, tmp_path):
+    """FLASK_DEBUG=1 (as `flask run --debug` sets it) still refuses a missing or placeholder SECRET_KEY."""
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+    monkeypatch.setenv("SECRET_KEY", "dev")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+
+
 def test_database_url_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "9c1f4e2a7b3d8e6f0a5c9b2d4e7f1a3c")
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.internal/fellowship")

@@ -44,6 +44,19 @@ def test_sign_in_still_returns_to_a_page_of_this_site(client, make_fellow):
     assert response.headers["Location"] == target
 
 
+@pytest.mark.parametrize("target", ["/organiser/fellows\r\nSet-Cookie: x=1", "/organiser/fellows%0d%0aX: 1\n"])
+def test_an_organiser_action_with_a_line_break_in_next_is_done_and_goes_back_safely(
+    app, login, make_organiser, make_fellow, outbox, target
+):
+    """The action happens and the redirect drops the target (it once failed with a 500 after the action)."""
+    fellow = make_fellow(joined=False)
+    organiser = login(make_organiser())
+    response = organiser.post(f"/organiser/fellows/{fellow.id}/invitation", data={"next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/organiser/fellows/{fellow.id}/edit"
+    assert len(outbox(to_address=fellow.email)) == 1
+
+
 def test_a_line_break_in_a_title_reaches_neither_mail_headers_nor_calendar_names(
     app, login, make_event, make_fellow, outbox
 ):
