@@ -22,7 +22,9 @@ def defaults(instance_path: str) -> dict:
     return {
         "SECRET_KEY": "dev",
         "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(Path(instance_path) / "fellowship.sqlite"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # A pooled connection is checked before use (a restarted PostgreSQL otherwise costs each pooled
+        # connection one failed request) and replaced after 30 minutes (proxies and firewalls drop idle ones).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_recycle": 1800},
         # Upload limit for photos and CSV/ics imports: larger requests get the 413 page.
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "APP_NAME": "Policy Fellowship",
