@@ -142,7 +142,7 @@ def _token_or_404(token: str, purpose: str):
 def reset_password(token: str):
     """Choose a new password with a reset link (single-use, time-limited)."""
     record = _token_or_404(token, "password_reset")
-    form = SetPasswordForm()
+    form = SetPasswordForm(for_user=record.user)
     if form.validate_on_submit():
         user = services.reset_password(record, form.password.data)
         db.session.commit()
@@ -161,7 +161,7 @@ def reset_password(token: str):
 def accept_invitation(token: str):
     """Accept an invitation: set a password, then land on one's own profile."""
     record = _token_or_404(token, "invitation")
-    form = SetPasswordForm()
+    form = SetPasswordForm(for_user=record.user)
     if form.validate_on_submit():
         user = services.accept_invitation(record, form.password.data)
         db.session.commit()
@@ -193,7 +193,7 @@ def join():
 @login_required
 def account():
     """Change password (ending other sessions), download one's data, delete the account."""
-    form = ChangePasswordForm(prefix="password")
+    form = ChangePasswordForm(prefix="password", for_user=current_user)
     if form.validate_on_submit():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append("Your current password is not right")
