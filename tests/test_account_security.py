@@ -125,3 +125,68 @@ def test_the_rule_applies_when_choosing_so_demo_and_older_passwords_still_sign_i
 def test_password_fields_describe_the_rule(client, make_fellow, outbox):
     page = client.get(_reset_link(client, outbox, make_fellow())).get_data(as_text=True)
     assert "12 to 128 characters, not a common password" in page
+
+
+# Emails about changes to the account ---------------------------------------------------------------------
+
+
+def _secure_link_in(message) -> str:
+    assert "/password/forgot" in message.sent_text and "/password/forgot" in message.sent_html
+    return link_in(message, "/password/forgot")
+
+
+def test_changing_the_password_emails_the_account_with_a_link_to_secure_it(client, login, make_fellow, outbox):
+    fellow = make_fellow(name="Ada Lovelace", email="ada@example.org")
+    assert _change(login(fellow), NEW_PASSWORD).status_code == 302
+    [message] = outbox(kind="security_change")
+    assert message.to_address == "ada@example.org" and message.user_id == fellow.id
+    assert "password of your" in message.subject
+    assert "Dear Ada Lovelace" in message.sent_text and "If it was not" in message.sent_text
+    assert NEW_PASSWORD not in message.sent_text + message.sent_html
+    assert client.get(_secure_link_in(message)).status_code == 200
+
+
+def test_a_reset_emails_the_account_but_joining_does_not(app, client, make_fellow, outbox):
+    fellow = make_fellow(email="reset@example.org")
+    assert _choose(client, _reset_link(client, outbox, fellow), NEW_PASSWORD).status_code == 302
+    [message] = outbox(kind="security_change")
+    assert message.to_address == "reset@example.org" and "password" in message.subject
+    client.post("/logout")
+    newcomer = make_fellow(joined=False)
+    assert _choose(client, _invitation_link(app, outbox, newcomer), NEW_PASSWORD).status_code == 302
+    assert [m.to_address for m in outbox(kind="security_change")] == ["reset@example.org"]  # nothing new
+
+
+def test_a_refused_password_sends_no_email(login, make_fellow, outbox):
+    client = login(make_fellow())
+    assert _change(client, "password1234").status_code == 400
+    assert _change(client, NEW_PASSWORD, current="not my password").status_code == 400
+    assert outbox(kind="security_change") == []
+
+
+def _edit_data(email: str) -> dict:
+    return {"email": email, "name": "Ada Lovelace", "fellow_status": "current", "visibility": "fellows"}
+
+
+def test_an_organiser_changing_an_address_emails_the_old_one(app, login, make_organiser, make_fellow, outbox):
+    fellow = make_fellow(name="Ada Lovelace", email="ada.old@example.org")
+    organiser = login(make_organiser())
+    response = organiser.post(f"/organiser/fellows/{fellow.id}/edit", data=_edit_data("ada.new@example.org"))
+    assert response.status_code == 302
+    [message] = outbox(kind="security_change")
+    assert message.to_address == "ada.old@example.org"
+    assert "email address of your" in message.subject
+    assert "ada.new@example.org" in message.sent_text and "ada.old@example.org" in message.sent_text
+    _secure_link_in(message)
+    # Saving the profile again without a new address sends nothing more.
+    organiser.post(f"/organiser/fellows/{fellow.id}/edit", data=_edit_data("ada.new@example.org"))
+    assert len(outbox(kind="security_change")) == 1
+
+
+def test_correcting_the_address_of_someone_not_yet_joined_tells_nobody(login, make_organiser, make_fellow, outbox):
+    """Before joining, the old address may be a stranger's, mistyped: it is not told the new one."""
+    fellow = make_fellow(joined=False, email="ada@exmaple.org")
+    organiser = login(make_organiser())
+    response = organiser.post(f"/organiser/fellows/{fellow.id}/edit", data=_edit_data("ada@example.org"))
+    assert response.status_code == 302
+    assert outbox(kind="security_change") == []
