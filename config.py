@@ -4,6 +4,7 @@ Everything secret or deployment-specific comes from the environment; nothing sec
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 #: Values that mark a SECRET_KEY as a placeholder rather than a real secret.
@@ -68,6 +69,9 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # "Keep me signed in" lasts this long, and no sign-in (remembered or not) is accepted after it (ASVS
+        # 3.3.2 asks for at most 30 days): then the person signs in again.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "INVITATION_DAYS": 7,

@@ -4,8 +4,11 @@ at most (3.3.2), and signing out on every device from the account page (3.3.1)."
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from core.models import utcnow
 from extensions import db
 from fellows.demo import DEMO_PASSWORD
 from fellows.models import User
@@ -190,3 +193,79 @@ def test_correcting_the_address_of_someone_not_yet_joined_tells_nobody(login, ma
     response = organiser.post(f"/organiser/fellows/{fellow.id}/edit", data=_edit_data("ada@example.org"))
     assert response.status_code == 302
     assert outbox(kind="security_change") == []
+
+
+# Sessions -------------------------------------------------------------------------------------------------
+
+
+def _sign_in_remembered(client, fellow):
+    assert client.post("/login", data={"email": fellow.email, "password": PASSWORD, "remember": "y"}).status_code == 302
+
+
+def test_keep_me_signed_in_lasts_30_days(client, make_fellow):
+    _sign_in_remembered(client, make_fellow())
+    cookie = client.get_cookie("remember_token")
+    lifetime = cookie.expires - utcnow()
+    assert timedelta(days=29, hours=23) < lifetime <= timedelta(days=30), lifetime
+    assert "30 days at most" in client.application.test_client().get("/login").get_data(as_text=True)
+
+
+def test_no_sign_in_is_accepted_after_30_days_whatever_the_browser_keeps(app, client, make_fellow, monkeypatch):
+    """A remember-me cookie kept past its expiry (or copied), or a browser left open: after 30 days, sign in again."""
+    import fellows.auth
+    import fellows.models
+
+    def travel(later: timedelta) -> None:
+        for module in (fellows.auth, fellows.models):  # checking sign-ins, and stamping new ones
+            monkeypatch.setattr(module, "utcnow", lambda: signed_in + later)
+
+    fellow = make_fellow()
+    _sign_in_remembered(client, fellow)
+    copies = {name: client.get_cookie(name).value for name in ("session", "remember_token")}
+
+    def copy_client(*names):
+        other = app.test_client()
+        for name in names:
+            other.set_cookie(name, copies[name])
+        return other
+
+    signed_in = utcnow()
+    travel(timedelta(days=29))
+    assert client.get("/account").status_code == 200
+    assert copy_client("remember_token").get("/account").status_code == 200
+    travel(timedelta(days=30, minutes=1))
+    for names in (("session",), ("remember_token",), ("session", "remember_token")):
+        assert copy_client(*names).get("/account").status_code == 302, names
+    assert client.get("/account").status_code == 302
+    assert client.post("/login", data={"email": fellow.email, "password": PASSWORD}).status_code == 302
+    assert client.get("/account").status_code == 200  # signing in again starts a new 30 days
+
+
+def test_the_account_page_signs_out_every_device(app, login, make_fellow):
+    fellow = make_fellow()
+    laptop, phone = login(fellow), login(fellow)
+    remembered = app.test_client()
+    _sign_in_remembered(remembered, fellow)
+    remembered.delete_cookie("session")  # only the remember-me cookie is left, as after the browser closes
+    page = laptop.get("/account").get_data(as_text=True)
+    assert "Sign out on every device" in page and 'action="/logout"' in page
+    response = laptop.post("/logout", follow_redirects=True)
+    assert "You have signed out on every device." in response.get_data(as_text=True)
+    for client in (laptop, phone, remembered):
+        assert client.get("/account").status_code == 302
+
+
+def test_signing_out_everywhere_needs_a_csrf_token(csrf_app, make_fellow):
+    client = csrf_app.test_client()
+    _sign_in_with_csrf(client, make_fellow())
+    assert client.post("/logout").status_code == 400
+    assert client.get("/account").status_code == 200  # still signed in
+
+
+def _sign_in_with_csrf(client, fellow):
+    import re
+
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"email": fellow.email, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302

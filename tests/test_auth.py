@@ -260,7 +260,7 @@ def test_join_request_form_errors_are_shown(client):
 
 
 def test_signing_out_ends_copied_session_and_remember_me_cookies(app, client, make_fellow):
-    """A session cookie (or the year-long remember-me cookie) copied before signing out no longer works."""
+    """A session cookie (or the 30-day remember-me cookie) copied before signing out no longer works."""
     fellow = make_fellow()
     assert client.post("/login", data={"email": fellow.email, "password": PASSWORD, "remember": "y"}).status_code == 302
     copies = {name: client.get_cookie(name).value for name in ("session", "remember_token")}
