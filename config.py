@@ -83,6 +83,14 @@ def defaults(instance_path: str) -> dict:
         "RETENTION_EMAIL_DAYS": 30,
         # ... and experts' private links (and their free-text answers) this many days after the visit ends.
         "RETENTION_EXPERT_LINK_DAYS": 30,
+        # /.well-known/security.txt (RFC 9116): where to report a vulnerability, e.g. "security@example.org" or
+        # "mailto:…, https://…". None: no file is served (404), rather than one naming an address nobody reads.
+        "SECURITY_CONTACT": None,
+        # Its Expires field, RFC 3339 (e.g. "2027-06-30T00:00:00Z"); None: a year from the start of today (UTC).
+        "SECURITY_TXT_EXPIRES": None,
+        "SECURITY_TXT_LANGUAGES": "en",
+        # Its Policy field: a page saying how reports are handled (e.g. the deployment's SECURITY.md); None: left out.
+        "SECURITY_POLICY_URL": None,
         "PAGE_SIZE": 20,
         #: Each list on an event's attendee page (confirmed, waitlist, cancelled) shows this many a page.
         "ATTENDEES_PER_PAGE": 100,
@@ -117,6 +125,10 @@ def from_environment() -> dict:
         "CACHE_KEY_PREFIX",
         "APP_NAME",
         "CALENDAR_UID_DOMAIN",
+        "SECURITY_CONTACT",
+        "SECURITY_TXT_EXPIRES",
+        "SECURITY_TXT_LANGUAGES",
+        "SECURITY_POLICY_URL",
     ):
         if name in env:
             config[name] = env[name]
