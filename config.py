@@ -4,6 +4,7 @@ Everything secret or deployment-specific comes from the environment; nothing sec
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 #: Values that mark a SECRET_KEY as a placeholder rather than a real secret.
@@ -70,6 +71,9 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # "Keep me signed in" lasts this long, and no sign-in (remembered or not) is accepted after it (ASVS
+        # 3.3.2 asks for at most 30 days): then the person signs in again.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "INVITATION_DAYS": 7,
@@ -81,6 +85,14 @@ def defaults(instance_path: str) -> dict:
         "RETENTION_EMAIL_DAYS": 30,
         # ... and experts' private links (and their free-text answers) this many days after the visit ends.
         "RETENTION_EXPERT_LINK_DAYS": 30,
+        # /.well-known/security.txt (RFC 9116): where to report a vulnerability, e.g. "security@example.org" or
+        # "mailto:…, https://…". None: no file is served (404), rather than one naming an address nobody reads.
+        "SECURITY_CONTACT": None,
+        # Its Expires field, RFC 3339 (e.g. "2027-06-30T00:00:00Z"); None: a year from the start of today (UTC).
+        "SECURITY_TXT_EXPIRES": None,
+        "SECURITY_TXT_LANGUAGES": "en",
+        # Its Policy field: a page saying how reports are handled (e.g. the deployment's SECURITY.md); None: left out.
+        "SECURITY_POLICY_URL": None,
         "PAGE_SIZE": 20,
         #: Each list on an event's attendee page (confirmed, waitlist, cancelled) shows this many a page.
         "ATTENDEES_PER_PAGE": 100,
@@ -115,6 +127,10 @@ def from_environment() -> dict:
         "CACHE_KEY_PREFIX",
         "APP_NAME",
         "CALENDAR_UID_DOMAIN",
+        "SECURITY_CONTACT",
+        "SECURITY_TXT_EXPIRES",
+        "SECURITY_TXT_LANGUAGES",
+        "SECURITY_POLICY_URL",
     ):
         if name in env:
             config[name] = env[name]

@@ -11,6 +11,7 @@ from core.registry import HomeSection, NavEntry, home_sections, navigation
 bp = Blueprint("core", __name__)
 bp.add_url_rule("/", "home", views.home, methods=["GET"])
 bp.add_url_rule("/privacy", "privacy", views.privacy, methods=["GET"])
+bp.add_url_rule("/.well-known/security.txt", "security_txt", views.security_txt, methods=["GET"])
 bp.add_url_rule("/organiser/outbox", "outbox", views.outbox_page, methods=["GET"])
 bp.add_url_rule("/organiser/outbox/<int:message_id>/retry", "retry", views.retry, methods=["POST"])
 bp.add_url_rule("/organiser/audit", "audit_log", views.audit_log, methods=["GET"])

@@ -8,8 +8,9 @@ shared cache, else the view renders it. A rendered page is kept and sent with a 
 ``Cache-Control: public, no-cache`` (any cache may keep it but must ask again each time, which costs a
 304) only when, after rendering, it is still anonymous, carries no CSRF token, changed nothing in the
 session (a flash read or a token made does) and sets no cookie. Every other response of a signed-in
-person (or with a session changed) is ``Cache-Control: private, no-cache`` unless the view chose
-otherwise, and every page says ``Vary: Cookie``.
+person (or with a session changed) is ``Cache-Control: private, no-store`` unless the view chose
+otherwise — no browser or proxy keeps it, so the back button shows nothing after signing out (ASVS
+8.2.1) — and every page says ``Vary: Cookie``.
 
 **Why it is never stale.** The validator is a digest of a *generation* token held in the shared cache,
 the page's URL, today's date, the next moment the page changes by itself (an event starting, a
@@ -353,7 +354,7 @@ def _cache_headers(response: Response) -> Response:
         cache_set("page:" + etag, kept, timeout=current_app.config["PAGE_CACHE_SECONDS"])
         return _mark_shared(response, etag)
     if "_user_id" in session or session.modified:  # signed in, or something of this visitor's own
-        response.headers.setdefault("Cache-Control", "private, no-cache")
+        response.headers.setdefault("Cache-Control", "private, no-store")
         response.vary.add("Cookie")
     return response
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from core import audit
 from core import mail as outbox
-from core.models import AuditEntry, OutboxMessage
+from core.models import AuditEntry, OutboxMessage, utcnow
 from core.permissions import is_organiser, organiser_required
 from core.registry import home_sections
 from core.request_args import paginate
+from core.urls import external_url
 from extensions import db
 
 
@@ -86,3 +89,42 @@ def audit_log():
     return render_template(
         "core/audit.html", page=page, action=action, actions=audit.ACTIONS, label=audit.label, title="Audit log"
     )
+
+
+def security_txt():
+    """``/.well-known/security.txt`` (RFC 9116): where to report a vulnerability, from the configuration.
+
+    Without ``SECURITY_CONTACT`` there is no file (404): a placeholder address would send reports nowhere.
+    """
+    contacts = security_contacts(current_app.config.get("SECURITY_CONTACT"))
+    if not contacts:
+        abort(404)
+    config = current_app.config
+    expires = config.get("SECURITY_TXT_EXPIRES") or _security_txt_expiry()
+    lines = [f"Contact: {contact}" for contact in contacts]
+    lines.append(f"Expires: {expires}")
+    if config.get("SECURITY_POLICY_URL"):
+        lines.append(f"Policy: {config['SECURITY_POLICY_URL']}")
+    if config.get("SECURITY_TXT_LANGUAGES"):
+        lines.append(f"Preferred-Languages: {config['SECURITY_TXT_LANGUAGES']}")
+    lines.append(f"Canonical: {external_url('core.security_txt')}")
+    response = Response("\n".join(lines) + "\n", mimetype="text/plain")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def security_contacts(setting: str | None) -> list[str]:
+    """SECURITY_CONTACT: addresses or URLs separated by commas or spaces; a bare address becomes a mailto: URI."""
+    contacts = []
+    for value in (setting or "").replace(",", " ").split():
+        if "://" not in value and not value.startswith(("mailto:", "tel:")):
+            value = "mailto:" + value
+        contacts.append(value)
+    return contacts
+
+
+def _security_txt_expiry() -> str:
+    """Midnight UTC a year after today began: less than a year ahead, as RFC 9116 recommends, and the same all
+    day. A running deployment keeps moving it on; a copy of the file left behind goes stale within the year."""
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    return (today + timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -34,14 +35,23 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit():
+    user_id, version, signed_in_at = (session_id.split(":") + ["", ""])[:3]
+    if not user_id.isdigit() or not signed_in_at.isdigit():
+        return None  # a session or cookie from before sign-in times were kept: sign in again
+    # Signed in longer ago than a remember-me cookie lasts (ASVS 3.3.2): a copied cookie, or a browser that
+    # has stayed open for weeks, must sign in again.
+    if utcnow().timestamp() - int(signed_in_at) > _longest_sign_in().total_seconds():
         return None
     user = user_cache.load(int(user_id))
     # A session from before a password change (or deactivation) carries an old version.
     if user is None or str(user.session_version) != version:
         return None
     return user
+
+
+def _longest_sign_in() -> timedelta:
+    duration = current_app.config["REMEMBER_COOKIE_DURATION"]
+    return duration if isinstance(duration, timedelta) else timedelta(seconds=duration)
 
 
 def _failed_login(response) -> bool:
@@ -64,6 +74,9 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = LoginForm()
+    form.remember.description = (
+        f"For {_longest_sign_in().days} days at most, then you sign in again. Not on a computer others use."
+    )
     if form.validate_on_submit():
         user = services.find_user_by_email(form.email.data)
         if user is not None and user.active and user.check_password(form.password.data):
@@ -130,7 +143,7 @@ def _token_or_404(token: str, purpose: str):
 def reset_password(token: str):
     """Choose a new password with a reset link (single-use, time-limited)."""
     record = _token_or_404(token, "password_reset")
-    form = SetPasswordForm()
+    form = SetPasswordForm(for_user=record.user)
     if form.validate_on_submit():
         user = services.reset_password(record, form.password.data)
         db.session.commit()
@@ -149,7 +162,7 @@ def reset_password(token: str):
 def accept_invitation(token: str):
     """Accept an invitation: set a password, then land on one's own profile."""
     record = _token_or_404(token, "invitation")
-    form = SetPasswordForm()
+    form = SetPasswordForm(for_user=record.user)
     if form.validate_on_submit():
         user = services.accept_invitation(record, form.password.data)
         db.session.commit()
@@ -181,7 +194,7 @@ def join():
 @login_required
 def account():
     """Change password (ending other sessions), download one's data, delete the account."""
-    form = ChangePasswordForm(prefix="password")
+    form = ChangePasswordForm(prefix="password", for_user=current_user)
     if form.validate_on_submit():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append("Your current password is not right")
@@ -193,7 +206,11 @@ def account():
             return redirect(url_for("auth.account"))
     status = 400 if form.errors else 200
     return render_template(
-        "auth/account.html", form=form, delete_form=DeleteAccountForm(prefix="delete"), title="Your account"
+        "auth/account.html",
+        form=form,
+        delete_form=DeleteAccountForm(prefix="delete"),
+        remember_days=_longest_sign_in().days,
+        title="Your account",
     ), status
 
 
@@ -227,7 +244,11 @@ def delete_account():
     if form.password.data and not form.errors:
         form.password.errors.append("Your password is not right")
     return render_template(
-        "auth/account.html", form=ChangePasswordForm(prefix="password"), delete_form=form, title="Your account"
+        "auth/account.html",
+        form=ChangePasswordForm(prefix="password"),
+        delete_form=form,
+        remember_days=_longest_sign_in().days,
+        title="Your account",
     ), 400
 
 

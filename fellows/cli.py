@@ -11,8 +11,8 @@ from flask.cli import AppGroup, with_appcontext
 
 from extensions import db
 from fellows.alerts import queue_digests
-from fellows.forms import MIN_PASSWORD_LENGTH
 from fellows.models import User
+from fellows.passwords import password_problem, personal_words
 from fellows.services import find_user_by_email, normalise_email
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -34,8 +34,9 @@ def create_user(email: str, name: str, role: str) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\r\n")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.ClickException(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    problem = password_problem(password, personal_words(name, email))
+    if problem:
+        raise click.ClickException(f"{problem.rstrip('.')}. Choose another password.")
     user = User(email=normalise_email(email), name=name, role=role, visibility="fellows", links=[])
     user.set_password(password)
     db.session.add(user)

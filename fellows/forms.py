@@ -19,19 +19,13 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, NumberRang
 
 from core.forms import MultiCheckboxField, TextAreaField, empty_to_none, strip_filter, validate_web_url
 from fellows.models import FELLOW_STATUSES, HONORIFICS, ORGANISATION_KINDS, ORGANISER_ALERTS, SECTORS, VISIBILITIES
-
-MIN_PASSWORD_LENGTH = 10
+from fellows.passwords import PASSWORD_HINT, password_problem, personal_words
 
 
 def _password_field(label: str = "New password"):
-    return PasswordField(
-        label,
-        validators=[
-            InputRequired(message="Enter a password"),
-            Length(min=MIN_PASSWORD_LENGTH, max=200, message=f"Use at least {MIN_PASSWORD_LENGTH} characters"),
-        ],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words make a strong password.",
-    )
+    # The length and strength rule is SetPasswordForm.validate_password (fellows.passwords), which knows
+    # whose password it is.
+    return PasswordField(label, validators=[InputRequired(message="Enter a password")], description=PASSWORD_HINT)
 
 
 def _email_field(label: str = "Email address"):
@@ -57,6 +51,8 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class SetPasswordForm(FlaskForm):
+    """Choosing a password; ``for_user`` is whose it is, so that one built from their name or email is refused."""
+
     password = _password_field()
     confirm = PasswordField(
         "Confirm the password",
@@ -65,6 +61,15 @@ class SetPasswordForm(FlaskForm):
             EqualTo("password", "The passwords do not match"),
         ],
     )
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.personal_words = personal_words(for_user.name, for_user.email) if for_user is not None else []
+
+    def validate_password(self, field) -> None:
+        problem = password_problem(field.data or "", self.personal_words)
+        if problem:
+            raise ValidationError(problem)
 
 
 class ChangePasswordForm(SetPasswordForm):

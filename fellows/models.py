@@ -156,8 +156,11 @@ class User(UserMixin, db.Model):
         return FELLOW_STATUSES.get(self.fellow_status, "")
 
     def get_id(self) -> str:
-        # The session version travels with the id, so a password change ends other sessions.
-        return f"{self.id}:{self.session_version}"
+        # Flask-Login asks for it once, at sign-in, and keeps it in the session and the remember-me cookie.
+        # The session version travels with it, so a password change or signing out ends other sessions; so
+        # does the moment of signing in, so no session or cookie outlives REMEMBER_COOKIE_DURATION
+        # (fellows.auth.load_user), whatever the browser does with the cookie's expiry.
+        return f"{self.id}:{self.session_version}:{int(utcnow().timestamp())}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)  # scrypt, Werkzeug's default

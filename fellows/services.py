@@ -17,6 +17,7 @@ from core.urls import external_url
 from extensions import db
 from fellows import alerts
 from fellows.models import ORGANISER_ALERTS, AccountToken, JoinRequest, Organisation, User
+from fellows.notifications import notify_security_change
 
 
 def normalise_email(email: str) -> str:
@@ -161,9 +162,10 @@ def end_sessions(user: User) -> None:
 
 
 def change_password(user: User, password: str) -> None:
-    """Set a new password and end every other session of this account."""
+    """Set a new password, end every other session of this account and tell its owner by email."""
     user.set_password(password)
     end_sessions(user)
+    notify_security_change(user, "password")
 
 
 # Requests to join ------------------------------------------------------------------------

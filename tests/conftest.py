@@ -97,6 +97,8 @@ def app(database_uri, tmp_path):
             "MAIL_SEND_ON_COMMIT": False,
             "BASE_URL": "http://localhost",
             "SERVER_NAME": None,
+            # As a deployment sets it: /.well-known/security.txt is served (without it, 404).
+            "SECURITY_CONTACT": "security@example.org",
             # Each test's app has a cache of its own, even with REDIS_URL in the environment; page caching
             # is on (a test process is one process), so every page test goes through it.
             "CACHE_TYPE": "SimpleCache",

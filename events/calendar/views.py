@@ -52,8 +52,10 @@ def _feed_response(build, *, etag: str, last_modified: datetime | None, filename
     response.set_etag(etag)
     if last_modified is not None:
         response.last_modified = last_modified
-    # The public feed may sit in shared caches for a few minutes; a personal feed's URL is a secret.
-    response.headers["Cache-Control"] = "public, max-age=300" if public else "private, no-cache"
+    # The public feed may sit in shared caches for a few minutes. A personal feed (its URL is a secret; it holds
+    # online-meeting links and invitations) is kept by no HTTP cache (ASVS 8.2.1); calendar clients keep its
+    # events in their own store, and those that poll with the ETag they saved still get a 304.
+    response.headers["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
     return response
 
 
@@ -146,7 +148,8 @@ def event_ics(event_id: int):
     response.content_type = CALENDAR_MIMETYPE
     filename = (slugify(event.title)[:60] or "event") + ".ics"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-cache"
+    # Signed in, the file may hold the online-meeting link and one's own place: kept by no cache (ASVS 8.2.1).
+    response.headers["Cache-Control"] = "private, no-store" if current_user.is_authenticated else "private, no-cache"
     response.add_etag()
     return response.make_conditional(request)
 

@@ -26,6 +26,7 @@ from fellows import services
 from fellows.forms import FellowAdminForm, InviteFellowForm
 from fellows.manage.services import create_fellow, email_belongs_to_another, invitation_statuses
 from fellows.models import FELLOW_STATUSES, SECTORS, VISIBILITIES, Organisation, User
+from fellows.notifications import notify_security_change
 from fellows.profiles import apply_profile_form, fill_profile_form
 
 #: The account filter on the fellows list: value → (label, condition).
@@ -127,6 +128,8 @@ def edit_fellow(user_id: int):
                         f"{user.name}: {old_email} → {user.email}",
                         f"user {user.id}",
                     )
+                    if user.has_joined:  # before that, the old address may be a mistyped stranger's
+                        notify_security_change(user, "email", old_email=old_email)
                 db.session.commit()
             except ImageRejected as error:
                 db.session.rollback()

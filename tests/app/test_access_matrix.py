@@ -45,6 +45,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
     # Core
     ("core.home", "GET"): PUBLIC,
     ("core.privacy", "GET"): PUBLIC,
+    ("core.security_txt", "GET"): PUBLIC,
     ("core.outbox", "GET"): ORGANISERS,
     ("core.retry", "POST"): ORGANISERS,
     ("core.audit_log", "GET"): ORGANISERS,

@@ -116,3 +116,21 @@ def test_the_directory_shows_its_first_fellow_without_scrolling_on_a_phone(app, 
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto("/fellows")
     expect(page.get_by_label("Policy interest", exact=True)).to_be_visible()
+
+
+def test_a_typed_password_can_be_shown_and_is_hidden_again_to_send(page):
+    """ASVS 2.1.12: site.js adds a "Show password" button after each password field (none without script)."""
+    page.goto("/login")
+    field = page.get_by_label("Password", exact=True)
+    field.fill("what I typed")
+    toggle = page.get_by_role("button", name="Show password")
+    expect(field).to_have_attribute("type", "password")
+    toggle.click()
+    expect(field).to_have_attribute("type", "text")
+    expect(page.get_by_role("button", name="Hide password")).to_be_visible()
+    page.get_by_role("button", name="Hide password").click()
+    expect(field).to_have_attribute("type", "password")
+    page.get_by_role("button", name="Show password").click()
+    page.get_by_label("Email address").fill("nobody@example.org")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_label("Password", exact=True)).to_have_attribute("type", "password")

@@ -127,7 +127,7 @@ def test_reset_form_rejects_short_or_mismatched_passwords(client, make_fellow, o
     link = link_in(outbox()[0], "/password/reset/")
     response = client.post(link, data={"password": "short", "confirm": "short"})
     assert response.status_code == 400
-    assert "Use at least 10 characters" in response.get_data(as_text=True)
+    assert "Use at least 12 characters" in response.get_data(as_text=True)
     response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD + "x"})
     assert "The passwords do not match" in response.get_data(as_text=True)
     assert client.get(link).status_code == 200  # a failed attempt does not spend the link
@@ -233,7 +233,7 @@ def test_users_create_refuses_duplicates_and_short_passwords(runner, make_fellow
     result = runner.invoke(args=["users", "create", "TAKEN@example.org", "--name", "X"], input="long enough pw\n")
     assert result.exit_code != 0 and "already exists" in result.output
     result = runner.invoke(args=["users", "create", "new@example.org", "--name", "X"], input="short\n")
-    assert result.exit_code != 0 and "at least 10" in result.output
+    assert result.exit_code != 0 and "at least 12" in result.output
 
 
 def test_join_request_then_no_sign_in_before_approval(app, client, auth):
@@ -260,7 +260,7 @@ def test_join_request_form_errors_are_shown(client):
 
 
 def test_signing_out_ends_copied_session_and_remember_me_cookies(app, client, make_fellow):
-    """A session cookie (or the year-long remember-me cookie) copied before signing out no longer works."""
+    """A session cookie (or the 30-day remember-me cookie) copied before signing out no longer works."""
     fellow = make_fellow()
     assert client.post("/login", data={"email": fellow.email, "password": PASSWORD, "remember": "y"}).status_code == 302
     copies = {name: client.get_cookie(name).value for name in ("session", "remember_token")}

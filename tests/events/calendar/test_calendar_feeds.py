@@ -140,7 +140,7 @@ def test_personal_feed_holds_own_bookings_only(app, client, make_event, make_fel
     assert feed["Mine"]["STATUS"] == "CONFIRMED"
     assert feed["Waiting list: Waiting"]["STATUS"] == "TENTATIVE"
     assert feed["Waiting list: Waiting"]["TRANSP"] == "TRANSPARENT"
-    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert response.headers["Cache-Control"] == "private, no-store"
     assert set(_feed(client.get(f"/calendar/{_token(app, bob)}.ics"))) == {"Theirs"}
 
 
