@@ -125,18 +125,22 @@ def forgot_password():
     return render_template("auth/forgot.html", form=form, title="Reset your password"), 400 if form.errors else 200
 
 
+def _link_not_valid(purpose: str):
+    abort(
+        404,
+        "This link is not valid: it may have been used already, replaced by a newer one, or expired. "
+        + (
+            "Ask an organiser to send a new invitation."
+            if purpose == "invitation"
+            else "You can ask for a new one on the sign-in page."
+        ),
+    )
+
+
 def _token_or_404(token: str, purpose: str):
     record = services.find_usable_token(token, purpose)
     if record is None:
-        abort(
-            404,
-            "This link is not valid: it may have been used already, replaced by a newer one, or expired. "
-            + (
-                "Ask an organiser to send a new invitation."
-                if purpose == "invitation"
-                else "You can ask for a new one on the sign-in page."
-            ),
-        )
+        _link_not_valid(purpose)
     return record
 
 
@@ -145,7 +149,11 @@ def reset_password(token: str):
     record = _token_or_404(token, "password_reset")
     form = SetPasswordForm(for_user=record.user)
     if form.validate_on_submit():
-        user = services.reset_password(record, form.password.data)
+        try:
+            user = services.reset_password(record, form.password.data)
+        except services.LinkUsedError:
+            db.session.rollback()
+            _link_not_valid("password_reset")
         db.session.commit()
         logout_user()
         login_user(user)
@@ -164,7 +172,11 @@ def accept_invitation(token: str):
     record = _token_or_404(token, "invitation")
     form = SetPasswordForm(for_user=record.user)
     if form.validate_on_submit():
-        user = services.accept_invitation(record, form.password.data)
+        try:
+            user = services.accept_invitation(record, form.password.data)
+        except services.LinkUsedError:
+            db.session.rollback()
+            _link_not_valid("invitation")
         db.session.commit()
         logout_user()
         login_user(user)

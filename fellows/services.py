@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core.errors import ServiceError
 from core.mail import queue_email
@@ -45,18 +45,31 @@ def find_or_create_organisation(name: str | None, kind: str = "other") -> Organi
 # Account links (invitations and password resets) -------------------------------------------
 
 
-def _issue_token(user: User, purpose: str, lifetime: timedelta, by: User | None = None) -> str:
-    """Create a single-use link token; any earlier unused token for the same purpose stops working."""
-    now = utcnow()
+class LinkUsedError(ServiceError):
+    """The link was used or replaced a moment ago (by a request that got there first)."""
+
+
+def _lock_account(user: User) -> None:
+    """Serialise changes to one account's links until the transaction ends: the UPDATE takes the row lock
+    on PostgreSQL and the write lock on SQLite, so whoever comes second sees what the first committed."""
+    db.session.execute(update(User).where(User.id == user.id).values(session_version=User.session_version))
+
+
+def _revoke_live_tokens(user: User, now) -> None:
     for old in db.session.scalars(
-        select(AccountToken).where(
-            AccountToken.user_id == user.id,
-            AccountToken.purpose == purpose,
-            AccountToken.used_at.is_(None),
-            AccountToken.revoked_at.is_(None),
-        )
+        select(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None), AccountToken.revoked_at.is_(None))
+        .execution_options(populate_existing=True)
     ):
         old.revoked_at = now
+
+
+def _issue_token(user: User, purpose: str, lifetime: timedelta, by: User | None = None) -> str:
+    """Create a single-use link token; every earlier live link of the account (joining or reset) stops
+    working, so exactly one is live at a time, however many requests race to make one."""
+    now = utcnow()
+    _lock_account(user)
+    _revoke_live_tokens(user, now)
     token = secrets.token_urlsafe(32)
     db.session.add(
         AccountToken(
@@ -124,9 +137,22 @@ def revoke_invitation(user: User) -> bool:
     return revoked
 
 
+def _spend(record: AccountToken) -> None:
+    """Use a link once: under the account's lock it must still be live; every other live link of the
+    account stops working and every session of the account ends (whoever used a link first is signed out)."""
+    _lock_account(record.user)
+    db.session.refresh(record)
+    if not record.is_usable:
+        raise LinkUsedError("This link has just been used or replaced.")
+    now = utcnow()
+    record.used_at = now
+    _revoke_live_tokens(record.user, now)
+    end_sessions(record.user)
+
+
 def accept_invitation(record: AccountToken, password: str) -> User:
     """Use an invitation: the fellow chooses a password and the link is spent."""
-    record.used_at = utcnow()
+    _spend(record)
     record.user.set_password(password)
     return record.user
 
@@ -151,7 +177,7 @@ def request_password_reset(email: str) -> None:
 
 
 def reset_password(record: AccountToken, password: str) -> User:
-    record.used_at = utcnow()
+    _spend(record)
     change_password(record.user, password)
     return record.user
 
