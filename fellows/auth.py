@@ -78,8 +78,8 @@ def login():
         f"For {_longest_sign_in().days} days at most, then you sign in again. Not on a computer others use."
     )
     if form.validate_on_submit():
-        user = services.find_user_by_email(form.email.data)
-        if user is not None and user.active and user.check_password(form.password.data):
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
             _renew_session()
             login_user(user, remember=form.remember.data)
             user.last_login_at = utcnow()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.errors import ServiceError
 from core.mail import queue_email
@@ -26,6 +28,24 @@ def normalise_email(email: str) -> str:
 
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+@lru_cache(maxsize=1)
+def _unguessable_hash() -> str:
+    """A hash, by the same scheme and cost as real ones, of a password nobody knows."""
+    return generate_password_hash(secrets.token_urlsafe(32))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active account with this email and password, or None. A password is checked against a hash
+    whether or not the address has an account, so the answer takes as long for an unknown email."""
+    user = find_user_by_email(email)
+    if user is None or user.password_hash is None:
+        check_password_hash(_unguessable_hash(), password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
 
 
 def find_or_create_organisation(name: str | None, kind: str = "other") -> Organisation | None:
@@ -158,9 +178,18 @@ def accept_invitation(record: AccountToken, password: str) -> User:
 
 
 def request_password_reset(email: str) -> None:
-    """Email a reset link if the address has an active account; say nothing either way."""
+    """Email a reset link if the address has an active account, and otherwise an email saying there is
+    none: the page answers the same either way, and either way one email is queued, so neither the answer
+    nor its time tells who has an account."""
     user = find_user_by_email(email)
     if user is None or not user.active or not user.has_joined:
+        queue_email(
+            normalise_email(email),
+            f"About resetting a password for {current_app.config['APP_NAME']}",
+            "password_reset_no_account",
+            kind="password_reset_no_account",
+            email=normalise_email(email),
+        )
         return
     hours = current_app.config["PASSWORD_RESET_HOURS"]
     token = _issue_token(user, "password_reset", timedelta(hours=hours))

@@ -40,6 +40,22 @@ def test_failed_sign_in_never_says_whether_the_email_exists(auth, make_fellow, e
     assert "The email address or password is not right" in text
 
 
+@pytest.mark.parametrize("email", ["nobody@example.org", "not.joined@example.org", "known@example.org"])
+def test_a_password_is_checked_against_a_hash_whether_or_not_the_email_has_an_account(
+    auth, make_fellow, monkeypatch, email
+):
+    """Sign-in timing cannot tell who has an account: the same hash check runs for every email."""
+    import fellows.services
+
+    make_fellow(email="known@example.org")
+    make_fellow(email="not.joined@example.org", joined=False)
+    real, checked = fellows.services.check_password_hash, []
+    monkeypatch.setattr(fellows.services, "check_password_hash", lambda *args: checked.append(args) or real(*args))
+    page = auth.login(email, "wrong password!").get_data(as_text=True)
+    assert len(checked) == 1 and checked[0][0].startswith("scrypt:")
+    assert "The email address or password is not right" in page
+
+
 def test_deactivated_and_uninvited_accounts_cannot_sign_in(auth, make_fellow):
     inactive = make_fellow(active=False)
     not_joined = make_fellow(joined=False)
@@ -95,7 +111,11 @@ def test_password_reset_answers_the_same_for_unknown_emails(client, make_fellow,
     known = _request_reset(client, "known@example.org").get_data(as_text=True)
     unknown = _request_reset(client, "unknown@example.org").get_data(as_text=True)
     assert known.replace("known@", "X@") == unknown.replace("unknown@", "X@")
-    assert [m.to_address for m in outbox()] == ["known@example.org"]
+    # One email either way (the same work, so the same time): a link for the account, a note for the other.
+    [reset] = outbox(to_address="known@example.org")
+    [note] = outbox(to_address="unknown@example.org")
+    assert reset.kind == "password_reset" and note.kind == "password_reset_no_account"
+    assert "no account that can sign in uses this address" in note.text_body and "/password/reset/" not in note.text_body
 
 
 def test_expired_and_tampered_reset_links_are_refused(app, client, make_fellow, outbox):
