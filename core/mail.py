@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from email import encoders
 from email.mime.base import MIMEBase
@@ -19,12 +19,13 @@ from email.mime.text import MIMEText
 from flask import Flask, current_app, g, has_app_context, render_template
 from flask_mailman import EmailMultiAlternatives
 from markupsafe import escape
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.models import OutboxMessage, utcnow
 from core.sealing import open_seal, seal
+from core.search import contains_text
 from extensions import db, mail
 
 log = logging.getLogger(__name__)
@@ -224,6 +225,35 @@ def purge_old_bodies(now: datetime) -> dict[str, int]:
         .execution_options(synchronize_session=False)
     )
     return {"email texts": result.rowcount}
+
+
+#: What stays of a sent email about someone who has since deleted their account.
+ERASED_SUBJECT = "(An email about someone who has since deleted their account)"
+ERASED_TEXT = "(The text of this email was erased when the person it was about deleted their account.)"
+
+
+def erase_mentions(needles: Iterable[str]) -> int:
+    """Account deletion: every email whose subject or text holds one of ``needles`` (a name, an address,
+    a policy question) — to anyone, e.g. an expert invited to meet the person. One still waiting is not
+    sent at all; of one sent, the row stays (who was sent what kind of email, and when) without its words.
+    Returns how many were erased."""
+    words = sorted({needle.strip() for needle in needles if needle and len(needle.strip()) >= 3})
+    if not words:
+        return 0
+    columns = (OutboxMessage.subject, OutboxMessage.text_body, OutboxMessage.html_body)
+    mentioning = or_(*(contains_text(column, word) for word in words for column in columns))
+    erased = 0
+    for message in db.session.scalars(select(OutboxMessage).where(mentioning)):
+        if message.status == "sent":
+            message.subject, message.text_body, message.html_body = ERASED_SUBJECT, ERASED_TEXT, None
+            message.attachment_name = message.attachment_type = message.attachment_data = None
+            message.sealed_values = None
+            message.purged_at = message.purged_at or utcnow()
+        else:
+            db.session.delete(message)
+        erased += 1
+    db.session.flush()
+    return erased
 
 
 def retry_message(message: OutboxMessage) -> None:

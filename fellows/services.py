@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.errors import ServiceError
-from core.mail import queue_email
+from core.mail import erase_mentions, queue_email
 from core.models import OutboxMessage, utcnow
 from core.registry import account_erasers, data_export
 from core.upsert import insert_missing
@@ -300,8 +300,10 @@ def delete_account(user: User) -> None:
     (core.registry.account_erasers) first removes what else it holds about them.
     """
     photo = user.photo
-    for erase in account_erasers:  # what the other areas hold: answers, places to come, review links
+    for erase in account_erasers:  # what the other areas hold: answers, places to come, programme, write-ups
         erase(user)
+    # Emails to others that name the person (an expert invited to meet them, an organiser's alert).
+    erase_mentions([user.name, user.display_name, user.email])
     # Every email to or about the person goes, those still waiting too: nothing more is sent to them.
     for message in db.session.scalars(
         select(OutboxMessage).where((OutboxMessage.user_id == user.id) | (OutboxMessage.to_address == user.email))

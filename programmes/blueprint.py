@@ -10,6 +10,7 @@ from core.registry import (
     HomeSection,
     NavEntry,
     ScheduledJob,
+    account_erasers,
     cli_commands,
     data_export,
     demo_loaders,
@@ -128,3 +129,5 @@ navigation.register(
     order=80,
 )
 organiser_alerts.register("Experts' answers to visit invitations", visit_notifications.expert_answer_alerts, order=30)
+# After write-ups have let go of the fellow's visits (order 40), before the account row goes.
+account_erasers.register("programme", services.erase_programme, order=60)

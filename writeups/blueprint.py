@@ -18,7 +18,7 @@ from core.registry import (
     organiser_alerts,
     page_parts,
 )
-from writeups import demo, home, listing, manage, reviews, views, workflow
+from writeups import demo, home, listing, manage, reviews, services, views, workflow
 
 bp = Blueprint("notes", __name__)
 bp.add_app_template_global(listing.visible_event_notes)
@@ -57,6 +57,8 @@ home_sections.register("notes_in_review", HomeSection("writeups/_home_review.htm
 demo_loaders.register("notes", demo.load, order=30)
 data_export.register("review_links", reviews.export_review_links)
 account_erasers.register("review_links", reviews.erase_review_links)
+# Before the programme's eraser (order 60), while the fellow's visits and questions are still there.
+account_erasers.register("writeups", services.erase_person, order=40)
 organiser_alerts.register("Reviewers' answers to draft write-ups", reviews.review_response_alerts, order=20)
 # Pages every anonymous visitor sees alike: 304s and kept bodies (core.caching).
 for endpoint in ("notes.index", "notes.detail", "notes.feed"):

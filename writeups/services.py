@@ -6,27 +6,31 @@ Functions take the acting user, change models and flush; the view commits.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import partial
 from urllib.parse import urlparse
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.errors import ServiceError
 from core.images import process_image
 from core.mail import queue_email, queue_once
 from core.models import StoredImage, Tag, utcnow
+from core.search import contains_text
 from core.urls import external_url
 from events.models import Booking, Event
 from extensions import db
 from fellows.models import User
+from programmes.models import PolicyQuestion, VisitProgramme
 from writeups.access import can_view_note
 from writeups.chatham import Mention, find_chatham_house_mentions
 from writeups.models import (
     NOTE_AUDIENCES,
     ChathamHouseConfirmation,
     Note,
+    NoteDraftStash,
     NoteLink,
     NoteRevision,
 )
@@ -380,3 +384,45 @@ def notify_attendees(note: Note) -> int:
     )
     db.session.flush()
     return queued
+
+
+#: How a deleted person reads in the write-ups that stay, and what stands for their policy questions.
+FORMER_FELLOW = "a former fellow"
+ERASED_QUESTION = "[a question of a former fellow]"
+
+
+def _replace_all(text: str | None, replacements: list[tuple[str, str]]) -> str | None:
+    for old, new in replacements:
+        if text:
+            text = re.sub(re.escape(old), new, text, flags=re.IGNORECASE)
+    return text
+
+
+def erase_person(user: User) -> None:
+    """Account deletion: write-ups of the fellow's visits go, drafts and published alike, with their
+    revisions (they are about her programme and quote her questions); in every other write-up, revision
+    and kept draft, her name and address read "a former fellow" and her policy questions are taken out.
+    Runs before the programme's eraser, while her visits and questions are still there to be found."""
+    visits = select(VisitProgramme.id).where(VisitProgramme.fellow_id == user.id)
+    for note in db.session.scalars(select(Note).where(Note.subject_kind == "visit", Note.subject_id.in_(visits))):
+        db.session.delete(note)
+    db.session.flush()
+    questions = db.session.scalars(select(PolicyQuestion.question).where(PolicyQuestion.fellow_id == user.id))
+    names = sorted({user.name, user.display_name, user.email}, key=len, reverse=True)
+    replacements = [(question, ERASED_QUESTION) for question in questions if len(question.strip()) >= 3]
+    replacements += [(name, FORMER_FELLOW) for name in names if name and len(name.strip()) >= 3]
+    if not replacements:
+        return
+    for model in (Note, NoteRevision):
+        fields = (model.title, model.summary, model.body)
+        mentioning = or_(*(contains_text(field, old) for old, _ in replacements for field in fields))
+        for row in db.session.scalars(select(model).where(mentioning)):
+            row.title = _replace_all(row.title, replacements)
+            row.summary = _replace_all(row.summary, replacements)
+            row.body = _replace_all(row.body, replacements)
+    for stash in db.session.scalars(select(NoteDraftStash)):  # kept a day at most: few rows
+        stash.data = {
+            key: _replace_all(value, replacements) if isinstance(value, str) else value
+            for key, value in (stash.data or {}).items()
+        }
+    db.session.flush()

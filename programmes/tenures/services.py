@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from core.errors import ServiceError
+from core.mail import erase_mentions
 from core.models import Tag, utcnow
 from core.timeutil import to_local
 from extensions import db
 from fellows.models import User
-from programmes.models import TIERS, Appointment, Meeting, PolicyQuestion, VisitProgramme
+from programmes.models import TIERS, Appointment, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
 
 #: A fellow records a few questions, not a wish list: matching and invitations work per question.
 MAX_QUESTIONS = 8
@@ -166,3 +167,18 @@ def export_programme(user: User) -> dict | None:
             for visit in visits
         ],
     }
+
+
+def erase_programme(user) -> None:
+    """Account deletion: the fellow's tenure, policy questions and visits go, with the experts' invitations,
+    answers, meetings and feedback of those visits; emails to experts that quote her questions are erased
+    too (those that name her go with the fellows' sweep). Runs after write-ups have let go of her visits."""
+    questions = list(db.session.scalars(select(PolicyQuestion.question).where(PolicyQuestion.fellow_id == user.id)))
+    visit_ids = select(VisitProgramme.id).where(VisitProgramme.fellow_id == user.id).scalar_subquery()
+    db.session.execute(delete(Meeting).where(Meeting.programme_id.in_(visit_ids)))
+    db.session.execute(delete(ExpertInvitation).where(ExpertInvitation.programme_id.in_(visit_ids)))
+    db.session.execute(delete(VisitProgramme).where(VisitProgramme.fellow_id == user.id))
+    db.session.execute(delete(PolicyQuestion).where(PolicyQuestion.fellow_id == user.id))
+    db.session.execute(delete(Appointment).where(Appointment.fellow_id == user.id))
+    erase_mentions(questions)
+    db.session.flush()
