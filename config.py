@@ -55,6 +55,13 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "5 per 5 minutes",
+        # Wrong current passwords on the account page (change, delete), per account and per address.
+        "PASSWORD_CHECK_RATE_LIMIT": "5 per 15 minutes",
+        # Organisers' actions that send email (invitations, messages, review requests), per organiser.
+        "ORGANISER_MAIL_RATE_LIMIT": "60 per 10 minutes",
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (werkzeug's
+        # ProxyFix); 0 believes none, so a client cannot forge its address.
+        "TRUSTED_PROXIES": 0,
         # The shared cache (Flask-Caching): built calendar feeds, their events' VEVENTs, anonymous pages.
         # SimpleCache is per process; REDIS_URL switches to RedisCache, shared by every worker and machine.
         "CACHE_TYPE": "SimpleCache",
@@ -124,6 +131,9 @@ def from_environment() -> dict:
         "MAIL_TRANSPORT",
         "RATELIMIT_STORAGE_URI",
         "RATELIMIT_KEY_PREFIX",
+        "LOGIN_RATE_LIMIT",
+        "PASSWORD_CHECK_RATE_LIMIT",
+        "ORGANISER_MAIL_RATE_LIMIT",
         "CACHE_KEY_PREFIX",
         "APP_NAME",
         "CALENDAR_UID_DOMAIN",
@@ -143,6 +153,7 @@ def from_environment() -> dict:
         "TENURE_ENDING_SOON_DAYS",
         "PAGE_SIZE",
         "ATTENDEES_PER_PAGE",
+        "TRUSTED_PROXIES",
     ):
         if name in env:
             config[name] = int(env[name])

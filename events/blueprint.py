@@ -19,6 +19,7 @@ from core.registry import (
     retention_purges,
     scheduled_jobs,
 )
+from core.throttling import sends_mail
 from events import demo, freshness, home, manage, views
 from events.bookings import attendees, checkin, exports, messages, printouts, retention
 from events.bookings import services as booking_services
@@ -46,7 +47,7 @@ bp.add_url_rule("/organiser/events/<int:event_id>/duplicate", "duplicate", manag
 bp.add_url_rule("/organiser/events/<int:event_id>/delete", "delete", manage.delete, methods=["POST"])
 bp.add_url_rule("/organiser/events/<int:event_id>/history", "history", manage.history, methods=["GET"])
 bp.add_url_rule("/organiser/events/<int:event_id>/invitations", "invitations", manage.invitations, methods=["GET"])
-bp.add_url_rule("/organiser/events/<int:event_id>/invitations", "invite", manage.invite, methods=["POST"])
+bp.add_url_rule("/organiser/events/<int:event_id>/invitations", "invite", sends_mail(manage.invite), methods=["POST"])
 bp.add_url_rule(
     "/organiser/events/<int:event_id>/invitations/interest", "invite_interest", manage.invite_interest, methods=["POST"]
 )
@@ -65,7 +66,10 @@ bp.add_url_rule(
 )
 bp.add_url_rule("/organiser/events/<int:event_id>/messages", "messages", messages.messages, methods=["GET", "POST"])
 bp.add_url_rule(
-    "/organiser/events/<int:event_id>/messages/send", "send_message", messages.send_message, methods=["POST"]
+    "/organiser/events/<int:event_id>/messages/send",
+    "send_message",
+    sends_mail(messages.send_message),
+    methods=["POST"],
 )
 bp.add_url_rule(
     "/organiser/events/<int:event_id>/attendees/add", "add_booking", attendees.add_booking, methods=["POST"]

@@ -12,6 +12,7 @@ from core import audit
 from core.caching import unseen_by_cached_answers
 from core.models import utcnow
 from core.permissions import KEPT_ACROSS_SIGN_IN
+from core.throttling import Failures
 from core.urls import safe_next
 from extensions import db, limiter, login_manager
 from fellows import services, user_cache
@@ -58,16 +59,38 @@ def _failed_login(response) -> bool:
     return response.status_code != 302
 
 
-def _login_email_key() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()
+#: Wrong passwords at sign-in, per account (by the email typed, known or not: the same for both), beside
+#: the per-address limit on the view. A password reset by email clears the account's count.
+SIGN_IN_FAILURES = Failures("sign-in", "LOGIN_RATE_LIMIT")
+#: Wrong current passwords on the account page (changing the password, deleting the account).
+PASSWORD_CHECK_FAILURES = Failures("password-check", "PASSWORD_CHECK_RATE_LIMIT")
 
 
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"],
-    key_func=_login_email_key,
-    methods=["POST"],
-    deduct_when=_failed_login,
-)
+def _too_many_sign_ins() -> None:
+    abort(
+        429,
+        f"Too many failed sign-ins for this account. Wait {SIGN_IN_FAILURES.minutes()} minutes and try "
+        'again, or reset your password by email ("Forgotten your password?"): that unlocks the account at once.',
+    )
+
+
+def _check_current_password(user: User, password: str) -> bool:
+    """The account page's check of the current password, throttled per account and per address."""
+    address = request.remote_addr or ""
+    if PASSWORD_CHECK_FAILURES.exceeded(str(user.id)) or PASSWORD_CHECK_FAILURES.exceeded(address):
+        abort(
+            429,
+            f"Too many wrong passwords. Wait {PASSWORD_CHECK_FAILURES.minutes()} minutes and try again, or sign "
+            "out and reset your password by email.",
+        )
+    if user.check_password(password):
+        return True
+    PASSWORD_CHECK_FAILURES.failed(str(user.id))
+    PASSWORD_CHECK_FAILURES.failed(address)
+    return False
+
+
+# Per address: enough for an office behind one address (with TRUSTED_PROXIES set for a reverse proxy).
 @limiter.limit("30 per 5 minutes", methods=["POST"], deduct_when=_failed_login)
 def login():
     """Sign in with email and password. The same message answers an unknown email and a wrong password."""
@@ -78,8 +101,13 @@ def login():
         f"For {_longest_sign_in().days} days at most, then you sign in again. Not on a computer others use."
     )
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is not None:
+        email = services.normalise_email(form.email.data)
+        if SIGN_IN_FAILURES.exceeded(email):
+            _too_many_sign_ins()
+        user = services.authenticate(email, form.password.data)
+        if user is None:
+            SIGN_IN_FAILURES.failed(email)
+        else:
             _renew_session()
             login_user(user, remember=form.remember.data)
             user.last_login_at = utcnow()
@@ -155,6 +183,9 @@ def reset_password(token: str):
             db.session.rollback()
             _link_not_valid("password_reset")
         db.session.commit()
+        # Proving who one is by email unlocks the account.
+        SIGN_IN_FAILURES.clear(user.email)
+        PASSWORD_CHECK_FAILURES.clear(str(user.id))
         logout_user()
         login_user(user)
         flash("Your password has been changed and you are signed in.", "success")
@@ -208,7 +239,7 @@ def account():
     """Change password (ending other sessions), download one's data, delete the account."""
     form = ChangePasswordForm(prefix="password", for_user=current_user)
     if form.validate_on_submit():
-        if not current_user.check_password(form.current_password.data):
+        if not _check_current_password(current_user, form.current_password.data):
             form.current_password.errors.append("Your current password is not right")
         else:
             services.change_password(current_user, form.password.data)
@@ -242,7 +273,7 @@ def export_data():
 def delete_account():
     """Delete one's own account; bookings stay counted as anonymous places."""
     form = DeleteAccountForm(prefix="delete")
-    if form.validate_on_submit() and current_user.check_password(form.password.data):
+    if form.validate_on_submit() and _check_current_password(current_user, form.password.data):
         user = db.session.get(User, current_user.id)
         logout_user()
         subject = f"user {user.id}"

@@ -21,6 +21,7 @@ from core.registry import (
     retention_purges,
     scheduled_jobs,
 )
+from core.throttling import sends_mail
 from programmes import demo
 from programmes.cli import expert_reminders_command, expert_reminders_job
 from programmes.dashboard import manage as dashboard_manage
@@ -83,7 +84,7 @@ manage_bp.add_url_rule("/visits/<int:visit_id>", "visit", visits_manage.visit, m
 manage_bp.add_url_rule("/visits/<int:visit_id>/edit", "edit_visit", visits_manage.edit_visit, methods=["GET", "POST"])
 manage_bp.add_url_rule("/visits/<int:visit_id>/long-list", "add_to_list", visits_manage.add_to_list, methods=["POST"])
 manage_bp.add_url_rule(
-    "/visits/<int:visit_id>/invite", "send_invitations", visits_manage.send_invitations, methods=["POST"]
+    "/visits/<int:visit_id>/invite", "send_invitations", sends_mail(visits_manage.send_invitations), methods=["POST"]
 )
 manage_bp.add_url_rule("/visits/<int:visit_id>/timetable", "timetable", timetable_manage.timetable, methods=["GET"])
 manage_bp.add_url_rule("/visits/<int:visit_id>/timetable/solve", "solve", timetable_manage.solve, methods=["POST"])

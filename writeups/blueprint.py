@@ -18,6 +18,7 @@ from core.registry import (
     organiser_alerts,
     page_parts,
 )
+from core.throttling import sends_mail
 from writeups import demo, home, listing, manage, reviews, services, views, workflow
 
 bp = Blueprint("notes", __name__)
@@ -39,7 +40,10 @@ bp.add_url_rule("/organiser/notes/<int:note_id>/submit", "submit", workflow.subm
 bp.add_url_rule("/organiser/notes/<int:note_id>/unpublish", "unpublish", workflow.unpublish, methods=["POST"])
 bp.add_url_rule("/organiser/notes/<int:note_id>/publish", "publish", workflow.publish, methods=["POST"])
 bp.add_url_rule(
-    "/organiser/notes/<int:note_id>/review-links", "create_review_link", workflow.create_review_link, methods=["POST"]
+    "/organiser/notes/<int:note_id>/review-links",
+    "create_review_link",
+    sends_mail(workflow.create_review_link),
+    methods=["POST"],
 )
 bp.add_url_rule(
     "/organiser/notes/<int:note_id>/review-links/<int:link_id>/revoke",

@@ -6,14 +6,17 @@ from __future__ import annotations
 from flask import Blueprint
 
 from core.registry import HomeSection, NavEntry, home_sections, navigation
+from core.throttling import sends_mail
 from fellows.manage import catalogue, imports, join_requests
 from fellows.manage import fellows as fellow_pages
 
 bp = Blueprint("fellows_manage", __name__, url_prefix="/organiser")
 bp.add_url_rule("/fellows", "fellows", fellow_pages.fellows, methods=["GET"])
-bp.add_url_rule("/fellows/invite", "invite", fellow_pages.invite, methods=["GET", "POST"])
+bp.add_url_rule("/fellows/invite", "invite", sends_mail(fellow_pages.invite), methods=["GET", "POST"])
 bp.add_url_rule("/fellows/<int:user_id>/edit", "edit_fellow", fellow_pages.edit_fellow, methods=["GET", "POST"])
-bp.add_url_rule("/fellows/<int:user_id>/invitation", "send_invitation", fellow_pages.send_invitation, methods=["POST"])
+bp.add_url_rule(
+    "/fellows/<int:user_id>/invitation", "send_invitation", sends_mail(fellow_pages.send_invitation), methods=["POST"]
+)
 bp.add_url_rule(
     "/fellows/<int:user_id>/invitation/revoke", "revoke_invitation", fellow_pages.revoke_invitation, methods=["POST"]
 )
@@ -31,18 +34,18 @@ bp.add_url_rule("/topics/<int:tag_id>/delete", "remove_tag", catalogue.remove_ta
 bp.add_url_rule("/import", "import_csv", imports.import_csv, methods=["GET", "POST"])
 bp.add_url_rule("/import/confirm", "confirm_import", imports.confirm_import, methods=["POST"])
 bp.add_url_rule("/import/done", "import_done", imports.import_done, methods=["GET"])
-bp.add_url_rule("/import/invite", "invite_imported", imports.invite_imported, methods=["POST"])
+bp.add_url_rule("/import/invite", "invite_imported", sends_mail(imports.invite_imported), methods=["POST"])
 bp.add_url_rule("/join-requests", "join_requests", join_requests.join_requests, methods=["GET"])
 bp.add_url_rule(
     "/join-requests/<int:request_id>/approve",
     "approve_join_request",
-    join_requests.approve_join_request,
+    sends_mail(join_requests.approve_join_request),
     methods=["POST"],
 )
 bp.add_url_rule(
     "/join-requests/<int:request_id>/decline",
     "decline_join_request",
-    join_requests.decline_join_request,
+    sends_mail(join_requests.decline_join_request),
     methods=["POST"],
 )
 
