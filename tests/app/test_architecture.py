@@ -130,3 +130,13 @@ def test_an_import_of_the_app_planted_in_core_lib_breaks_the_pure_contract(tmp_p
     assert result.returncode != 0
     broken = [line for line in result.stdout.splitlines() if "BROKEN" in line]
     assert any(PURE_CONTRACT in line for line in broken), result.stdout
+
+
+def test_the_package_picture_in_the_docs_is_the_import_graph_of_today():
+    """docs/architecture.md shows what scripts/package-graph makes from the code now."""
+    made = subprocess.run(  # noqa: S603 - the repository's own script
+        [sys.executable, str(ROOT / "scripts" / "package-graph")], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    docs = (ROOT / "docs" / "architecture.md").read_text()
+    shown = docs.split("<!-- package-graph: made by scripts/package-graph -->")[1].split("<!-- /package-graph -->")[0]
+    assert shown.strip() == made, "docs/architecture.md is out of date: run scripts/package-graph and paste its output"
