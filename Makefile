@@ -7,7 +7,7 @@ BASE_URL ?= http://127.0.0.1:$(PORT)
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
-# The newest supported CPython found here (3.13, then 3.12); 3.11 is refused: see README, "Supported Python".
+# The newest supported CPython found here (3.13, then 3.12); 3.11 is refused: see docs/deploying.md, "Supported Python".
 PYTHON ?= $(shell scripts/choose-python)
 SUPPORTED := import sys; sys.exit(0 if sys.version_info[:2] in ((3, 12), (3, 13)) else 1)
 # The virtualenv is stamped with its Python's version: one made with another (say 3.11, by an earlier
@@ -17,7 +17,7 @@ VENV_STAMP := $(VENV)/.python-$(or $(PYTHON_VERSION),none)
 
 $(VENV_STAMP):
 	@test -n "$(PYTHON)" || { echo "No supported Python: see the message above."; exit 1; }
-	@$(PYTHON) -c '$(SUPPORTED)' || { echo "$(PYTHON) is Python $(PYTHON_VERSION): this project needs CPython 3.12 or 3.13 (3.11 crashes under load; README, 'Supported Python')."; exit 1; }
+	@$(PYTHON) -c '$(SUPPORTED)' || { echo "$(PYTHON) is Python $(PYTHON_VERSION): this project needs CPython 3.12 or 3.13 (3.11 crashes under load; docs/deploying.md, 'Supported Python')."; exit 1; }
 	@echo "Making $(VENV) with $$($(PYTHON) --version) ($(PYTHON))"
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)

@@ -1,7 +1,7 @@
 """Printable documents: HTML (rendered by a template) made into PDF by WeasyPrint.
 
 WeasyPrint lays out pages with CSS (``@page`` sizes, margins and page numbers, grid) using Pango for text,
-so its system libraries must be installed (README, "Dependencies"). It is imported only when a PDF is
+so its system libraries must be installed (docs/architecture.md, "Dependencies"). It is imported only when a PDF is
 made: it takes a second to load, which every other request and CLI command would pay for nothing.
 """
 
