@@ -69,10 +69,11 @@ class LinkUsedError(ServiceError):
     """The link was used or replaced a moment ago (by a request that got there first)."""
 
 
-def _lock_account(user: User) -> None:
-    """Serialise changes to one account's links until the transaction ends: the UPDATE takes the row lock
-    on PostgreSQL and the write lock on SQLite, so whoever comes second sees what the first committed."""
-    db.session.execute(update(User).where(User.id == user.id).values(session_version=User.session_version))
+def lock_account(user_id: int) -> None:
+    """Serialise changes to one account (its links, a fellow's questions) until the transaction ends: the
+    UPDATE takes the row lock on PostgreSQL and the write lock on SQLite, so whoever comes second sees what
+    the first committed."""
+    db.session.execute(update(User).where(User.id == user_id).values(session_version=User.session_version))
 
 
 def _revoke_live_tokens(user: User, now) -> None:
@@ -88,7 +89,7 @@ def _issue_token(user: User, purpose: str, lifetime: timedelta, by: User | None 
     """Create a single-use link token; every earlier live link of the account (joining or reset) stops
     working, so exactly one is live at a time, however many requests race to make one."""
     now = utcnow()
-    _lock_account(user)
+    lock_account(user.id)
     _revoke_live_tokens(user, now)
     token = secrets.token_urlsafe(32)
     db.session.add(
@@ -160,7 +161,7 @@ def revoke_invitation(user: User) -> bool:
 def _spend(record: AccountToken) -> None:
     """Use a link once: under the account's lock it must still be live; every other live link of the
     account stops working and every session of the account ends (whoever used a link first is signed out)."""
-    _lock_account(record.user)
+    lock_account(record.user_id)
     db.session.refresh(record)
     if not record.is_usable:
         raise LinkUsedError("This link has just been used or replaced.")

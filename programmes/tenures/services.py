@@ -13,6 +13,7 @@ from core.models import Tag, utcnow
 from core.timeutil import to_local
 from extensions import db
 from fellows.models import User
+from fellows.services import lock_account
 from programmes.models import TIERS, Appointment, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
 
 #: A fellow records a few questions, not a wish list: matching and invitations work per question.
@@ -102,6 +103,7 @@ def save_question(
     if not text:
         raise ServiceError("Write the question.")
     if question.id is None:
+        lock_account(fellow_id)  # two posts at once must not both find room for the eighth question
         count = db.session.scalar(select(func.count(PolicyQuestion.id)).where(PolicyQuestion.fellow_id == fellow_id))
         if count >= MAX_QUESTIONS:
             raise ServiceError(f"A fellow can record at most {MAX_QUESTIONS} questions: edit or remove one first.")

@@ -6,7 +6,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from extensions import db
 from programmes.models import Appointment, PolicyQuestion
@@ -181,3 +181,24 @@ def test_adding_a_question_needs_the_csrf_token(csrf_app, make_fellow):
     assert client.post(path, data={"question": "No token?"}).status_code == 400
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
     assert client.post(path, data={"question": "With a token?", "csrf_token": token}).status_code == 302
+
+
+def test_the_limit_of_questions_holds_when_many_are_added_at_once(app, make_fellow, login):
+    """Issue 23 (9): twelve posts at the same moment leave exactly MAX_QUESTIONS questions, the rest refused
+    with the message (400), never a 500."""
+    from programmes.tenures.services import MAX_QUESTIONS
+    from tests.concurrency import at_the_same_moment
+
+    fellow = make_fellow()
+    clients = [login(fellow) for _ in range(12)]
+    path = f"/programme/fellows/{fellow.id}"
+    statuses = at_the_same_moment(
+        [lambda c=c, n=n: c.post(path, data={"question": f"Question number {n}?"}) for n, c in enumerate(clients)]
+    )
+    assert sorted(set(statuses)) == [302, 400] and statuses.count(302) == MAX_QUESTIONS
+    with app.app_context():
+        assert (
+            db.session.scalar(select(func.count(PolicyQuestion.id)).where(PolicyQuestion.fellow_id == fellow.id))
+            == MAX_QUESTIONS
+        )
+    assert clients[0].post(path, data={"question": "One more?"}).status_code == 400
