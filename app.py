@@ -26,6 +26,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     _refuse_insecure_secret(app)
     _secure_cookies_over_https(app)
+    # Options an instance's configuration sets win; the pool's health checks stay unless it turns them off.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = app_config.ENGINE_OPTIONS | app.config["SQLALCHEMY_ENGINE_OPTIONS"]
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
