@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection
-from typing import TypeVar
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -34,8 +33,6 @@ _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>[\w., ]+)")
 #: Runs of the save before giving up with ConflictError: each retry sees the rows that beat the last one.
 ATTEMPTS = 3
-
-T = TypeVar("T")
 
 
 class ConflictError(ServiceError):
@@ -78,7 +75,7 @@ def violated_constraint(error: IntegrityError) -> str | None:
     return None
 
 
-def commit_or_retry(save: Callable[[], T], constraints: Collection[str], *, attempts: int = ATTEMPTS) -> T:
+def commit_or_retry[T](save: Callable[[], T], constraints: Collection[str], *, attempts: int = ATTEMPTS) -> T:
     """Run ``save`` and commit; its result.
 
     When the save (a flush inside it, or the commit) breaks one of the named unique constraints,
