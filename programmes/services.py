@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from core.errors import ServiceError
 from core.models import Tag, utcnow
 from core.timeutil import to_local
+from core.upsert import lock_row
 from extensions import db
 from fellows.models import User
 from programmes.models import TIERS, Appointment, Meeting, PolicyQuestion, VisitProgramme
@@ -101,6 +102,8 @@ def save_question(
     if not text:
         raise ServiceError("Write the question.")
     if question.id is None:
+        # Count under the fellow's row lock: posts from several tabs at once would each count 7 and add one.
+        lock_row(User, fellow_id)
         count = db.session.scalar(select(func.count(PolicyQuestion.id)).where(PolicyQuestion.fellow_id == fellow_id))
         if count >= MAX_QUESTIONS:
             raise ServiceError(f"A fellow can record at most {MAX_QUESTIONS} questions: edit or remove one first.")
