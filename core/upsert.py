@@ -47,7 +47,10 @@ def insert_missing(model: type, rows: list[dict]) -> int:
     if not rows:
         return 0
     insert = _INSERTS[db.session.get_bind().dialect.name]
-    result = db.session.execute(insert(model).values(rows).on_conflict_do_nothing())
+    # preserve_rowcount: SQLAlchemy 2.1 reports no rowcount for an INSERT on PostgreSQL without it (-1).
+    result = db.session.execute(
+        insert(model).values(rows).on_conflict_do_nothing(), execution_options={"preserve_rowcount": True}
+    )
     return result.rowcount
 
 
