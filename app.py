@@ -30,6 +30,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    # Options an instance's configuration sets win; the pool's health checks stay unless it turns them off.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = app_config.ENGINE_OPTIONS | app.config["SQLALCHEMY_ENGINE_OPTIONS"]
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))

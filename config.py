@@ -10,6 +10,9 @@ from pathlib import Path
 #: Values that mark a SECRET_KEY as a placeholder rather than a real secret.
 INSECURE_SECRET_KEYS = {"", "dev", "change-me", "changeme", "secret"}
 
+#: Engine options every deployment gets unless its configuration sets them otherwise.
+ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_recycle": 1800}
+
 
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -23,9 +26,10 @@ def defaults(instance_path: str) -> dict:
     return {
         "SECRET_KEY": "dev",
         "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(Path(instance_path) / "fellowship.sqlite"),
-        # A pooled connection is checked before use (a restarted PostgreSQL otherwise costs each pooled
-        # connection one failed request) and replaced after 30 minutes (proxies and firewalls drop idle ones).
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_recycle": 1800},
+        # Merged under any options instance/config.py sets (app.py): a pooled connection is tested
+        # before use (one cheap round trip), so a restarted PostgreSQL costs no request a 500, and none
+        # is kept longer than half an hour (a firewall or server that drops idle ones then never bites).
+        "SQLALCHEMY_ENGINE_OPTIONS": dict(ENGINE_OPTIONS),
         # Upload limit for photos and CSV/ics imports: larger requests get the 413 page.
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "APP_NAME": "Policy Fellowship",

@@ -1,12 +1,26 @@
-"""Form fields and validators shared by every area."""
+"""Form fields and validators shared by every area, and the one-use key of forms that must act once."""
 
 from __future__ import annotations
 
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
-from wtforms import SelectMultipleField, widgets
+from sqlalchemy import delete, select, update
+from wtforms import HiddenField, SelectMultipleField, widgets
 from wtforms import TextAreaField as _TextAreaField
 from wtforms.validators import ValidationError
+
+from core.models import UsedFormKey, utcnow
+from core.upsert import insert_missing
+from extensions import db
+
+#: A used key is remembered this long: a repeat after that acts again.
+FORM_KEY_KEPT = timedelta(days=1)
+_FORM_KEY = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -46,3 +60,69 @@ def validate_web_url(form, field) -> None:
     parsed = urlparse(field.data.strip())
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ValidationError("Enter a full web address starting with https:// or http://")
+
+
+# One-use form keys -------------------------------------------------------------------------------
+
+
+def _new_form_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _well_formed_key(value):
+    return value if isinstance(value, str) and _FORM_KEY.fullmatch(value) else None
+
+
+class FormKeyField(HiddenField):
+    """A hidden, random key made with each rendering of the form; ``submit_once`` spends it.
+
+    A re-rendered form (with errors) keeps the key it came with, so fixing the errors and sending it
+    again still acts once. A missing or malformed key is None: that submission acts, unprotected.
+    """
+
+    def __init__(self, label: str = "", **kwargs):
+        kwargs.setdefault("default", _new_form_key)
+        kwargs.setdefault("filters", []).append(_well_formed_key)
+        super().__init__(label, **kwargs)
+
+
+@dataclass
+class FormSubmission:
+    """A submission of a form with a one-use key: the first one acts, a repeat answers as it did."""
+
+    key_hash: str | None
+    #: True when an earlier submission of this form (same key, same person) has already acted.
+    is_repeat: bool = False
+    #: What the earlier submission recorded with ``answered`` (a path to redirect to), if anything.
+    answer: str | None = None
+
+    def answered(self, answer: str) -> None:
+        """Record where this (first) submission sends the browser, for any repeat of it."""
+        if self.key_hash is not None:
+            db.session.execute(
+                update(UsedFormKey).where(UsedFormKey.key_hash == self.key_hash).values(answer=answer[:500])
+            )
+
+
+def submit_once(key: str | None, user=None) -> FormSubmission:
+    """Spend the form's one-use key in the view's transaction, before the service acts.
+
+    The first submission inserts the key and acts; if it then fails and rolls back, the key is unspent
+    again. A repeat sent at the same moment waits on the key's row (PostgreSQL's unique index, SQLite's
+    write lock) until the first commits, and then finds it: ``is_repeat``. The key is hashed with the
+    signed-in person's id, so one person's key never answers for another.
+    """
+    if not key:
+        return FormSubmission(None)
+    owner = user.get_id() if user is not None and user.is_authenticated else ""
+    key_hash = hashlib.sha256(f"{owner}:{key}".encode()).hexdigest()
+    if insert_missing(UsedFormKey, [{"key_hash": key_hash, "created_at": utcnow()}]):
+        return FormSubmission(key_hash)
+    answer = db.session.scalar(select(UsedFormKey.answer).where(UsedFormKey.key_hash == key_hash))
+    return FormSubmission(key_hash, is_repeat=True, answer=answer)
+
+
+def purge_used_form_keys(now: datetime) -> dict[str, int]:
+    """``flask purge``: forget keys used more than FORM_KEY_KEPT ago."""
+    result = db.session.execute(delete(UsedFormKey).where(UsedFormKey.created_at < now - FORM_KEY_KEPT))
+    return {"used form keys": result.rowcount}

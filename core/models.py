@@ -116,6 +116,21 @@ class OutboxMessage(db.Model):
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class UsedFormKey(db.Model):
+    """A form's one-use key, kept once a submission has used it (core.forms.submit_once): a second
+    submission of the same form (a double click, a resend after a slow answer) is told what the first was
+    told instead of acting again. Only a hash of the key is kept, and only for a day (``flask purge``)."""
+
+    __tablename__ = "used_form_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of the signed-in person's id and the key, so one person's key means nothing for another's.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Where the first submission sent the browser (a path), for the repeat; NULL when it showed a page.
+    answer: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 class AuditEntry(db.Model):
     """One destructive or privacy-relevant action (who, what, when), kept for organisers to read.
 

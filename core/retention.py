@@ -13,6 +13,7 @@ import click
 from flask.cli import with_appcontext
 
 from core import audit
+from core.forms import purge_used_form_keys
 from core.mail import purge_old_bodies
 from core.models import utcnow
 from core.registry import retention_purges
@@ -22,7 +23,7 @@ from extensions import db
 def purge(now: datetime | None = None) -> dict[str, int]:
     """Run every purge in one transaction; {what was removed: how many}."""
     now = now or utcnow()
-    removed = purge_old_bodies(now)
+    removed = purge_old_bodies(now) | purge_used_form_keys(now)
     for part in retention_purges:
         removed |= part(now)
     if any(removed.values()):  # a run that removed nothing is not worth an entry (it runs daily)

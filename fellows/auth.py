@@ -10,6 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from core import audit
 from core.caching import unseen_by_cached_answers
+from core.forms import submit_once
 from core.models import utcnow
 from core.permissions import KEPT_ACROSS_SIGN_IN
 from core.throttling import Failures
@@ -228,7 +229,9 @@ def join():
         return redirect(url_for("core.home"))
     form = JoinRequestForm()
     if form.validate_on_submit():
-        services.submit_join_request(form.name.data, form.email.data, form.organisation.data, form.reason.data)
+        # A second click on "Send" (or a resend) is told what the first was, and sends nothing.
+        if not submit_once(form.form_key.data).is_repeat:
+            services.submit_join_request(form.name.data, form.email.data, form.organisation.data, form.reason.data)
         db.session.commit()
         return render_template("auth/join_sent.html", title="Request sent")
     return render_template("auth/join.html", form=form, title="Ask to join"), 400 if form.errors else 200

@@ -17,7 +17,14 @@ from wtforms import (
 )
 from wtforms.validators import Email, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from core.forms import MultiCheckboxField, TextAreaField, empty_to_none, strip_filter, validate_web_url
+from core.forms import (
+    FormKeyField,
+    MultiCheckboxField,
+    TextAreaField,
+    empty_to_none,
+    strip_filter,
+    validate_web_url,
+)
 from fellows.models import FELLOW_STATUSES, HONORIFICS, ORGANISATION_KINDS, ORGANISER_ALERTS, SECTORS, VISIBILITIES
 from fellows.passwords import PASSWORD_HINT, password_problem, personal_words
 
@@ -87,6 +94,8 @@ class DeleteAccountForm(FlaskForm):
 
 
 class JoinRequestForm(FlaskForm):
+    #: A double click or a resend sends one request (core.forms.submit_once).
+    form_key = FormKeyField()
     name = StringField(
         "Full name", filters=[strip_filter], validators=[InputRequired("Enter your name"), Length(max=200)]
     )

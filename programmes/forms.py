@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, IntegerField, RadioField, SelectField, StringField, TimeField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from core.forms import MultiCheckboxField, TextAreaField, strip_filter
+from core.forms import FormKeyField, MultiCheckboxField, TextAreaField, strip_filter
 from programmes.models import MEETING_MODES, TIERS
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100
@@ -84,6 +84,8 @@ class MergeExpertForm(FlaskForm):
 
 
 class VisitForm(FlaskForm):
+    #: A double click or a resend plans one visit (core.forms.submit_once).
+    form_key = FormKeyField()
     fellow_id = SelectField("Fellow", coerce=int, choices=[], validate_choice=True)
     starts_on = DateField("First day", validators=[InputRequired(message="Enter the first day of the visit")])
     ends_on = DateField("Last day", validators=[InputRequired(message="Enter the last day of the visit")])

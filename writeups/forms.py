@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from core.forms import MultiCheckboxField, TextAreaField, empty_to_none, strip_filter
+from core.forms import FormKeyField, MultiCheckboxField, TextAreaField, empty_to_none, strip_filter
 from writeups.models import NOTE_AUDIENCES
 
 MAX_LINKS = 10
@@ -124,6 +124,8 @@ class PublishForm(FlaskForm):
 
 
 class ReviewLinkForm(FlaskForm):
+    #: A double click or a resend acts once (core.forms.submit_once).
+    form_key = FormKeyField()
     reviewer_name = StringField(
         "Reviewer's name",
         filters=[strip_filter],

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from core import audit
+from core.forms import submit_once
 from core.permissions import organiser_required
 from extensions import db
 from writeups import reviews, services
@@ -133,6 +134,12 @@ def create_review_link(note_id: int):
     form = ReviewLinkForm()
     if not form.validate_on_submit():
         return _render_note_page(note, link_form=form, status=400)
+    submission = submit_once(form.form_key.data, current_user)
+    if submission.is_repeat:
+        # The link is stored hashed, so a repeat cannot show it again; the email has gone once.
+        db.session.commit()
+        flash(f"A review link has been emailed to {form.reviewer_name.data}.", "success")
+        return redirect(url_for("notes.note", note_id=note.id))
     try:
         link, token = reviews.create_review_link(note, current_user, form.reviewer_name.data, form.reviewer_email.data)
     except services.NoteError as error:

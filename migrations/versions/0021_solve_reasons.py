@@ -1,14 +1,14 @@
 """visit_programmes.unplaced, solved_at: the last solve's reasons, kept with the timetable
 
 Revision ID: 0021_solve_reasons
-Revises: 0013_expert_search
+Revises: 0014_form_keys
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_solve_reasons"
-down_revision = "0013_expert_search"
+down_revision = "0014_form_keys"
 branch_labels = None
 depends_on = None
 

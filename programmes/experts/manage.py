@@ -10,12 +10,17 @@ from core.errors import ServiceError
 from core.permissions import organiser_required
 from core.request_args import paginate
 from core.tags import all_tags, tag_choices, tags_by_ids
+from core.upsert import ConflictError, commit_or_retry
 from extensions import db
 from fellows.forms import ConfirmImportForm, CSVUploadForm
 from programmes.experts import importing as expert_import
 from programmes.experts.services import ExpertInput, experts_query, merge_experts, possible_duplicates, save_expert
 from programmes.forms import ExpertForm, MergeExpertForm
 from programmes.models import Expert
+
+#: What two saves of experts at once can both try to make: an expert with one address, its topic links,
+#: a new organisation or expertise tag.
+EXPERT_CONSTRAINTS = {"uq_experts_email", "pk_expert_topics", "uq_organisations_name", "uq_tags_slug", "uq_tags_name"}
 
 
 @organiser_required
@@ -54,8 +59,8 @@ def _save(expert: Expert, form: ExpertForm) -> bool:
         topics=tags_by_ids(form.topics.data or []),
     )
     try:
-        save_expert(expert, data)
-        db.session.commit()
+        # The same address added twice at once: the slower save runs again and is told who has it.
+        commit_or_retry(lambda: save_expert(expert, data), EXPERT_CONSTRAINTS)
     except ServiceError as error:
         db.session.rollback()
         form.email.errors.append(str(error))
@@ -168,8 +173,17 @@ def confirm_expert_import():
         return _upload_page(upload)
     if preview.has_errors:
         return _preview_page(preview, stale=True)
-    created, updated = expert_import.apply_import(preview)
-    audit.record(current_user, "experts.imported", f"{created} created, {updated} updated")
-    db.session.commit()
+
+    def save() -> tuple[int, int]:
+        created, updated = expert_import.apply_import(preview)
+        audit.record(current_user, "experts.imported", f"{created} created, {updated} updated")
+        return created, updated
+
+    try:
+        # One file confirmed twice at once: the slower import finds the experts made and updates them.
+        created, updated = commit_or_retry(save, EXPERT_CONSTRAINTS)
+    except ConflictError as error:
+        upload.file.errors = [str(error)]
+        return _upload_page(upload)[0], 409
     flash(f"Imported: {created} new expert{'' if created == 1 else 's'}, {updated} updated.", "success")
     return redirect(url_for("programmes_manage.experts"))

@@ -4,11 +4,13 @@ the long list of experts, suggestions for each policy question, and the button t
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from core.errors import ServiceError
+from core.forms import submit_once
 from core.lib.wording import plural
 from core.permissions import organiser_required
 from core.request_args import paginate, whole_number
@@ -40,7 +42,8 @@ def visits():
     )
 
 
-def _save(visit: VisitProgramme, form: VisitForm) -> bool:
+def _save(visit: VisitProgramme, form: VisitForm, answered=None) -> bool:
+    """Save a valid form and commit; ``answered`` records the visit's page for a repeat of a new visit."""
     if not form.validate_on_submit():
         return False
     data = VisitInput(
@@ -58,6 +61,8 @@ def _save(visit: VisitProgramme, form: VisitForm) -> bool:
     )
     try:
         save_visit(visit, data)
+        if answered is not None:
+            answered(url_for("programmes_manage.visit", visit_id=visit.id))
         db.session.commit()
     except ServiceError as error:
         db.session.rollback()
@@ -81,9 +86,15 @@ def new_visit():
     if request.method == "GET" and whole_number(request.args.get("fellow_id")):
         form.fellow_id.data = whole_number(request.args.get("fellow_id"))
     visit = VisitProgramme()
-    if _save(visit, form):
-        flash(f"{visit.title} is planned. Now build the long list of experts.", "success")
-        return redirect(url_for("programmes_manage.visit", visit_id=visit.id))
+    if form.validate_on_submit():
+        submission = submit_once(form.form_key.data, current_user)
+        if submission.is_repeat:  # a double click: the visit the first one planned
+            db.session.commit()
+            flash("This visit is already planned. Now build the long list of experts.", "success")
+            return redirect(submission.answer or url_for("programmes_manage.visits"))
+        if _save(visit, form, submission.answered):
+            flash(f"{visit.title} is planned. Now build the long list of experts.", "success")
+            return redirect(url_for("programmes_manage.visit", visit_id=visit.id))
     return _render_form(form, None)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from programmes.models import Expert
+from tests.concurrency import at_the_same_moment
 
 
 def _form(**fields):
@@ -161,3 +162,32 @@ def test_the_experts_page_costs_the_same_for_few_and_many(make_organiser, login,
     for n in range(2, 14):
         make_expert(f"Expert {n}", topics=("AI policy",))
     assert measure() == few
+
+
+def test_one_new_expert_added_from_three_tabs_at_once_is_added_once(app, make_organiser, login):
+    """Issue 23, defect 7: the slower saves are told, as a later one is, who already has the address."""
+    tabs = [login(make_organiser()) for _ in range(3)]
+
+    statuses = at_the_same_moment(
+        [lambda t=t: t.post("/organiser/experts/new", data=_form(organisation="Bennett Institute")) for t in tabs]
+    )
+
+    assert sorted(statuses) == [302, 400, 400]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Expert.id))) == 1
+
+
+def test_one_import_confirmed_from_three_tabs_at_once_makes_each_expert_once(app, make_organiser, login):
+    tabs = [login(make_organiser()) for _ in range(3)]
+    content = re.search(r'name="content" value="([^"]+)"', _upload(tabs[0], CSV).get_data(as_text=True)).group(1)
+
+    statuses = at_the_same_moment(
+        [lambda t=t: t.post("/organiser/experts/import/confirm", data={"content": content}) for t in tabs]
+    )
+
+    assert statuses == [302] * 3
+    with app.app_context():
+        emails = db.session.scalars(select(Expert.email)).all()
+        assert sorted(emails) == ["priya@uni.example", "tom@gds.example"]
+        priya = db.session.scalar(select(Expert).where(Expert.email == "priya@uni.example"))
+        assert {tag.name for tag in priya.topics} == {"Digital government", "AI policy"}

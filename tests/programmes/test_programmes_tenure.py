@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from programmes.models import Appointment, PolicyQuestion
+from tests.concurrency import at_the_same_moment
 from tests.conftest import PASSWORD
 
 
@@ -144,6 +145,28 @@ def test_questions_are_capped(app, make_fellow, login):
         assert client.post(f"/programme/fellows/{fellow.id}", data={"question": f"Question {n}?"}).status_code == 302
     response = client.post(f"/programme/fellows/{fellow.id}", data={"question": "One too many?"})
     assert response.status_code == 400
+
+
+def test_twelve_questions_posted_at_once_keep_the_cap_of_eight(app, make_fellow, make_organiser, login):
+    """Issue 23, defect 9: each post counts under the fellow's lock, so none counts before another adds."""
+    fellow = make_fellow()
+    tabs = [login(fellow) for _ in range(8)] + [login(make_organiser()) for _ in range(4)]
+
+    responses = []
+
+    def post(tab, n):
+        response = tab.post(f"/programme/fellows/{fellow.id}", data={"question": f"Question {n}?"})
+        responses.append(response)
+        return response
+
+    statuses = at_the_same_moment([lambda t=t, n=n: post(t, n) for n, t in enumerate(tabs)])
+
+    assert sorted(statuses) == [302] * 8 + [400] * 4
+    refused = [r.get_data(as_text=True) for r in responses if r.status_code == 400]
+    assert all("at most 8 questions" in body for body in refused)
+    with app.app_context():
+        count = db.session.scalar(select(func.count(PolicyQuestion.id)).where(PolicyQuestion.fellow_id == fellow.id))
+        assert count == 8
 
 
 @pytest.mark.parametrize("path", ["/organiser/tenures", "/organiser/tenures/new"])

@@ -14,8 +14,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from extensions import db
-from programmes.models import Expert, ExpertInvitation, Meeting, VisitProgramme
+from programmes.models import Expert, ExpertInvitation, Meeting, TravelTime, VisitProgramme
 from programmes.visits.timetable.solver import Day, Request, solve
+from tests.concurrency import at_the_same_moment
 from tests.events_helpers import text_of
 
 MONDAY = date(2031, 3, 3)
@@ -332,3 +333,33 @@ def test_the_reasons_of_the_last_solve_stay_with_the_timetable(app, accepted, ma
     reason = "Lena Late : none of the half-days they offered is within the visit's hours"
     for client in (accepted["organiser"], accepted["organiser"], login(make_organiser())):
         assert reason in text_of(client.get(path))
+
+
+def test_three_tabs_solving_at_once_make_each_meeting_once_and_email_it_once(
+    app, accepted, login, make_organiser, outbox
+):
+    """Issue 23, defect 7: the slower solves find the meetings made and answer as a second solve does."""
+    tabs = [accepted["organiser"], *(login(make_organiser()) for _ in range(2))]
+    url = f"/organiser/visits/{accepted['visit']}/timetable/solve"
+
+    statuses = at_the_same_moment([lambda t=t: t.post(url) for t in tabs])
+
+    assert statuses == [302] * 3
+    with app.app_context():
+        meetings = db.session.scalars(select(Meeting).where(Meeting.programme_id == accepted["visit"])).all()
+        assert len(meetings) == 3 and len({m.invitation_id for m in meetings}) == 3
+    assert len(outbox(kind="meeting_new")) == 6, "each new meeting emailed to its expert and the fellow once"
+    assert "3 meetings in the timetable" in text_of(tabs[0].get(f"/organiser/visits/{accepted['visit']}/timetable"))
+
+
+def test_one_travel_time_saved_from_six_tabs_at_once_is_kept_once(app, accepted, login, make_organiser):
+    tabs = [accepted["organiser"], *(login(make_organiser()) for _ in range(5))]
+    url = f"/organiser/visits/{accepted['visit']}/travel-times"
+    forms = [{"place_a": "Building 1", "place_b": "Building 0", "minutes": str(20 + n)} for n in range(6)]
+
+    statuses = at_the_same_moment([lambda t=t, f=f: t.post(url, data=f) for t, f in zip(tabs, forms, strict=True)])
+
+    assert statuses == [302] * 6
+    with app.app_context():
+        [row] = db.session.scalars(select(TravelTime)).all()
+        assert (row.place_a, row.place_b) == ("Building 0", "Building 1") and 20 <= row.minutes <= 25

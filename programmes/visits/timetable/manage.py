@@ -13,6 +13,7 @@ from core.errors import ServiceError
 from core.lib.wording import plural
 from core.permissions import organiser_required
 from core.timeutil import to_local
+from core.upsert import ConflictError, commit_or_retry
 from extensions import db
 from programmes.forms import MoveMeetingForm, TravelTimeForm
 from programmes.models import ExpertInvitation, Meeting, TravelTime, VisitProgramme
@@ -74,8 +75,11 @@ def solve(visit_id: int):
     """Place every expert who accepted (pinned meetings stay); email whoever's meeting is new, moved or
     cancelled."""
     visit = db.get_or_404(VisitProgramme, visit_id)
-    result = service.solve_visit(visit)
-    db.session.commit()
+    try:
+        # Two solves at once both add the new meetings: the slower one solves again around them.
+        result = commit_or_retry(lambda: service.solve_visit(visit), {"uq_meetings_invitation_id"})
+    except ConflictError as error:
+        return render_timetable(visit, error=str(error), status=409)
     placed = len(result.timetable.placed)
     flash(
         f"{plural(placed, 'meeting')} in the timetable: {result.created} new, {result.moved} moved, "
@@ -122,8 +126,12 @@ def travel_time(visit_id: int):
     if not form.validate_on_submit():
         return render_timetable(visit, error="Name two places and the minutes between them.", status=400)
     try:
-        service.save_travel_time(form.place_a.data, form.place_b.data, form.minutes.data)
-        db.session.commit()
+        commit_or_retry(
+            lambda: service.save_travel_time(form.place_a.data, form.place_b.data, form.minutes.data),
+            {"uq_travel_times_place_a_place_b"},
+        )
+    except ConflictError as error:
+        return render_timetable(visit, error=str(error), status=409)
     except ServiceError as error:
         db.session.rollback()
         return render_timetable(visit, error=str(error), status=400)
