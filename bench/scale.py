@@ -30,6 +30,7 @@ from werkzeug.security import generate_password_hash
 from bench import scale_programmes
 from bench.bulk import insert_links, insert_rows
 from bench.words import FIRST, LAST, TOPICS, paragraph, sentence
+from core.lib.tokens import hash_token
 from core.models import Tag, slugify
 from events.models import Booking, Event, EventInvitation, Speaker, event_topics
 from extensions import db
@@ -130,8 +131,8 @@ def scale_up(factor: float, seed: int = 2016) -> Scaled:
     bookings, counts = _bookings(rng, want["bookings"], events, rows, big_event, joined, heavy.id, organiser.id, now)
     notes, revisions, public_note = _notes(rng, want["notes"], events, rows, tag_ids, organiser.id, now)
     programmes = scale_programmes.visits(rng, want["visits"], fellows, experts, tag_ids, organiser.id, now)
-    db.session.execute(update(User).where(User.id == organiser.id).values(calendar_token=ORGANISER_FEED_TOKEN))
-    db.session.execute(update(User).where(User.id == heavy.id).values(calendar_token=FELLOW_FEED_TOKEN))
+    for user_id, token in ((organiser.id, ORGANISER_FEED_TOKEN), (heavy.id, FELLOW_FEED_TOKEN)):
+        db.session.execute(update(User).where(User.id == user_id).values(calendar_token_hash=hash_token(token)))
     db.session.commit()
     # Fresh statistics, as autovacuum would give a real database: the planner then sees the real sizes.
     db.session.execute(text("ANALYZE"))

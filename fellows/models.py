@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -10,6 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from core.lib.tokens import hash_token
 from core.models import StoredImage, Tag, UTCDateTime, utcnow
 from extensions import db
 
@@ -116,8 +116,9 @@ class User(UserMixin, db.Model):
     organiser_alerts: Mapped[str] = mapped_column(String(10), default="digest")
     #: When the organiser's last daily digest was queued; the next lists what happened since.
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: The secret in the personal calendar feed's URL (calendar clients cannot sign in); reset to revoke.
-    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: The hash of the secret in the personal calendar feed's URL (calendar clients cannot sign in): the
+    #: address is shown once, when made; making a new one revokes the old (core.lib.tokens).
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: Whether the personal calendar feed also lists events the person is invited to but has not booked.
     calendar_include_invitations: Mapped[bool] = mapped_column(default=False)
 
@@ -193,9 +194,7 @@ class AccountToken(db.Model):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
-    @staticmethod
-    def hash(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+    hash = staticmethod(hash_token)
 
     @property
     def is_usable(self) -> bool:

@@ -349,7 +349,7 @@ def export_account_data(user: User) -> dict:
             **({"organiser_alerts": user.organiser_alerts} if user.is_organiser else {}),
         },
         "calendar": {
-            "has_personal_feed_address": user.calendar_token is not None,
+            "has_personal_feed_address": user.calendar_token_hash is not None,
             "feed_includes_invitations": user.calendar_include_invitations,
         },
         "emails": [

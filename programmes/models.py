@@ -3,7 +3,6 @@ visit programmes, invitations to experts and the meetings of a timetable."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import (
@@ -26,6 +25,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.lib.halfday import HalfDay
+from core.lib.tokens import hash_token
 from core.models import Tag, UTCDateTime, utcnow
 from extensions import db
 from fellows.models import Organisation, User
@@ -282,9 +282,7 @@ class ExpertInvitation(db.Model):
         """The half-days the expert ticked, as values."""
         return frozenset(HalfDay.parse(text) for text in self.available or [])
 
-    @staticmethod
-    def hash(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+    hash = staticmethod(hash_token)
 
     @property
     def status_label(self) -> str:

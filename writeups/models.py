@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
+from core.lib.tokens import hash_token
 from core.models import StoredImage, Tag, UTCDateTime, utcnow
 from events.models import Event
 from extensions import db
@@ -48,10 +48,6 @@ note_topics = Table(
     Column("note_id", ForeignKey("notes.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
 )
-
-
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -239,7 +235,7 @@ class NoteReviewLink(db.Model):
         back_populates="link", cascade="all, delete-orphan", order_by="NoteReviewResponse.id"
     )
 
-    hash = staticmethod(_hash_token)
+    hash = staticmethod(hash_token)
 
     @property
     def is_active(self) -> bool:
@@ -300,7 +296,7 @@ class NoteDraftStash(db.Model):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
-    hash = staticmethod(_hash_token)
+    hash = staticmethod(hash_token)
 
 
 # Foreign keys and the columns list pages filter and sort on (migration 0011_indexes): joins and

@@ -11,7 +11,18 @@ import functools
 import hashlib
 from datetime import datetime
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.http import is_resource_modified
@@ -20,6 +31,7 @@ from core.caching import kept_until_change
 from core.ical_settings import calendar_settings
 from core.models import slugify
 from core.permissions import is_organiser
+from core.sealing import SealError, open_seal, seal
 from core.urls import external_url
 from events.access import can_view_event, needs_sign_in
 from events.calendar import ical, links, tokens
@@ -159,34 +171,55 @@ def _feed_links(endpoint: str, **values) -> dict[str, str]:
     return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]}
 
 
+#: Where a new feed address waits, sealed, for the page that shows it once (the session is a signed cookie,
+#: readable by its holder: sealing keeps the token out of it in clear).
+NEW_FEED_ADDRESS = "new_feed_address"
+
+
 @login_required
 def mine():
-    """The person's feed address (https and webcal), what it holds, and buttons to change or reset it."""
-    # Making the token on first visit changes nothing anyone can see or use but the person: it is the
-    # lazy start of a value every account has, so it does not need a POST of its own.
-    if not current_user.calendar_token:
-        tokens.ensure_calendar_token(current_user)
-        db.session.commit()
+    """The person's feed address — shown once, when made — what it holds, and a button to make a new one."""
+    token = None
+    if NEW_FEED_ADDRESS in session:
+        try:
+            sealed = open_seal(session.pop(NEW_FEED_ADDRESS))
+        except SealError:
+            sealed = {}
+        # A sealed address is shown only to the account that made it, and only while it is still the feed's.
+        if sealed.get("user") == str(current_user.id) and tokens.find_feed_owner(sealed.get("token", "")):
+            token = sealed["token"]
     settings = CalendarSettingsForm(include_invitations=current_user.calendar_include_invitations)
-    return render_template(
-        "calendar/mine.html",
-        title="My calendar",
-        personal=_feed_links("calendar.personal_feed", token=current_user.calendar_token),
-        public=_feed_links("calendar.public_feed"),
-        settings_form=settings,
-        reset_form=ResetCalendarLinkForm(),
+    response = make_response(
+        render_template(
+            "calendar/mine.html",
+            title="My calendar",
+            personal=_feed_links("calendar.personal_feed", token=token) if token else None,
+            has_address=current_user.calendar_token_hash is not None,
+            public=_feed_links("calendar.public_feed"),
+            settings_form=settings,
+            reset_form=ResetCalendarLinkForm(),
+        )
     )
+    if token:
+        # The page holds a secret: it must not follow a link out in a Referer header.
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @login_required
 def reset_link():
-    """Give the feed a new address; the old one stops working straight away."""
+    """Make the feed's address (or a new one: the old one stops working straight away), to be shown once."""
     form = ResetCalendarLinkForm()
     if not form.validate_on_submit():
         abort(400)
-    tokens.reset_calendar_token(current_user)
+    had_address = current_user.calendar_token_hash is not None
+    token = tokens.make_calendar_token(current_user)
     db.session.commit()
-    flash("Your calendar has a new address. Subscribe to it again; the old address no longer works.", "success")
+    session[NEW_FEED_ADDRESS] = seal({"user": str(current_user.id), "token": token})
+    if had_address:
+        flash("Your calendar has a new address. Subscribe to it again; the old address no longer works.", "success")
+    else:
+        flash("Your calendar address is ready. Subscribe to it now: it is shown only this once.", "success")
     return redirect(url_for("calendar.mine"))
 
 

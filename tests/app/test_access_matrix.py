@@ -232,7 +232,7 @@ def _sealed_link(kind: str) -> str:
 def world(app, make_fellow, make_organiser) -> World:
     """One of everything a URL can name, each owned by the visitor it should be."""
     from events.bookings.services import book_place
-    from events.calendar.tokens import ensure_calendar_token
+    from events.calendar.tokens import make_calendar_token
     from fellows.services import invite_fellow, request_password_reset
     from fellows.unsubscribe import unsubscribe_token
     from writeups.reviews import create_review_link
@@ -304,7 +304,7 @@ def world(app, make_fellow, make_organiser) -> World:
             to_address="x@example.org", subject="S", text_body="T", kind="test", status="failed", attempts=6
         )
         db.session.add(failed)
-        calendar_token = ensure_calendar_token(ada)
+        calendar_token = make_calendar_token(ada)
         appointment = Appointment(
             fellow_id=ada.id, cohort=2026, starts_on=now.date(), ends_on=now.date() + timedelta(days=700)
         )

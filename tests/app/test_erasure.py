@@ -98,7 +98,7 @@ def test_a_deleted_fellow_leaves_no_trace_but_pseudonymised_audit_entries(app, r
     assert organiser.post(f"/organiser/notes/{note_id}/edit", data=data).status_code == 302
 
     amelia_client = _signed_in(app, FELLOW_EMAIL, DEMO_PASSWORD)
-    amelia_client.get("/my/calendar")
+    amelia_client.post("/my/calendar/reset")
     event = _bookable_events(app, amelia_id)[0]
     booked = amelia_client.post(f"/events/{event}/book", data={"dietary_requirements": "No walnuts, ever"})
     assert booked.status_code == 302

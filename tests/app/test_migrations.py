@@ -67,3 +67,45 @@ def test_demo_data_is_idempotent(app, runner):
         again = {table.name: db.session.execute(table.select()).all().__len__() for table in db.metadata.sorted_tables}
         assert db.session.scalar(db.select(db.func.count(User.id)).where(User.role == "fellow")) >= 12
     assert again == counts
+
+
+def test_feed_addresses_made_before_tokens_were_hashed_keep_working(tmp_path):
+    """0022 keeps only a hash of each personal feed token: the address a person subscribed to still opens
+    her feed, and the token itself is no longer in the database."""
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from fellows.models import User
+
+    url, cleanup = _fresh_database_url(tmp_path)
+    try:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade(revision="0021_solve_reasons")
+            users = sa.Table("users", sa.MetaData(), autoload_with=db.engine)
+            samples = {sa.String: "x", sa.Integer: 1, sa.Boolean: False, sa.DateTime: datetime.now(UTC), sa.JSON: []}
+            row = {
+                column.name: next(value for kind, value in samples.items() if isinstance(column.type, kind))
+                for column in users.columns
+                if not column.nullable and not column.primary_key and column.server_default is None
+            }
+            token = "an-address-made-before-0022-" + "k" * 15
+            row.update(email="ada@example.org", role="fellow", name="Ada", fellow_status="current")
+            row.update(visibility="fellows")
+            row.update(active=True, calendar_token=token)
+            with db.engine.begin() as connection:
+                connection.execute(users.insert().values(**row))
+            upgrade()
+            with db.engine.connect() as connection:
+                stored = " ".join(map(str, connection.execute(sa.text("SELECT * FROM users")).one()))
+            assert token not in stored
+            from events.calendar.tokens import find_feed_owner
+
+            owner = find_feed_owner(token)
+            assert owner is not None and owner.email == "ada@example.org"
+            assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        cleanup()

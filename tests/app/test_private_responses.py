@@ -61,11 +61,11 @@ def test_private_files_are_no_store(app, login, make_fellow, make_organiser, mak
 
 
 def test_a_personal_feed_is_no_store_and_still_answers_304(app, client, make_fellow):
-    from events.calendar.tokens import ensure_calendar_token
+    from events.calendar.tokens import make_calendar_token
 
     fellow = make_fellow()
     with app.app_context():
-        token = ensure_calendar_token(db.session.get(User, fellow.id))
+        token = make_calendar_token(db.session.get(User, fellow.id))
         db.session.commit()
     feed = client.get(f"/calendar/{token}.ics")
     _no_store(feed, "personal feed")

@@ -111,9 +111,9 @@ def test_cached_feeds_never_cross_between_requesters(app, client, make_event, ma
     with app.app_context():
         db.session.add(Booking(event_id=fellows_only, user_id=ada.id, state="confirmed", confirmed_at=utcnow()))
         db.session.add(Booking(event_id=public, user_id=bob.id, state="confirmed", confirmed_at=utcnow()))
-        from events.calendar.tokens import ensure_calendar_token
+        from events.calendar.tokens import make_calendar_token
 
-        tokens = {u.email: ensure_calendar_token(db.session.get(User, u.id)) for u in (ada, bob, olivia)}
+        tokens = {u.email: make_calendar_token(db.session.get(User, u.id)) for u in (ada, bob, olivia)}
         db.session.commit()
         assert db.session.scalar(select(Booking.id).where(Booking.event_id == draft)) is None
     # The organiser's feed (every event, drafts included) is built and cached first ...

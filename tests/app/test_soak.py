@@ -20,7 +20,6 @@ import http.client
 import os
 import random
 import re
-import secrets
 import statistics
 import threading
 import time
@@ -34,6 +33,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from bench.scale import scale_up
+from core.lib.tokens import hash_token, new_token
 from core.models import OutboxMessage
 from events.models import Booking, Event
 from extensions import db
@@ -242,6 +242,7 @@ def soak_data(app, runner, make_event) -> tuple[list[tuple[int, str, str]], dict
         # A cheap hash: 50 sign-ins with scrypt would cost the setup more CPU than a minute of booking
         # is worth; signing in is not what this soak measures.
         password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+        tokens = [new_token() for _ in range(USERS)]
         users = [
             User(
                 email=f"soak.fellow.{n:02}@example.org",
@@ -251,13 +252,13 @@ def soak_data(app, runner, make_event) -> tuple[list[tuple[int, str, str]], dict
                 sector="government",
                 cohort=2024,
                 visibility="fellows",
-                calendar_token=secrets.token_urlsafe(32),
+                calendar_token_hash=hash_token(tokens[n]),
             )
             for n in range(USERS)
         ]
         db.session.add_all(users)
         db.session.commit()
-        fellows = [(user.id, user.email, f"/calendar/{user.calendar_token}.ics") for user in users]
+        fellows = [(user.id, user.email, f"/calendar/{tokens[n]}.ics") for n, user in enumerate(users)]
         db.session.remove()
     reads = [
         "/",

@@ -167,6 +167,8 @@ def test_programme_long_list_two_expert_answers_timetable_itinerary_and_feed(
     expect(fellow.locator(".itinerary > li")).to_have_count(2)
     expect(fellow.locator(".itinerary").get_by_text(chosen)).to_be_visible()
     fellow.goto("/my/calendar")
+    fellow.get_by_role("button", name="Make my calendar address").click()
+    expect(fellow.get_by_text("shown only this once").first).to_be_visible()
     feed_url = fellow.locator("#personal-feed").input_value()
     assert (
         fellow.get_by_role("link", name="Subscribe in your calendar app").get_attribute("href").startswith("webcal://")

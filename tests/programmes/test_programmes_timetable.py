@@ -260,6 +260,7 @@ def test_meetings_are_in_the_fellows_personal_calendar_feed_and_its_etag_follows
     organiser = accepted["organiser"]
     organiser.post(f"/organiser/visits/{accepted['visit']}/timetable/solve")
     ada = login(accepted["ada"])
+    ada.post("/my/calendar/reset")
     page = ada.get("/my/calendar").get_data(as_text=True)
     feed_path = "/calendar/" + page.split("/calendar/", 1)[1].split(".ics", 1)[0] + ".ics"
     first = ada.get(feed_path)

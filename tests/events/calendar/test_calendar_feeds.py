@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core.models import utcnow
 from events.calendar import views as calendar_views
@@ -33,9 +33,9 @@ def _book(app, event_id: int, user, state: str = "confirmed") -> None:
 
 def _token(app, user) -> str:
     with app.app_context():
-        from events.calendar.tokens import ensure_calendar_token
+        from events.calendar.tokens import make_calendar_token
 
-        token = ensure_calendar_token(db.session.get(User, user.id))
+        token = make_calendar_token(db.session.get(User, user.id))
         db.session.commit()
         return token
 
@@ -243,25 +243,52 @@ def test_a_personal_feed_polled_with_nothing_changed_sends_no_sql_and_sees_chang
     assert client.get(url).status_code == 404
 
 
-def test_reset_revokes_the_old_address_at_once(app, login, make_fellow):
+def _shown_token(page) -> str | None:
+    found = re.findall(r"http://localhost/calendar/([A-Za-z0-9_-]+)\.ics", page.get_data(as_text=True))
+    return found[0] if found else None
+
+
+def test_the_address_is_made_by_a_post_and_shown_once_with_no_referrer(app, login, make_fellow):
     ada = make_fellow()
     client = login(ada)
     page = client.get("/my/calendar")
-    assert page.status_code == 200
+    assert page.status_code == 200 and _shown_token(page) is None
+    assert "Make my calendar address" in page.get_data(as_text=True)
     with app.app_context():
-        old = db.session.get(User, ada.id).calendar_token
-    html = page.get_data(as_text=True)
-    assert f"http://localhost/calendar/{old}.ics" in html
-    assert f"webcal://localhost/calendar/{old}.ics" in html
+        assert db.session.get(User, ada.id).calendar_token_hash is None  # opening the page makes nothing
+
+    assert client.post("/my/calendar/reset").status_code == 302
+    page = client.get("/my/calendar")
+    token = _shown_token(page)
+    assert token and f"webcal://localhost/calendar/{token}.ics" in page.get_data(as_text=True)
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert client.get(f"/calendar/{token}.ics").status_code == 200
+
+    again = client.get("/my/calendar")
+    assert _shown_token(again) is None and "not shown again" in again.get_data(as_text=True)
+    assert client.get(f"/calendar/{token}.ics").status_code == 200  # subscribed calendars keep working
+
+
+def test_only_a_hash_of_the_feed_token_is_stored(app, make_fellow):
+    ada = make_fellow()
+    token = _token(app, ada)
+    with app.app_context():
+        row = db.session.execute(text("SELECT * FROM users WHERE id = :id"), {"id": ada.id}).one()
+    assert token not in " ".join(map(str, row))
+
+
+def test_a_new_address_revokes_the_old_at_once(app, login, make_fellow):
+    ada = make_fellow()
+    client = login(ada)
+    assert client.post("/my/calendar/reset").status_code == 302
+    old = _shown_token(client.get("/my/calendar"))
     assert client.get(f"/calendar/{old}.ics").status_code == 200
 
     assert client.post("/my/calendar/reset").status_code == 302
-    with app.app_context():
-        new = db.session.get(User, ada.id).calendar_token
-    assert new != old and len(new) >= 43
+    new = _shown_token(client.get("/my/calendar"))
+    assert new and new != old and len(new) >= 43
     assert client.get(f"/calendar/{old}.ics").status_code == 404
     assert client.get(f"/calendar/{new}.ics").status_code == 200
-    assert new in client.get("/my/calendar").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("token", ["", "nope", "x" * 65, "../etc"])
@@ -286,21 +313,21 @@ def test_reset_and_settings_need_csrf(csrf_app, make_fellow):
     assert client.post("/login", data={"email": ada.email, "password": PASSWORD, "csrf_token": csrf}).status_code == 302
     page = client.get("/my/calendar").get_data(as_text=True)
     with csrf_app.app_context():
-        before = db.session.get(User, ada.id).calendar_token
+        before = db.session.get(User, ada.id).calendar_token_hash
 
     assert client.post("/my/calendar/reset").status_code == 400
     assert client.post("/my/calendar/settings", data={"include_invitations": "y"}).status_code == 400
     assert client.post("/account/email-preferences", data={}).status_code == 400
     with csrf_app.app_context():
         user = db.session.get(User, ada.id)
-        assert user.calendar_token == before
+        assert user.calendar_token_hash == before
         assert user.calendar_include_invitations is False and user.notify_reminders is True
 
     # With the page's token the reset goes through.
     csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     assert client.post("/my/calendar/reset", data={"csrf_token": csrf}).status_code == 302
     with csrf_app.app_context():
-        assert db.session.get(User, ada.id).calendar_token != before
+        assert db.session.get(User, ada.id).calendar_token_hash != before
 
 
 # Pages that need a sign-in ----------------------------------------------------------------------

@@ -39,7 +39,8 @@ def test_done_when(app, client, login, make_organiser, make_fellow, outbox):
     assert vevent.DTSTART.astimezone(UTC) == datetime(2030, 10, 15, 11, 30, tzinfo=UTC)
     uid = str(vevent["UID"])
 
-    # … subscribes to their personal feed (the address on "My calendar"; no session needed to read it).
+    # … makes a personal feed address on "My calendar", shown once, and subscribes (no session needed to read it).
+    assert fellow.post("/my/calendar/reset").status_code == 302
     page = fellow.get("/my/calendar").get_data(as_text=True)
     feed_url = re.search(r'value="http://localhost(/calendar/[^"]+\.ics)"', page).group(1)
     first = client.get(feed_url)

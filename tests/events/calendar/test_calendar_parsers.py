@@ -282,6 +282,7 @@ def test_all_parsers_read_a_fellows_meetings_alike(app, make_fellow, make_expert
             )
         db.session.commit()
     client = login(fellow)
+    client.post("/my/calendar/reset")
     page = client.get("/my/calendar").get_data(as_text=True)
     feed_path = "/calendar/" + page.split("/calendar/", 1)[1].split(".ics", 1)[0] + ".ics"
     ics = client.get(feed_path).data
