@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from core import audit
+from core import audit, private_links
 from core.caching import unseen_by_cached_answers
 from core.forms import submit_once
 from core.models import utcnow
@@ -166,15 +166,29 @@ def _link_not_valid(purpose: str):
     )
 
 
-def _token_or_404(token: str, purpose: str):
-    record = services.find_usable_token(token, purpose)
+def _token_or_404(token: str | None, purpose: str):
+    record = services.find_usable_token(token or "", purpose)
     if record is None:
         _link_not_valid(purpose)
     return record
 
 
-def reset_password(token: str):
+def _link_token(token: str | None, purpose: str, endpoint: str):
+    """The link's token, and the answer to give first: a link opened from an email (a GET with the token in
+    its path) is swapped for the session and redirected to the clean address (``core.private_links``)."""
+    if token is None:
+        return private_links.held(purpose), None
+    if request.method == "GET":
+        _token_or_404(token, purpose)
+        return token, private_links.swap(purpose, token, url_for(endpoint))
+    return token, None
+
+
+def reset_password(token: str | None = None):
     """Choose a new password with a reset link (single-use, time-limited)."""
+    token, swapped = _link_token(token, "password_reset", "auth.reset_password")
+    if swapped is not None:
+        return swapped
     record = _token_or_404(token, "password_reset")
     form = SetPasswordForm(for_user=record.user)
     if form.validate_on_submit():
@@ -184,6 +198,7 @@ def reset_password(token: str):
             db.session.rollback()
             _link_not_valid("password_reset")
         db.session.commit()
+        private_links.forget("password_reset")
         # Proving who one is by email unlocks the account.
         SIGN_IN_FAILURES.clear(user.email)
         PASSWORD_CHECK_FAILURES.clear(str(user.id))
@@ -191,16 +206,24 @@ def reset_password(token: str):
         login_user(user)
         flash("Your password has been changed and you are signed in.", "success")
         return redirect(url_for("core.home"))
-    return render_template(
-        "auth/set_password.html",
-        form=form,
-        title="Choose a new password",
-        intro="Choose a new password for " + record.user.email + ".",
-    ), 400 if form.errors else 200
+    return private_links.private(
+        (
+            render_template(
+                "auth/set_password.html",
+                form=form,
+                title="Choose a new password",
+                intro="Choose a new password for " + record.user.email + ".",
+            ),
+            400 if form.errors else 200,
+        )
+    )
 
 
-def accept_invitation(token: str):
+def accept_invitation(token: str | None = None):
     """Accept an invitation: set a password, then land on one's own profile."""
+    token, swapped = _link_token(token, "invitation", "auth.accept_invitation")
+    if swapped is not None:
+        return swapped
     record = _token_or_404(token, "invitation")
     form = SetPasswordForm(for_user=record.user)
     if form.validate_on_submit():
@@ -210,16 +233,22 @@ def accept_invitation(token: str):
             db.session.rollback()
             _link_not_valid("invitation")
         db.session.commit()
+        private_links.forget("invitation")
         logout_user()
         login_user(user)
         flash("Welcome! Your account is ready. Take a moment to complete your profile.", "success")
         return redirect(url_for("fellows.edit_profile"))
-    return render_template(
-        "auth/set_password.html",
-        form=form,
-        title="Join the Policy Fellowship",
-        intro=f"Welcome, {record.user.name}. Choose a password for {record.user.email} to finish joining.",
-    ), 400 if form.errors else 200
+    return private_links.private(
+        (
+            render_template(
+                "auth/set_password.html",
+                form=form,
+                title="Join the Policy Fellowship",
+                intro=f"Welcome, {record.user.name}. Choose a password for {record.user.email} to finish joining.",
+            ),
+            400 if form.errors else 200,
+        )
+    )
 
 
 @limiter.limit("5 per hour", methods=["POST"])

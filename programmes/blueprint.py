@@ -52,10 +52,17 @@ bp.add_url_rule(
 bp.add_url_rule(
     "/programme/meetings/<int:meeting_id>/feedback", "rate_meeting", itinerary.rate_meeting, methods=["POST"]
 )
-# The expert's private link: no account; the token is the only key.
+# The expert's private link: no account; the token is the only key. Opened, it is swapped for the session
+# and a clean address that names only the invitation (core.private_links).
 bp.add_url_rule("/expert/<token>", "expert_invitation", expert_views.expert_invitation, methods=["GET", "POST"])
 bp.add_url_rule("/expert/<token>/remove", "expert_remove_me", expert_views.remove_me, methods=["POST"])
 bp.add_url_rule("/expert/<token>/feedback", "expert_feedback", expert_views.expert_feedback, methods=["POST"])
+for rule, endpoint, view, methods in (
+    ("", "expert_invitation", expert_views.expert_invitation, ["GET", "POST"]),
+    ("/remove", "expert_remove_me", expert_views.remove_me, ["POST"]),
+    ("/feedback", "expert_feedback", expert_views.expert_feedback, ["POST"]),
+):
+    bp.add_url_rule(f"/expert/invitations/<int:invitation_id>{rule}", endpoint, view, methods=methods)
 
 manage_bp = Blueprint("programmes_manage", __name__, url_prefix="/organiser")
 manage_bp.add_url_rule("/tenures", "tenures", manage.tenures, methods=["GET"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from core import private_links
 from core.models import utcnow
 from core.request_args import drop_unknown_filters, paginate, whole_number
 from core.tags import all_tags
@@ -100,18 +101,25 @@ def _review_link_or_404(token: str):
     return link
 
 
-def _private(response) -> Response:
-    response = current_app.make_response(response)
-    # The token is in the URL: keep it out of search engines and out of Referer headers.
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def review(token: str):
-    """A reviewer (no account needed) reads the draft and approves it or comments."""
+def _opened(token: str | None, link_id: int | None):
+    """The review link and its token; the link in the email (a GET with the token in its path) is first
+    swapped for the session and a clean address naming only the link (``core.private_links``)."""
+    if token is None:
+        link = _review_link_or_404(private_links.held("review", link_id) or "")
+        if link.id != link_id:
+            abort(404)
+        return link, None
     link = _review_link_or_404(token)
+    if request.method == "GET":
+        return link, private_links.swap("review", token, url_for("notes.review", link_id=link.id), key=link.id)
+    return link, None
+
+
+def review(token: str | None = None, link_id: int | None = None):
+    """A reviewer (no account needed) reads the draft and approves it or comments."""
+    link, swapped = _opened(token, link_id)
+    if swapped is not None:
+        return swapped
     form = ReviewResponseForm()
     status = 200
     if form.validate_on_submit():
@@ -123,17 +131,16 @@ def review(token: str):
         else:
             db.session.commit()
             flash("Thank you: your response has been sent to the organisers.", "success")
-            return _private(redirect(url_for("notes.review", token=token)))
+            return private_links.private(redirect(url_for("notes.review", link_id=link.id)))
     if form.errors or form.form_errors:
         status = 400
-    return _private(
+    return private_links.private(
         (
             render_template(
                 "writeups/review.html",
                 link=link,
                 note=link.note,
                 form=form,
-                token=token,
                 title=f"Review: {link.note.title}",
             ),
             status,
@@ -141,6 +148,7 @@ def review(token: str):
     )
 
 
-def review_image(token: str):
-    """The draft's lead image, for its reviewer."""
-    return _private(_image_response(_review_link_or_404(token).note))
+def review_image(link_id: int):
+    """The draft's lead image, for its reviewer (in the browser that opened the review link)."""
+    link, _ = _opened(None, link_id)
+    return private_links.private(_image_response(link.note))

@@ -355,6 +355,7 @@ def world(app, make_fellow, make_organiser) -> World:
                 "kind": "visit",
                 "subject_id": visit.id,
                 "expert_invitation_id": listed.id,
+                "asked_invitation_id": asked.id,
                 "meeting_id": meeting.id,
             },
             tokens={
@@ -385,7 +386,33 @@ def _rules(app):
 ARGUMENTS = {
     "notes.revoke_review_link": {"note_id": "draft_note_id"},
     "programmes_manage.remove_from_list": {"invitation_id": "expert_invitation_id"},
+    "programmes.expert_invitation": {"invitation_id": "asked_invitation_id"},
+    "programmes.expert_remove_me": {"invitation_id": "asked_invitation_id"},
+    "programmes.expert_feedback": {"invitation_id": "asked_invitation_id"},
 }
+
+#: A private link's clean address (core.private_links) opens only in the browser that opened this link.
+OPENED_BY = {
+    "notes.review_image": "notes.review",
+    "programmes.expert_remove_me": "programmes.expert_invitation",
+    "programmes.expert_feedback": "programmes.expert_invitation",
+}
+
+
+def _link_rule(app, endpoint: str):
+    """The rule of a private link that carries its token (as in the email)."""
+    [rule] = [
+        r for r in app.url_map.iter_rules() if r.endpoint == endpoint and "token" in r.arguments and "GET" in r.methods
+    ]
+    return rule
+
+
+def _opened_link(app, world: World, endpoint: str):
+    """A fresh browser that has opened the email's link for ``endpoint``, which swapped it for its session."""
+    link = OPENED_BY.get(endpoint, endpoint)
+    client = app.test_client()
+    assert client.get(_url(app, _link_rule(app, link), world, token=world.tokens[link])).status_code == 302
+    return client
 
 
 def _url(app, rule, world: World, token: str | None = None) -> str:
@@ -430,6 +457,15 @@ def test_refusals_and_pages_for_every_visitor(app, login, world):
     checked = 0
     for rule, method in _rules(app):
         expected = EXPECTED[(rule.endpoint, method)]
+        if expected == TOKEN and "token" not in rule.arguments:
+            # The clean address a link is swapped for: nothing for another browser, the page for the opener.
+            url = _url(app, rule, world)
+            checked += 1
+            if (got := _outcome(app.test_client().open(url, method=method))) != HIDDEN:
+                wrong.append((rule.endpoint, method, "a browser that has not opened the link", got))
+            if method == "GET" and (got := _outcome(_opened_link(app, world, rule.endpoint).get(url))) != OK:
+                wrong.append((rule.endpoint, method, "the browser that opened the link", got))
+            continue
         if expected == TOKEN:
             url = _url(app, rule, world, token="forged" + "A" * 40)
             for role in ROLES:
@@ -475,6 +511,21 @@ def test_allowed_posts(app, login, world, endpoint, role):
 
 @pytest.mark.parametrize("endpoint", sorted(e for (e, m), x in EXPECTED.items() if x == TOKEN and m == "POST"))
 def test_private_links_accept_a_post_with_the_real_token(app, world, endpoint):
-    [rule] = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint and "POST" in r.methods]
-    response = app.test_client().post(_url(app, rule, world, token=world.tokens[endpoint]))
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint and "POST" in r.methods]
+    [link] = [r for r in rules if "token" in r.arguments]
+    response = app.test_client().post(_url(app, link, world, token=world.tokens[endpoint]))
     assert _outcome(response) == OK
+
+
+#: Private links whose opening is swapped for the session (unsubscribing keeps its link: RFC 8058 posts to it).
+SWAPPED_POSTS = sorted(e for (e, m), x in EXPECTED.items() if x == TOKEN and m == "POST" and e != "auth.unsubscribe")
+
+
+@pytest.mark.parametrize("endpoint", SWAPPED_POSTS)
+def test_the_clean_address_of_an_opened_link_accepts_its_post(app, world, endpoint):
+    [clean] = [
+        r
+        for r in app.url_map.iter_rules()
+        if r.endpoint == endpoint and "POST" in r.methods and "token" not in r.arguments
+    ]
+    assert _outcome(_opened_link(app, world, endpoint).post(_url(app, clean, world))) == OK

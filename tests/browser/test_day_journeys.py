@@ -5,6 +5,7 @@ issue 10's whole programme journey, from the long list to the fellow's calendar 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -146,6 +147,8 @@ def test_programme_long_list_two_expert_answers_timetable_itinerary_and_feed(
 
     expert = new_page(browser, live_server)
     expert.goto(link_in(accepting, "/expert/"))
+    # The link's secret leaves the address bar (and history) at once: the page is at a clean address.
+    assert re.search(r"/expert/invitations/\d+$", expert.url), expert.url
     expert.get_by_label("Yes, I can meet").check()
     expert.locator("input[name=available]").first.check()
     expert.get_by_role("button", name="Send my answer").click()

@@ -92,7 +92,7 @@ def test_password_reset_link_works_once(app, client, auth, make_fellow, outbox):
     assert response.status_code == 200
     [message] = outbox(kind="password_reset")
     link = link_in(message, "/password/reset/")
-    assert client.get(link).status_code == 200
+    assert client.get(link, follow_redirects=True).status_code == 200
     response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert response.status_code == 302
     client.post("/logout")
@@ -100,7 +100,7 @@ def test_password_reset_link_works_once(app, client, auth, make_fellow, outbox):
     assert auth.login(fellow, NEW_PASSWORD).status_code == 302
     client.post("/logout")
     # Reuse is refused.
-    assert client.get(link).status_code == 404
+    assert client.get(link, follow_redirects=True).status_code == 404
     assert (
         client.post(link, data={"password": "another one please", "confirm": "another one please"}).status_code == 404
     )
@@ -128,7 +128,7 @@ def test_expired_and_tampered_reset_links_are_refused(app, client, make_fellow, 
         record = db.session.scalar(db.select(AccountToken))
         record.expires_at = utcnow() - timedelta(seconds=1)
         db.session.commit()
-    response = client.get(link)
+    response = client.get(link, follow_redirects=True)
     assert response.status_code == 404
     assert "expired" in response.get_data(as_text=True)
 
@@ -138,8 +138,8 @@ def test_a_newer_reset_link_replaces_the_older_one(client, make_fellow, outbox):
     _request_reset(client, fellow.email)
     _request_reset(client, fellow.email)
     first, second = (link_in(m, "/password/reset/") for m in outbox())
-    assert client.get(first).status_code == 404
-    assert client.get(second).status_code == 200
+    assert client.get(first, follow_redirects=True).status_code == 404
+    assert client.get(second, follow_redirects=True).status_code == 200
 
 
 def test_reset_form_rejects_short_or_mismatched_passwords(client, make_fellow, outbox):
@@ -151,7 +151,7 @@ def test_reset_form_rejects_short_or_mismatched_passwords(client, make_fellow, o
     assert "Use at least 12 characters" in response.get_data(as_text=True)
     response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD + "x"})
     assert "The passwords do not match" in response.get_data(as_text=True)
-    assert client.get(link).status_code == 200  # a failed attempt does not spend the link
+    assert client.get(link, follow_redirects=True).status_code == 200  # a failed attempt does not spend the link
 
 
 def test_invitation_sets_a_password_and_lands_on_the_profile(app, client, auth, make_fellow, make_organiser, outbox):
@@ -165,13 +165,13 @@ def test_invitation_sets_a_password_and_lands_on_the_profile(app, client, auth, 
     [message] = outbox(kind="invitation")
     assert "7 days" in message.text_body
     link = link_in(message, "/invitation/")
-    page = client.get(link)
+    page = client.get(link, follow_redirects=True)
     assert "Grace Hopper" in page.get_data(as_text=True)
     response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert response.headers["Location"] == "/profile/edit"
     assert client.get("/profile/edit").status_code == 200
     client.post("/logout")
-    assert client.get(link).status_code == 404  # single use
+    assert client.get(link, follow_redirects=True).status_code == 404  # single use
     assert auth.login(fellow, NEW_PASSWORD).status_code == 302
 
 
@@ -299,3 +299,24 @@ def test_signing_out_ends_copied_session_and_remember_me_cookies(app, client, ma
         assert copy_client(*names).get("/profile/edit").status_code == 302, names  # sent to sign in
     assert client.post("/login", data={"email": fellow.email, "password": PASSWORD}).status_code == 302
     assert client.get("/profile/edit").status_code == 200  # signing in again works
+
+
+def test_a_link_from_an_email_is_swapped_for_the_session_and_a_clean_address(app, client, make_fellow, outbox):
+    """The reset link's secret leaves the address bar (history, logs, Referer) on first use: the page is at
+    /password/reset, sent with no Referer; another browser at the clean address has nothing to open."""
+    fellow = make_fellow()
+    _request_reset(client, fellow.email)
+    link = link_in(outbox(kind="password_reset")[-1], "/password/reset/")
+    opened = client.get(link)
+    assert opened.status_code == 302 and opened.headers["Location"] == "/password/reset"
+    assert opened.headers["Referrer-Policy"] == "no-referrer"
+    assert link.rsplit("/", 1)[1] not in opened.headers.get("Set-Cookie", "")  # kept sealed, not in clear
+    page = client.get("/password/reset")
+    assert page.status_code == 200 and fellow.email in page.get_data(as_text=True)
+    assert page.headers["Referrer-Policy"] == "no-referrer" and "no-store" in page.headers["Cache-Control"]
+    assert app.test_client().get("/password/reset").status_code == 404
+    new = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    assert client.post("/password/reset", data=new).status_code == 302
+    with app.app_context():
+        assert db.session.get(User, fellow.id).check_password(NEW_PASSWORD)
+    assert client.get("/password/reset").status_code == 404  # used up, and forgotten

@@ -292,7 +292,7 @@ def test_the_expert_sees_their_meeting_and_gives_feedback_after_it(app, accepted
         meeting.invitation.token_hash = ExpertInvitation.hash("priya-private-link-token")
         db.session.commit()
     link = "/expert/priya-private-link-token"
-    page = text_of(client.get(link))
+    page = text_of(client.get(link, follow_redirects=True))
     assert "Your meeting" in page and "Building 0" in page and "How was it?" not in page
     assert client.post(f"{link}/feedback", data={"rating": "5"}).status_code == 404  # not yet held
     with app.app_context():
@@ -300,7 +300,7 @@ def test_the_expert_sees_their_meeting_and_gives_feedback_after_it(app, accepted
         past = datetime.now(UTC) - timedelta(days=1)
         meeting.starts_at, meeting.ends_at = past - timedelta(minutes=45), past
         db.session.commit()
-    assert "How was it?" in text_of(client.get(link))
+    assert "How was it?" in text_of(client.get(link, follow_redirects=True))
     assert client.post(f"{link}/feedback", data={}).status_code == 400
     sent = client.post(f"{link}/feedback", data={"rating": "5", "comment": "A sharp set of questions"})
     assert sent.status_code == 302
@@ -333,7 +333,7 @@ def test_the_reasons_of_the_last_solve_stay_with_the_timetable(app, accepted, ma
     accepted["organiser"].post(f"{path}/solve")
     reason = "Lena Late : none of the half-days they offered is within the visit's hours"
     for client in (accepted["organiser"], accepted["organiser"], login(make_organiser())):
-        assert reason in text_of(client.get(path))
+        assert reason in text_of(client.get(path, follow_redirects=True))
 
 
 def test_three_tabs_solving_at_once_make_each_meeting_once_and_email_it_once(

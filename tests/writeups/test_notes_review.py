@@ -46,7 +46,7 @@ def send_link(organiser, note_id: int, outbox, name="Mark Thompson", email="Mark
 def test_reviewer_reads_the_draft_and_approves_without_an_account(app, client, in_review, outbox):
     note_id, organiser = in_review
     path = send_link(organiser, note_id, outbox)
-    page = client.get(path)
+    page = client.get(path, follow_redirects=True)
     assert page.status_code == 200
     html = text_of(page)
     assert "The national grid analogy." in html and "Dear Mark Thompson" in html
@@ -92,7 +92,7 @@ def test_a_withdrawn_link_is_404_and_records_nothing(app, client, in_review, out
         assert link.token_hash not in path  # only the hash is stored
         link_id = link.id
     assert organiser.post(f"/organiser/notes/{note_id}/review-links/{link_id}/revoke").status_code == 302
-    assert client.get(path).status_code == 404
+    assert client.get(path, follow_redirects=True).status_code == 404
     assert client.post(path, data={"decision": "approve"}).status_code == 404
     assert client.get(path + "/image").status_code == 404
     with app.app_context():
@@ -114,7 +114,7 @@ def test_links_need_the_note_in_review_and_close_when_it_is_published(
     assert get_note(app, draft).state == "in_review"
     path = send_link(organiser, draft, outbox, name="Jane Doe", email="jane@example.org")
     assert organiser.post(f"/organiser/notes/{draft}/publish").status_code == 302
-    page = client.get(path)
+    page = client.get(path, follow_redirects=True)
     assert page.status_code == 200 and "responses are closed" in text_of(page)
     assert client.post(path, data={"decision": "approve"}).status_code == 400
 

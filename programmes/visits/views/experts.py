@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from core import audit
+from core import audit, private_links
 from core.errors import ServiceError
 from core.models import utcnow
 from extensions import db
@@ -20,11 +20,28 @@ from programmes.visits import invitations as service
 from programmes.visits.timetable.services import record_expert_feedback
 
 
-def _invitation_or_404(token: str):
-    invitation = service.find_invitation(token)
-    if invitation is None:
-        abort(404)
+def _invitation_or_404(token: str | None, invitation_id: int | None = None):
+    invitation = service.find_invitation(token or "")
+    if invitation is None or (invitation_id is not None and invitation.id != invitation_id):
+        abort(404, "This link has not been opened in this browser, or is no longer valid: open the link in your email.")
     return invitation
+
+
+def _opened(token: str | None, invitation_id: int | None):
+    """The invitation and its token. The link in the email (a GET with the token in its path) is first
+    swapped for the session and a clean address naming only the invitation (``core.private_links``)."""
+    if token is None:
+        token = private_links.held("expert", invitation_id)
+        return _invitation_or_404(token, invitation_id), token, None
+    invitation = _invitation_or_404(token)
+    if request.method == "GET":
+        clean = url_for("programmes.expert_invitation", invitation_id=invitation.id)
+        return invitation, token, private_links.swap("expert", token, clean, key=invitation.id)
+    return invitation, token, None
+
+
+def _back(invitation):
+    return private_links.private(redirect(url_for("programmes.expert_invitation", invitation_id=invitation.id)))
 
 
 def _render(
@@ -44,7 +61,7 @@ def _render(
     questions = db.session.scalars(
         select(PolicyQuestion).where(PolicyQuestion.fellow_id == visit.fellow_id).order_by(PolicyQuestion.id)
     ).all()
-    return render_template(
+    page = render_template(
         "programmes/expert_invitation.html",
         invitation=invitation,
         expert=invitation.expert,
@@ -58,12 +75,15 @@ def _render(
         feedback_form=feedback_form if meeting is not None and meeting.ends_at <= utcnow() else None,
         retention_days=current_app.config.get("RETENTION_EXPERT_LINK_DAYS", 30),
         title="An invitation to meet a Policy Fellow",
-    ), status
+    )
+    return private_links.private((page, status))
 
 
-def expert_invitation(token: str):
+def expert_invitation(token: str | None = None, invitation_id: int | None = None):
     """Show the invitation; on POST record the expert's answer."""
-    invitation = _invitation_or_404(token)
+    invitation, token, swapped = _opened(token, invitation_id)
+    if swapped is not None:
+        return swapped
     form = ExpertResponseForm()
     form.available.choices = invitation.programme.half_day_choices()
     if request.method == "GET":
@@ -88,13 +108,13 @@ def expert_invitation(token: str):
                 flash("Thank you: the organisers will send you the time and place of your meeting.", "success")
             else:
                 flash("Thank you for letting us know.", "success")
-            return redirect(url_for("programmes.expert_invitation", token=token))
+            return _back(invitation)
     return _render(invitation, token, form, RemoveMeForm(), 400 if request.method == "POST" else 200)
 
 
-def remove_me(token: str):
+def remove_me(token: str | None = None, invitation_id: int | None = None):
     """The expert removes themselves from the network: erasure, keeping only anonymous answer counts."""
-    invitation = _invitation_or_404(token)
+    invitation, token, _ = _opened(token, invitation_id)
     form = RemoveMeForm()
     if not form.validate_on_submit():
         response_form = ExpertResponseForm(formdata=None)
@@ -107,12 +127,13 @@ def remove_me(token: str):
         None, "expert.erased", "An expert removed themselves from the network", subject, actor_name="the expert"
     )
     db.session.commit()
-    return render_template("programmes/expert_removed.html", title="You have been removed")
+    private_links.forget("expert", invitation.id)
+    return private_links.private(render_template("programmes/expert_removed.html", title="You have been removed"))
 
 
-def expert_feedback(token: str):
+def expert_feedback(token: str | None = None, invitation_id: int | None = None):
     """After the meeting, the expert may say how useful it was (optional; organisers see it)."""
-    invitation = _invitation_or_404(token)
+    invitation, token, _ = _opened(token, invitation_id)
     meeting = db.session.scalar(select(Meeting).where(Meeting.invitation_id == invitation.id))
     if meeting is None or meeting.ends_at > utcnow():
         abort(404)
@@ -124,4 +145,4 @@ def expert_feedback(token: str):
     record_expert_feedback(meeting, int(form.rating.data), form.comment.data)  # a choice, "1" to "5"
     db.session.commit()
     flash("Thank you for your feedback.", "success")
-    return redirect(url_for("programmes.expert_invitation", token=token))
+    return _back(invitation)
