@@ -9,39 +9,22 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from core.models import AuditEntry, utcnow
-from core.registry import account_erasers
+from core.registry import account_erasers, audit_labels
 from extensions import db
 
 #: What each action is called on the audit page; an action missing here is shown by its key.
-ACTIONS = {
-    "account.deleted": "Account deleted by its owner",
+for _action, _label in {
     "backup.made": "Backup made",
     "backup.restored": "Backup restored",
-    "booking.added": "Place added by an organiser",
-    "booking.removed": "Booking removed by an organiser",
-    "attendees.exported": "Attendee list downloaded (names and answers)",
-    "attendees.printed": "Sign-in sheet or badges downloaded (names)",
-    "event.cancelled": "Event cancelled",
-    "event.deleted": "Draft event deleted",
-    "event_invitation.withdrawn": "Event invitation withdrawn",
-    "expert.erased": "Expert removed from the network",
-    "expert.merged": "Experts merged",
-    "experts.imported": "Experts imported from CSV",
-    "fellow.deactivated": "Fellow deactivated",
-    "fellow.reactivated": "Fellow reactivated",
-    "fellow.email_changed": "Fellow's email address changed",
-    "fellows.exported": "Fellows list downloaded",
-    "fellows.imported": "Fellows imported from CSV",
-    "invitation.revoked": "Account invitation revoked",
-    "join_request.approved": "Join request approved",
-    "join_request.declined": "Join request declined",
-    "note.unpublished": "Write-up unpublished",
     "outbox.retried": "Failed email queued again",
-    "programme.exported": "Programme dashboard downloaded",
     "purge.run": "Retention purge",
-    "review_link.revoked": "Review link withdrawn",
-    "tag.removed": "Topic removed",
-}
+}.items():
+    audit_labels.register(_action, _label)
+
+
+def actions() -> dict[str, str]:
+    """Every recorded action the areas name, by its key (the audit log's filter)."""
+    return dict(audit_labels.items())
 
 
 def record(
@@ -67,7 +50,7 @@ def record(
 
 
 def label(action: str) -> str:
-    return ACTIONS.get(action, action)
+    return audit_labels.get(action) or action
 
 
 def forget_actor(user) -> None:

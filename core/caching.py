@@ -54,29 +54,25 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from core.models import utcnow
-from core.registry import Registry
+from core.registry import Registry, uncached_tables
 from extensions import cache
 
 log = logging.getLogger(__name__)
 
 GENERATION_KEY = "pages:generation"
 #: Tables no cached answer reads (no shared page, no kept user, no kept value): writing them does not make a
-#: new generation (the scheduler writes ``job_runs`` every minute; sending mail, signing in and auditing
-#: write the others). A write of a table that is read, but of nothing kept shows (the time of a person's
-#: last sign-in), goes inside ``unseen_by_cached_answers``.
-TABLES_NO_CACHED_ANSWER_READS = frozenset(
-    {
-        "job_runs",
-        "outbox_messages",
-        "audit_entries",
-        "account_tokens",
-        "note_draft_stashes",
-        "note_review_links",
-        "note_review_responses",
-        "join_requests",
-        "alembic_version",
-    }
-)
+#: new generation. Areas register theirs (``core.registry.uncached_tables``); these are the platform's own (the
+#: scheduler writes ``job_runs`` every minute; sending mail and auditing write the others). A write of a table
+#: that is read, but of nothing kept shows (the time of a person's last sign-in), goes inside
+#: ``unseen_by_cached_answers``.
+for _table, _why in {
+    "job_runs": "the scheduler's runs",
+    "outbox_messages": "the mail outbox",
+    "audit_entries": "the audit log (its page is never cached)",
+    "used_form_keys": "one-use form keys",
+    "alembic_version": "the schema's version",
+}.items():
+    uncached_tables.register(_table, _why)
 _WRITES = ("INSERT", "UPDATE", "DELETE", "TRUNCATE", "REPLACE", "MERGE", "CREATE", "DROP", "ALTER", "WITH")
 
 
@@ -158,7 +154,7 @@ def _note_write(conn, cursor, statement: str, parameters, context, executemany) 
     if not words or words[0].upper() not in _WRITES or _wrote.get() or _unseen.get():
         return
     table = getattr(getattr(getattr(context, "compiled", None), "statement", None), "table", None)
-    if getattr(table, "name", None) in TABLES_NO_CACHED_ANSWER_READS:
+    if uncached_tables.get(getattr(table, "name", "")) is not None:
         return
     _wrote.set(True)
 

@@ -1,5 +1,5 @@
-"""What the areas contribute to core: home-page sections, parts of a person's data export, demo data
-loaders and command-line commands.
+"""What the areas contribute to core: home-page sections, navigation, parts of a person's data export, erasers,
+audit labels, tables no cached answer reads, demo data loaders, jobs and command-line commands.
 
 Core imports no area. Each area registers its contributions here from its ``blueprint.py``, which the
 application factory imports (Indico does the same with signals); core then asks the registry.
@@ -44,6 +44,11 @@ class HomeSection:
     build: Callable[[object], dict | None]
 
 
+#: What an audit action ("fellow.deactivated") is called on the audit log and its filter; each area names
+#: the actions it records (core.audit).
+audit_labels: Registry[str] = Registry("audit log labels")
+#: Tables no cached answer reads, each with why (core.caching): writing them makes no new page generation.
+uncached_tables: Registry[str] = Registry("tables no cached answer reads")
 #: Sections of the home page, in order.
 home_sections: Registry[HomeSection] = Registry("home page sections")
 #: export(user) -> what the area holds about the person, under the part's name in "Download my data".

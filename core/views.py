@@ -81,13 +81,13 @@ def audit_log():
     """Who did what, when: destructive and privacy-relevant actions, newest first, filterable by action."""
     action = request.args.get("action", "")
     query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    if action in audit.ACTIONS:
+    if action in audit.actions():
         query = query.where(AuditEntry.action == action)
     else:
         action = ""
     page = paginate(query, AUDIT_PAGE_SIZE)
     return render_template(
-        "core/audit.html", page=page, action=action, actions=audit.ACTIONS, label=audit.label, title="Audit log"
+        "core/audit.html", page=page, action=action, actions=audit.actions(), label=audit.label, title="Audit log"
     )
 
 

@@ -11,6 +11,7 @@ from core.registry import (
     NavEntry,
     ScheduledJob,
     account_erasers,
+    audit_labels,
     cli_commands,
     data_export,
     demo_loaders,
@@ -121,3 +122,15 @@ navigation.register("events.my_bookings", NavEntry("My bookings", "events.my_boo
 navigation.register(
     "events.manage", NavEntry("Manage events", "events.manage", "organiser", menu="organiser"), order=10
 )
+
+# What this area records in the audit log, and the tables it writes that no cached answer reads.
+for action, text in {
+    "booking.added": "Place added by an organiser",
+    "booking.removed": "Booking removed by an organiser",
+    "attendees.exported": "Attendee list downloaded (names and answers)",
+    "attendees.printed": "Sign-in sheet or badges downloaded (names)",
+    "event.cancelled": "Event cancelled",
+    "event.deleted": "Draft event deleted",
+    "event_invitation.withdrawn": "Event invitation withdrawn",
+}.items():
+    audit_labels.register(action, text)

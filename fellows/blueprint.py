@@ -8,11 +8,13 @@ from flask import Blueprint
 from core.registry import (
     NavEntry,
     ScheduledJob,
+    audit_labels,
     cli_commands,
     demo_loaders,
     navigation,
     organiser_alerts,
     scheduled_jobs,
+    uncached_tables,
 )
 from fellows import alerts, auth, demo, organisations, views
 from fellows.cli import digest_command, digest_job, users_cli
@@ -53,3 +55,23 @@ organiser_alerts.register("Requests to join", alerts.join_request_alerts, order=
 navigation.register("fellows.directory", NavEntry("Fellows", "fellows.directory", "signed_in"), order=30)
 navigation.register("fellows.my_profile", NavEntry("My profile", "fellows.my_profile", "fellow"), order=60)
 navigation.register("auth.account", NavEntry("Account", "auth.account", "signed_in"), order=80)
+
+# What this area records in the audit log, and the tables it writes that no cached answer reads.
+for action, text in {
+    "account.deleted": "Account deleted by its owner",
+    "fellow.deactivated": "Fellow deactivated",
+    "fellow.reactivated": "Fellow reactivated",
+    "fellow.email_changed": "Fellow's email address changed",
+    "fellows.exported": "Fellows list downloaded",
+    "fellows.imported": "Fellows imported from CSV",
+    "invitation.revoked": "Account invitation revoked",
+    "join_request.approved": "Join request approved",
+    "join_request.declined": "Join request declined",
+    "tag.removed": "Topic removed",
+}.items():
+    audit_labels.register(action, text)
+for table, why in {
+    "account_tokens": "joining and reset links",
+    "join_requests": "requests to join (organisers' pages are not cached)",
+}.items():
+    uncached_tables.register(table, why)

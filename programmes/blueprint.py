@@ -11,6 +11,7 @@ from core.registry import (
     NavEntry,
     ScheduledJob,
     account_erasers,
+    audit_labels,
     cli_commands,
     data_export,
     demo_loaders,
@@ -139,3 +140,12 @@ navigation.register(
 organiser_alerts.register("Experts' answers to visit invitations", visit_notifications.expert_answer_alerts, order=30)
 # After write-ups have let go of the fellow's visits (order 40), before the account row goes.
 account_erasers.register("programme", services.erase_programme, order=60)
+
+# What this area records in the audit log, and the tables it writes that no cached answer reads.
+for action, text in {
+    "expert.erased": "Expert removed from the network",
+    "expert.merged": "Experts merged",
+    "experts.imported": "Experts imported from CSV",
+    "programme.exported": "Programme dashboard downloaded",
+}.items():
+    audit_labels.register(action, text)

@@ -11,12 +11,14 @@ from core.registry import (
     NavEntry,
     PagePart,
     account_erasers,
+    audit_labels,
     data_export,
     demo_loaders,
     home_sections,
     navigation,
     organiser_alerts,
     page_parts,
+    uncached_tables,
 )
 from core.throttling import sends_mail
 from writeups import demo, home, listing, manage, reviews, services, views, workflow
@@ -74,3 +76,16 @@ navigation.register(
     "notes.manage", NavEntry("Manage write-ups", "notes.manage", "organiser", menu="organiser"), order=20
 )
 page_parts.register("event write-ups", PagePart("event page", "writeups/_event_notes.html"))
+
+# What this area records in the audit log, and the tables it writes that no cached answer reads.
+for action, text in {
+    "note.unpublished": "Write-up unpublished",
+    "review_link.revoked": "Review link withdrawn",
+}.items():
+    audit_labels.register(action, text)
+for table, why in {
+    "note_draft_stashes": "kept drafts of the editor",
+    "note_review_links": "review links",
+    "note_review_responses": "reviewers' answers",
+}.items():
+    uncached_tables.register(table, why)

@@ -94,3 +94,23 @@ def test_a_purge_that_removes_something_is_recorded(app, runner, make_event, mak
     assert runner.invoke(args=["purge"]).exit_code == 0  # nothing left to remove: no second entry
     [(action, actor, summary)] = _entries(app)
     assert (action, actor) == ("purge.run", "command line") and "removed" in summary
+
+
+def test_every_recorded_action_has_a_label_its_area_registered(app, login, make_organiser):
+    """The audit log names every action in words, and its filter offers each: an area that records a new
+    action registers its label (core.registry.audit_labels), or the log would show a bare key."""
+    import ast
+    from pathlib import Path
+
+    from core import audit
+
+    recorded = set()
+    for path in Path(".").glob("[cefpw]*/**/*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) == "audit.record" and len(node.args) >= 2:
+                if isinstance(node.args[1], ast.Constant):
+                    recorded.add(node.args[1].value)
+    assert len(recorded) > 20
+    assert sorted(recorded - audit.actions().keys()) == []
+    page = login(make_organiser()).get("/organiser/audit").get_data(as_text=True)
+    assert "Fellow deactivated" in page and "Review link withdrawn" in page and "Experts imported from CSV" in page
