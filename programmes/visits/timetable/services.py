@@ -235,6 +235,8 @@ def plan_timetable(visit: VisitProgramme, *, time_limit: float | None = None) ->
                 )
             )
     unplaced = {str(key): reason for key, reason in sorted(timetable.unplaced.items())}
+    # Read (and applied) in this order: what is cancelled, what moves, what is new.
+    changes.sort(key=lambda change: ("cancelled", "moved", "new").index(change.change))
     return Plan(timetable, names, changes, unplaced)
 
 
