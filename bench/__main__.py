@@ -212,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
                     _drop_postgres(*drop)
         print("== CP-SAT timetable", flush=True)
         run.solving = programme.timetable()
+        print("== CP-SAT repair", flush=True)
+        run.repairing = programme.repair()
     wall = time.perf_counter() - started
     plot = out / "bench-growth.png"
     growth_png(plot, {d: {run_name(run, k): v for k, v in s.items()} for d, s in run.growth.items()}, run.factors)

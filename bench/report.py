@@ -8,7 +8,7 @@ from bench.contention import Contention
 from bench.feeds import Feed
 from bench.inprocess import Breakdown, Count
 from bench.pages import GROWTH, Page
-from bench.programme import Matching, Solving
+from bench.programme import Matching, Repairing, Solving
 from bench.scale import Scaled
 from bench.served import Throughput
 
@@ -35,6 +35,7 @@ class Run:
     feeds: dict[str, list[Feed]] = field(default_factory=dict)
     matching: dict[str, Matching] = field(default_factory=dict)
     solving: Solving | None = None
+    repairing: Repairing | None = None
     served_on: str = ""
     throughput: list[Throughput] = field(default_factory=list)
     memory: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict)
@@ -279,6 +280,16 @@ def programme_table(run: Run) -> str:
                 f"{s.requests} acceptances, 5 days, at most 6 a day",
                 f"{s.median_ms:.0f} ms",
                 f"{s.placed} placed, {s.status} (median of {s.runs})",
+            ]
+        )
+    if run.repairing:
+        r = run.repairing
+        rows.append(
+            [
+                "CP-SAT repair vs full re-solve",
+                f"{r.meetings}-meeting week, one cancelled, one expert's half-days shrunk",
+                f"{r.repair_ms:.0f} ms vs {r.resolve_ms:.0f} ms",
+                f"ratio {r.ratio:.2f}, {r.moved} moved by the repair (median of {r.runs})",
             ]
         )
     return _table(["what", "problem", "median", "result"], rows, 2)

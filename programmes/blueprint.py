@@ -101,6 +101,19 @@ manage_bp.add_url_rule(
 )
 manage_bp.add_url_rule("/meetings/<int:meeting_id>/move", "move_meeting", timetable_manage.move, methods=["POST"])
 manage_bp.add_url_rule("/meetings/<int:meeting_id>/unpin", "unpin_meeting", timetable_manage.unpin, methods=["POST"])
+manage_bp.add_url_rule("/meetings/<int:meeting_id>/cancel", "cancel_meeting", timetable_manage.cancel, methods=["POST"])
+manage_bp.add_url_rule(
+    "/visits/<int:visit_id>/timetable/repair", "repair_timetable", timetable_manage.repair, methods=["POST"]
+)
+manage_bp.add_url_rule(
+    "/timetable-repairs/<int:proposal_id>", "repair_proposal", timetable_manage.repair_proposal, methods=["GET"]
+)
+manage_bp.add_url_rule(
+    "/timetable-repairs/<int:proposal_id>/apply",
+    "apply_repair",
+    timetable_manage.apply_repair,
+    methods=["POST"],
+)
 manage_bp.add_url_rule(
     "/expert-invitations/<int:invitation_id>/remove",
     "remove_from_list",

@@ -153,6 +153,12 @@ class MoveMeetingForm(FlaskForm):
     start = TimeField("Starts at", validators=[InputRequired("Enter a time")])
 
 
+class CancelMeetingForm(FlaskForm):
+    reason = StringField(
+        "Why (optional, shown in the changelog)", filters=[strip_filter], validators=[Optional(), Length(max=300)]
+    )
+
+
 class TravelTimeForm(FlaskForm):
     place_a = StringField("From", filters=[strip_filter], validators=[InputRequired("Name a place"), Length(max=120)])
     place_b = StringField("To", filters=[strip_filter], validators=[InputRequired("Name a place"), Length(max=120)])

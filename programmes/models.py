@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.lib.halfday import HalfDay
 from core.lib.tokens import hash_token
 from core.models import Tag, UTCDateTime, utcnow
+from core.timeutil import to_local
 from extensions import db
 from fellows.models import Organisation, User
 
@@ -271,6 +272,8 @@ class ExpertInvitation(db.Model):
     suggestion: Mapped[str | None] = mapped_column(Text)
     #: A note from the expert to the organisers.
     message: Mapped[str | None] = mapped_column(Text)
+    #: When an organiser cancelled this expert's meeting: solving and repairing leave them out from then on.
+    meeting_cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     programme: Mapped[VisitProgramme] = relationship(back_populates="invitations")
@@ -344,6 +347,91 @@ class Meeting(db.Model):
     def uid_stem(self) -> str:
         """The left of the meeting's iCalendar UID: fixed for its whole life (moves keep it)."""
         return f"meeting-{self.id}"
+
+
+CHANGES = ("new", "moved", "cancelled")
+
+
+def when_text(value: datetime) -> str:
+    """A meeting's start as a changelog line says it: "Tuesday 3 March 14:00"."""
+    local = to_local(value)
+    return f"{local:%A} {local.day} {local:%B %H:%M}"
+
+
+class ItineraryVersion(db.Model):
+    """One change set of a visit's itinerary (a repair applied, a meeting cancelled or moved by hand, a
+    solve that changed something), numbered 1, 2, 3 … per visit: the changelog the fellow and the
+    organisers read."""
+
+    __tablename__ = "itinerary_versions"
+    __table_args__ = (UniqueConstraint("programme_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("visit_programmes.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    #: What made it: "solve", "repair", "cancel" or "move".
+    cause: Mapped[str] = mapped_column(String(10))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    lines: Mapped[list[ItineraryChange]] = relationship(
+        back_populates="version", order_by="ItineraryChange.id", cascade="all, delete-orphan"
+    )
+
+
+class ItineraryChange(db.Model):
+    """One line of a change set: a meeting that is new, moved or cancelled, with the times before and after."""
+
+    __tablename__ = "itinerary_changes"
+    __table_args__ = (CheckConstraint(f"change IN {CHANGES}", name="change"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("itinerary_versions.id", ondelete="CASCADE"), index=True)
+    change: Mapped[str] = mapped_column(String(10))
+    #: The expert's name as it was (kept if the expert later leaves the network: the fellow's own record).
+    expert_name: Mapped[str] = mapped_column(String(200))
+    #: Where the meeting was (moved, cancelled) and where it is now (new, moved).
+    was_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    now_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Why a meeting was cancelled, in the solver's or organiser's words.
+    reason: Mapped[str | None] = mapped_column(String(300))
+
+    version: Mapped[ItineraryVersion] = relationship(back_populates="lines")
+
+    @property
+    def summary(self) -> str:
+        """The line as people read it: "Tuesday 14:00 Dr X moved to Wednesday 10:00"."""
+        was, now = (when_text(value) if value else "" for value in (self.was_at, self.now_at))
+        if self.change == "new":
+            return f"new: {self.expert_name} {now}"
+        if self.change == "moved":
+            return f"{was} {self.expert_name} moved to {now}"
+        return f"{self.expert_name} ({was}): cancelled" + (f" ({self.reason})" if self.reason else "")
+
+
+class TimetableProposal(db.Model):
+    """A repair of a visit's timetable, worked out and shown to an organiser before anything changes.
+
+    Applied at most once (``applied_at``); refused as stale when the timetable or the acceptances it was
+    worked out from (``fingerprint``) have changed since."""
+
+    __tablename__ = "timetable_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("visit_programmes.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    #: SHA-256 of the meetings and acceptances the proposal was worked out from.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    #: The changes: [{"change", "invitation_id", "meeting_id", "expert", "was", "now", "ends", "place", "reason"}],
+    #: times as ISO UTC.
+    changes: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    #: {invitation id: reason} for who stays unplaced, as ``VisitProgramme.unplaced``.
+    unplaced: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("itinerary_versions.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    programme: Mapped[VisitProgramme] = relationship()
 
 
 # Foreign keys and the columns list pages filter and sort on (migration 0011_indexes): joins and

@@ -22,6 +22,7 @@ from programmes.models import INVITATION_STATUSES, Expert, ExpertInvitation, Pol
 from programmes.tenures.services import local_today
 from programmes.visits import invitations as service
 from programmes.visits.services import VisitInput, invitation_counts, response_rate, save_visit
+from programmes.visits.timetable.queries import changelog_of
 
 
 def _fellow_choices() -> dict[int, str]:
@@ -130,6 +131,7 @@ def render_visit(visit: VisitProgramme, *, error: str | None = None, status: int
         statuses=INVITATION_STATUSES,
         suggestions=suggestions,
         form=LongListForm(),
+        changelog=changelog_of(visit),
         error=error,
         title=visit.title,
     ), status

@@ -29,7 +29,15 @@ from core.sealing import open_seal
 from events.models import Event, EventInvitation
 from extensions import db
 from fellows.models import JoinRequest, Organisation, User
-from programmes.models import Appointment, Expert, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
+from programmes.models import (
+    Appointment,
+    Expert,
+    ExpertInvitation,
+    Meeting,
+    PolicyQuestion,
+    TimetableProposal,
+    VisitProgramme,
+)
 from writeups.models import Note, NoteRevision
 
 OK, LOGIN, DENIED, HIDDEN = "ok", "login", "denied", "hidden"
@@ -204,6 +212,10 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
             "programmes_manage.travel_time": "POST",
             "programmes_manage.move_meeting": "POST",
             "programmes_manage.unpin_meeting": "POST",
+            "programmes_manage.cancel_meeting": "POST",
+            "programmes_manage.repair_timetable": "POST",
+            "programmes_manage.repair_proposal": "GET",
+            "programmes_manage.apply_repair": "POST",
         }.items()
         for method in methods.split()
     },
@@ -329,7 +341,8 @@ def world(app, make_fellow, make_organiser) -> World:
             starts_at=now - timedelta(days=1, hours=2),
             ends_at=now - timedelta(days=1, hours=1),
         )
-        db.session.add_all([appointment, question, expert, invited_expert, visit, listed, asked, meeting])
+        proposal = TimetableProposal(programme=visit, fingerprint="0" * 64, changes=[])
+        db.session.add_all([appointment, question, expert, invited_expert, visit, listed, asked, meeting, proposal])
         db.session.commit()
         world = World(
             users={"fellow": fellow, "other": other, "organiser": organiser},
@@ -357,6 +370,7 @@ def world(app, make_fellow, make_organiser) -> World:
                 "expert_invitation_id": listed.id,
                 "asked_invitation_id": asked.id,
                 "meeting_id": meeting.id,
+                "proposal_id": proposal.id,
             },
             tokens={
                 "auth.reset_password": _sealed_link("password_reset"),

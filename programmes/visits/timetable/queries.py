@@ -14,7 +14,7 @@ from core.models import utcnow
 from core.timeutil import local_zone
 from core.urls import external_url
 from extensions import db
-from programmes.models import Expert, ExpertInvitation, Meeting, VisitProgramme
+from programmes.models import Expert, ExpertInvitation, ItineraryVersion, Meeting, VisitProgramme
 
 
 def meetings_of(visit: VisitProgramme) -> list[Meeting]:
@@ -27,6 +27,18 @@ def meetings_of(visit: VisitProgramme) -> list[Meeting]:
                 selectinload(Meeting.invitation).selectinload(ExpertInvitation.question),
             )
             .order_by(Meeting.starts_at)
+        )
+    )
+
+
+def changelog_of(visit: VisitProgramme) -> list[ItineraryVersion]:
+    """The itinerary's versions, newest first, each with its lines (two statements however many)."""
+    return list(
+        db.session.scalars(
+            select(ItineraryVersion)
+            .where(ItineraryVersion.programme_id == visit.id)
+            .options(selectinload(ItineraryVersion.lines))
+            .order_by(ItineraryVersion.number.desc())
         )
     )
 

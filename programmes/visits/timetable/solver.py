@@ -160,6 +160,12 @@ def solve(
             model.add(start == request.current[1]).only_enforce_if(stay)
             model.add_implication(stay, on_day[(request.key, request.current[0])])
             stays.append(stay)
+            # Repairing: the current timetable is the solver's first guess, so the search starts from
+            # "nothing moves" and only has to find what must.
+            if earliest <= request.current[1] <= latest:
+                model.add_hint(start, request.current[1])
+                model.add_hint(stay, 1)
+                model.add_hint(is_present, 1)
 
     placeable = [request for request in requests if request.key in starts]
     for day in days:

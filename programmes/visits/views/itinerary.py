@@ -16,7 +16,7 @@ from extensions import db
 from programmes.access import can_view_programme_of
 from programmes.forms import MeetingFeedbackForm
 from programmes.models import Meeting, VisitProgramme
-from programmes.visits.timetable.queries import meetings_of
+from programmes.visits.timetable.queries import changelog_of, meetings_of
 from programmes.visits.timetable.services import record_fellow_feedback
 
 
@@ -61,6 +61,7 @@ def _itinerary_page(visit: VisitProgramme, submitted: MeetingFeedbackForm | None
         days=days,
         forms=forms,
         submitted=submitted,
+        changelog=changelog_of(visit),
         title=f"Itinerary: {visit.title}",
     )
     return page, 400 if submitted is not None else 200
