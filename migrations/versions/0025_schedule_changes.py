@@ -1,14 +1,14 @@
 """The living schedule: itinerary versions and their lines, repair proposals, cancelled meetings
 
 Revision ID: 0025_schedule_changes
-Revises: 0021_solve_reasons
+Revises: 0022_feed_token_hashes
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0025_schedule_changes"
-down_revision = "0021_solve_reasons"
+down_revision = "0022_feed_token_hashes"
 branch_labels = None
 depends_on = None
 
