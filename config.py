@@ -61,6 +61,13 @@ def defaults(instance_path: str) -> dict:
         "LOGIN_RATE_LIMIT": "5 per 5 minutes",
         # Wrong current passwords on the account page (change, delete), per account and per address.
         "PASSWORD_CHECK_RATE_LIMIT": "5 per 15 minutes",
+        # Wrong codes at the second step of two-step sign-in, per account.
+        "MFA_RATE_LIMIT": "5 per 5 minutes",
+        # Two-step sign-in (fellows.two_step): organisers must switch it on before reaching organiser pages;
+        # "remember this device" lasts this many days; a password accepted waits this long for its code.
+        "REQUIRE_ORGANISER_MFA": False,
+        "MFA_REMEMBER_DEVICE_DAYS": 30,
+        "MFA_PENDING_MINUTES": 10,
         # Organisers' actions that send email (invitations, messages, review requests), per organiser.
         "ORGANISER_MAIL_RATE_LIMIT": "60 per 10 minutes",
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (werkzeug's
@@ -138,6 +145,7 @@ def from_environment() -> dict:
         "LOGIN_RATE_LIMIT",
         "PASSWORD_CHECK_RATE_LIMIT",
         "ORGANISER_MAIL_RATE_LIMIT",
+        "MFA_RATE_LIMIT",
         "CACHE_KEY_PREFIX",
         "APP_NAME",
         "CALENDAR_UID_DOMAIN",
@@ -158,10 +166,19 @@ def from_environment() -> dict:
         "PAGE_SIZE",
         "ATTENDEES_PER_PAGE",
         "TRUSTED_PROXIES",
+        "MFA_REMEMBER_DEVICE_DAYS",
+        "MFA_PENDING_MINUTES",
     ):
         if name in env:
             config[name] = int(env[name])
-    for name in ("MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_SEND_ON_COMMIT", "SESSION_COOKIE_SECURE", "PAGE_CACHE"):
+    for name in (
+        "MAIL_USE_TLS",
+        "MAIL_USE_SSL",
+        "MAIL_SEND_ON_COMMIT",
+        "SESSION_COOKIE_SECURE",
+        "PAGE_CACHE",
+        "REQUIRE_ORGANISER_MFA",
+    ):
         if name in env:
             config[name] = _bool(name, False)
     return config

@@ -5,18 +5,16 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from core import audit, private_links
-from core.caching import unseen_by_cached_answers
 from core.forms import submit_once
 from core.models import utcnow
-from core.permissions import KEPT_ACROSS_SIGN_IN
 from core.throttling import Failures
 from core.urls import safe_next
 from extensions import db, limiter, login_manager
-from fellows import services, user_cache
+from fellows import services, sign_in, user_cache
 from fellows.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -28,6 +26,7 @@ from fellows.forms import (
     UnsubscribeForm,
 )
 from fellows.models import User
+from fellows.two_step import services as two_step
 from fellows.unsubscribe import user_for_token
 
 login_manager.login_view = "auth.login"
@@ -63,8 +62,6 @@ def _failed_login(response) -> bool:
 #: Wrong passwords at sign-in, per account (by the email typed, known or not: the same for both), beside
 #: the per-address limit on the view. A password reset by email clears the account's count.
 SIGN_IN_FAILURES = Failures("sign-in", "LOGIN_RATE_LIMIT")
-#: Wrong current passwords on the account page (changing the password, deleting the account).
-PASSWORD_CHECK_FAILURES = Failures("password-check", "PASSWORD_CHECK_RATE_LIMIT")
 
 
 def _too_many_sign_ins() -> None:
@@ -73,22 +70,6 @@ def _too_many_sign_ins() -> None:
         f"Too many failed sign-ins for this account. Wait {SIGN_IN_FAILURES.minutes()} minutes and try "
         'again, or reset your password by email ("Forgotten your password?"): that unlocks the account at once.',
     )
-
-
-def _check_current_password(user: User, password: str) -> bool:
-    """The account page's check of the current password, throttled per account and per address."""
-    address = request.remote_addr or ""
-    if PASSWORD_CHECK_FAILURES.exceeded(str(user.id)) or PASSWORD_CHECK_FAILURES.exceeded(address):
-        abort(
-            429,
-            f"Too many wrong passwords. Wait {PASSWORD_CHECK_FAILURES.minutes()} minutes and try again, or sign "
-            "out and reset your password by email.",
-        )
-    if user.check_password(password):
-        return True
-    PASSWORD_CHECK_FAILURES.failed(str(user.id))
-    PASSWORD_CHECK_FAILURES.failed(address)
-    return False
 
 
 # Per address: enough for an office behind one address (with TRUSTED_PROXIES set for a reverse proxy).
@@ -109,24 +90,16 @@ def login():
         if user is None:
             SIGN_IN_FAILURES.failed(email)
         else:
-            _renew_session()
-            login_user(user, remember=form.remember.data)
-            user.last_login_at = utcnow()
-            with unseen_by_cached_answers():  # shown only on the organisers' own page for the fellow
-                db.session.commit()
-            flash(f"Signed in as {user.display_name}.", "success")
-            return redirect(safe_next(request.args.get("next"), url_for("core.home")))
+            next_url = safe_next(request.args.get("next"), url_for("core.home"))
+            remembered = two_step.device_is_remembered(user, request.cookies.get(two_step.DEVICE_COOKIE))
+            if user.has_two_step and not remembered:
+                sign_in.await_code(user, remember=form.remember.data, next_url=next_url)
+                return redirect(url_for("auth.two_step_code"))
+            sign_in.sign_in(user, remember=form.remember.data)
+            return redirect(next_url)
         form.form_errors.append("The email address or password is not right, or the account cannot sign in yet.")
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form, title="Sign in"), status
-
-
-def _renew_session() -> None:
-    """A new session at sign-in: nothing put in the session before it (by this browser, or planted in it)
-    carries over, except what is deliberately kept for after signing in (core.permissions.KEPT_ACROSS_SIGN_IN)."""
-    kept = {key: value for key, value in session.items() if key.startswith(KEPT_ACROSS_SIGN_IN)}
-    session.clear()
-    session.update(kept)
 
 
 def logout():
@@ -201,8 +174,13 @@ def reset_password(token: str | None = None):
         private_links.forget("password_reset")
         # Proving who one is by email unlocks the account.
         SIGN_IN_FAILURES.clear(user.email)
-        PASSWORD_CHECK_FAILURES.clear(str(user.id))
+        sign_in.PASSWORD_CHECK_FAILURES.clear(str(user.id))
         logout_user()
+        if user.has_two_step:
+            # An emailed link proves the mailbox, not the second factor: the code is still asked for.
+            sign_in.await_code(user, remember=False, next_url=url_for("core.home"))
+            flash("Your password has been changed. Now enter a code from your authenticator app.", "success")
+            return redirect(url_for("auth.two_step_code"))
         login_user(user)
         flash("Your password has been changed and you are signed in.", "success")
         return redirect(url_for("core.home"))
@@ -271,7 +249,7 @@ def account():
     """Change password (ending other sessions), download one's data, delete the account."""
     form = ChangePasswordForm(prefix="password", for_user=current_user)
     if form.validate_on_submit():
-        if not _check_current_password(current_user, form.current_password.data):
+        if not sign_in.check_current_password(current_user, form.current_password.data):
             form.current_password.errors.append("Your current password is not right")
         else:
             services.change_password(current_user, form.password.data)
@@ -305,7 +283,7 @@ def export_data():
 def delete_account():
     """Delete one's own account; bookings stay counted as anonymous places."""
     form = DeleteAccountForm(prefix="delete")
-    if form.validate_on_submit() and _check_current_password(current_user, form.password.data):
+    if form.validate_on_submit() and sign_in.check_current_password(current_user, form.password.data):
         user = db.session.get(User, current_user.id)
         logout_user()
         subject = f"user {user.id}"

@@ -19,11 +19,22 @@ from core.registry import (
 from fellows import alerts, auth, demo, organisations, views
 from fellows.cli import digest_command, digest_job, users_cli
 from fellows.models import ORGANISER_ALERTS
+from fellows.two_step import views as two_step_views
 
 auth_bp = Blueprint("auth", __name__)
 auth_bp.add_app_template_global(ORGANISER_ALERTS, "organiser_alert_choices")
 auth_bp.add_url_rule("/login", "login", auth.login, methods=["GET", "POST"])
 auth_bp.add_url_rule("/logout", "logout", auth.logout, methods=["POST"])
+# Two-step sign-in: the code after the password, and the person's own settings (fellows.two_step).
+auth_bp.add_url_rule("/login/code", "two_step_code", two_step_views.code, methods=["GET", "POST"])
+auth_bp.add_url_rule("/account/two-step", "two_step", two_step_views.settings, methods=["GET"])
+auth_bp.add_url_rule("/account/two-step/on", "two_step_on", two_step_views.switch_on, methods=["POST"])
+auth_bp.add_url_rule("/account/two-step/off", "two_step_off", two_step_views.switch_off, methods=["POST"])
+auth_bp.add_url_rule("/account/two-step/codes", "two_step_codes", two_step_views.new_codes, methods=["POST"])
+auth_bp.add_url_rule(
+    "/account/two-step/forget-devices", "two_step_forget_devices", two_step_views.forget_devices, methods=["POST"]
+)
+auth_bp.before_app_request(two_step_views.require_for_organisers)
 auth_bp.add_url_rule("/password/forgot", "forgot_password", auth.forgot_password, methods=["GET", "POST"])
 # A private link from an email, then the clean address it is swapped for (core.private_links).
 auth_bp.add_url_rule("/password/reset/<token>", "reset_password", auth.reset_password, methods=["GET", "POST"])
@@ -68,10 +79,15 @@ for action, text in {
     "join_request.approved": "Join request approved",
     "join_request.declined": "Join request declined",
     "tag.removed": "Topic removed",
+    "two_step.on": "Two-step sign-in switched on",
+    "two_step.off": "Two-step sign-in switched off by its owner",
+    "two_step.reset": "Two-step sign-in switched off by an organiser",
+    "two_step.codes": "New recovery codes made",
 }.items():
     audit_labels.register(action, text)
 for table, why in {
     "account_tokens": "joining and reset links",
     "join_requests": "requests to join (organisers' pages are not cached)",
+    "recovery_codes": "two-step recovery codes",
 }.items():
     uncached_tables.register(table, why)

@@ -119,6 +119,14 @@ class User(UserMixin, db.Model):
     #: The hash of the secret in the personal calendar feed's URL (calendar clients cannot sign in): the
     #: address is shown once, when made; making a new one revokes the old (core.lib.tokens).
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Two-step sign-in (fellows.two_step): the TOTP secret, sealed with SECRET_KEY (core.sealing), once the
+    #: person has confirmed a code; when it was switched on; the last time-step used (a code works once).
+    two_step_secret: Mapped[str | None] = mapped_column(Text)
+    two_step_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    two_step_last_step: Mapped[int | None] = mapped_column(Integer)
+    #: Moves on when devices remembered for two-step sign-in must ask again (sign out everywhere, a new
+    #: password, two-step switched off or on).
+    devices_version: Mapped[int] = mapped_column(Integer, default=1)
     #: Whether the personal calendar feed also lists events the person is invited to but has not booked.
     calendar_include_invitations: Mapped[bool] = mapped_column(default=False)
 
@@ -147,6 +155,11 @@ class User(UserMixin, db.Model):
     def is_listed(self) -> bool:
         """Whether the profile can appear in the directory at all (visibility then decides for whom)."""
         return self.role == "fellow" and self.active and self.has_joined
+
+    @property
+    def has_two_step(self) -> bool:
+        """Whether signing in asks for a code from an authenticator app as well as the password."""
+        return self.two_step_since is not None
 
     @property
     def sector_label(self) -> str:
@@ -199,6 +212,20 @@ class AccountToken(db.Model):
     @property
     def is_usable(self) -> bool:
         return self.used_at is None and self.revoked_at is None and self.expires_at > utcnow()
+
+
+class RecoveryCode(db.Model):
+    """One of the ten one-use codes that sign in instead of the authenticator app; only a hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    hash = staticmethod(hash_token)
 
 
 class JoinRequest(db.Model):

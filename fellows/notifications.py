@@ -14,6 +14,8 @@ from fellows.models import User
 SECURITY_CHANGES = {
     "password": "password",
     "email": "email address",
+    "two_step": "two-step sign-in",
+    "recovery_codes": "set of recovery codes",
 }
 
 

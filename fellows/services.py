@@ -221,6 +221,7 @@ def change_password(user: User, password: str) -> None:
     """Set a new password, end every other session of this account and tell its owner by email."""
     user.set_password(password)
     end_sessions(user)
+    user.devices_version += 1  # devices remembered for two-step sign-in ask for a code again
     notify_security_change(user, "password")
 
 

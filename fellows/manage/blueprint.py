@@ -21,6 +21,9 @@ bp.add_url_rule(
     "/fellows/<int:user_id>/invitation/revoke", "revoke_invitation", fellow_pages.revoke_invitation, methods=["POST"]
 )
 bp.add_url_rule("/fellows/<int:user_id>/deactivate", "deactivate", fellow_pages.deactivate, methods=["POST"])
+bp.add_url_rule(
+    "/fellows/<int:user_id>/two-step/off", "switch_off_two_step", fellow_pages.switch_off_two_step, methods=["POST"]
+)
 bp.add_url_rule("/fellows/<int:user_id>/reactivate", "reactivate", fellow_pages.reactivate, methods=["POST"])
 bp.add_url_rule("/fellows/export.csv", "export_fellows", fellow_pages.export_fellows, methods=["GET"])
 bp.add_url_rule("/organisations", "organisations", catalogue.organisations, methods=["GET"])

@@ -28,6 +28,7 @@ from fellows.manage.services import create_fellow, email_belongs_to_another, inv
 from fellows.models import FELLOW_STATUSES, SECTORS, VISIBILITIES, Organisation, User
 from fellows.notifications import notify_security_change
 from fellows.profiles import apply_profile_form, fill_profile_form
+from fellows.two_step import services as two_step
 
 #: The account filter on the fellows list: value → (label, condition).
 ACCOUNT_FILTERS = {
@@ -195,6 +196,18 @@ def deactivate(user_id: int):
         audit.record(current_user, "fellow.deactivated", f"{user.name} ({user.email})", f"user {user.id}")
         db.session.commit()
         flash(f"{user.display_name}’s account is deactivated: they cannot sign in. Their history is kept.", "success")
+    return _back_to(user)
+
+
+@organiser_required
+def switch_off_two_step(user_id: int):
+    """For a fellow who lost their phone and their recovery codes: signing in needs only the password again
+    (audited, and the fellow is emailed)."""
+    user = _fellow_or_404(user_id)
+    if user.has_two_step:
+        two_step.switch_off(user, by=current_user)
+        db.session.commit()
+        flash(f"Two-step sign-in is off for {user.display_name}; they can switch it on again.", "success")
     return _back_to(user)
 
 
