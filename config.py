@@ -37,6 +37,9 @@ def defaults(instance_path: str) -> dict:
         # Absolute links in emails and calendar files.
         "BASE_URL": "http://127.0.0.1:5000",
         "MAIL_DEFAULT_SENDER": "Policy Fellowship <events@localhost>",
+        # Where replies go when no organiser sent the message (the office); MAIL_DEFAULT_SENDER stays a
+        # no-reply address of the deployment's own domain, so SPF and DMARC alignment hold.
+        "MAIL_REPLY_TO": None,
         # "log": print each message and append it to instance/mail.log (development).
         # "smtp": send over SMTP with Flask-Mailman (production).
         "MAIL_TRANSPORT": "log",
@@ -103,6 +106,8 @@ def defaults(instance_path: str) -> dict:
         "RETENTION_EMAIL_DAYS": 30,
         # ... and experts' private links (and their free-text answers) this many days after the visit ends.
         "RETENTION_EXPERT_LINK_DAYS": 30,
+        # How long an unsubscribe link in an email works (each email carries a fresh one).
+        "UNSUBSCRIBE_LINK_DAYS": 90,
         # /.well-known/security.txt (RFC 9116): where to report a vulnerability, e.g. "security@example.org" or
         # "mailto:…, https://…". None: no file is served (404), rather than one naming an address nobody reads.
         "SECURITY_CONTACT": None,
@@ -139,6 +144,7 @@ def from_environment() -> dict:
         "MAIL_USERNAME",
         "MAIL_PASSWORD",
         "MAIL_DEFAULT_SENDER",
+        "MAIL_REPLY_TO",
         "MAIL_TRANSPORT",
         "RATELIMIT_STORAGE_URI",
         "RATELIMIT_KEY_PREFIX",
@@ -162,6 +168,7 @@ def from_environment() -> dict:
         "RETENTION_BOOKING_ANSWERS_DAYS",
         "RETENTION_EMAIL_DAYS",
         "RETENTION_EXPERT_LINK_DAYS",
+        "UNSUBSCRIBE_LINK_DAYS",
         "TENURE_ENDING_SOON_DAYS",
         "PAGE_SIZE",
         "ATTENDEES_PER_PAGE",

@@ -15,8 +15,11 @@ from datetime import datetime, timedelta
 from email import encoders
 from email.mime.base import MIMEBase
 from email.mime.text import MIMEText
+from email.utils import formatdate
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, has_app_context, render_template
+from flask import Flask, current_app, g, has_app_context, has_request_context, render_template
+from flask_login import current_user
 from flask_mailman import EmailMultiAlternatives
 from markupsafe import escape
 from sqlalchemy import event, func, or_, select, update
@@ -24,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.models import OutboxMessage, utcnow
+from core.permissions import is_organiser
 from core.sealing import open_seal, seal
 from core.search import contains_text
 from extensions import db, mail
@@ -64,13 +68,18 @@ def queue_email(
     dedupe_key: str | None = None,
     attachment: tuple[str, str, bytes] | None = None,
     secrets: dict[str, str] | None = None,
+    reply_to: str | None = None,
     **context,
 ) -> OutboxMessage:
     """Add a message to the outbox in the current transaction (the caller commits).
 
     ``template`` names ``templates/emails/<template>.txt`` and ``.html``; both get ``context``.
     ``secrets`` are context values that must not be stored in the clear (a single-use link): the
-    templates see a placeholder, the values are sealed (core.sealing) and put back only to send.
+    templates see a placeholder, the values are sealed (core.sealing) and put back only to send. A secret
+    named ``unsubscribe_link`` also becomes the message's one-click List-Unsubscribe (RFC 8058).
+
+    Mail is sent from the deployment's own address (MAIL_DEFAULT_SENDER), so SPF and DMARC hold; replies go
+    to ``reply_to``: by default the organiser whose action queued the message, else the office (MAIL_REPLY_TO).
     """
     # A subject is a mail header: a line break in it (an event title imported from a calendar file, say)
     # would start a header of its own, so all whitespace becomes single spaces.
@@ -87,6 +96,7 @@ def queue_email(
         kind=kind,
         user_id=user_id,
         dedupe_key=dedupe_key,
+        reply_to=reply_to or _acting_organiser_address(),
         status="queued",
         attempts=0,
         next_attempt_at=utcnow(),
@@ -98,6 +108,13 @@ def queue_email(
     db.session.add(message)
     db.session.info["outbox_pending"] = True
     return message
+
+
+def _acting_organiser_address() -> str | None:
+    """The address of the organiser whose request is queuing mail (their attendees reply to them)."""
+    if has_request_context() and is_organiser(current_user):
+        return current_user.email
+    return None
 
 
 def _placeholder(name: str) -> str:
@@ -284,19 +301,38 @@ def _transport(message: OutboxMessage) -> None:
         timeout=config["MAIL_TIMEOUT"],
     )
     text_body, html_body = opened_bodies(message)
+    reply_to = message.reply_to or config.get("MAIL_REPLY_TO")
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=text_body,
         from_email=config["MAIL_DEFAULT_SENDER"],
         to=[message.to_address],
+        reply_to=[reply_to] if reply_to else None,
         connection=connection,
-        headers={"Auto-Submitted": "auto-generated"},
+        headers=message_headers(message),
     )
     if html_body:
         email.attach_alternative(html_body, "text/html")
     if message.attachment_data is not None:
         email.attach(_attachment_part(message))
     email.send(fail_silently=False)
+
+
+def message_headers(message: OutboxMessage) -> dict[str, str]:
+    """The headers every message carries: a Message-ID that stays the same when a send is retried (so a
+    message delivered twice shows once), the Date it is sent, Auto-Submitted (RFC 3834: no auto-replies),
+    and, for optional mail, RFC 8058's one-click unsubscribe."""
+    domain = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    headers = {
+        "Message-ID": f"<outbox.{message.id}.{int(message.created_at.timestamp())}@{domain}>",
+        "Date": formatdate(usegmt=True),
+        "Auto-Submitted": "auto-generated",
+    }
+    unsubscribe = open_seal(message.sealed_values).get("unsubscribe_link") if message.sealed_values else None
+    if unsubscribe:
+        headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers
 
 
 def _attachment_part(message: OutboxMessage) -> MIMEBase:
@@ -325,7 +361,8 @@ def mail_log_path() -> str:
 def _write_to_log(message: OutboxMessage) -> None:
     text = (
         f"From: {current_app.config['MAIL_DEFAULT_SENDER']}\nTo: {message.to_address}\n"
-        f"Subject: {message.subject}\n"
+        + (f"Reply-To: {message.reply_to}\n" if message.reply_to else "")
+        + f"Subject: {message.subject}\n"
         + (f"Attachment: {message.attachment_name}\n" if message.attachment_name else "")
         + f"\n{opened_bodies(message)[0]}\n"
         + "-" * 72

@@ -104,6 +104,8 @@ class OutboxMessage(db.Model):
     kind: Mapped[str] = mapped_column(String(40), index=True)
     #: Stops a message that must go once (e.g. a reminder) from being queued twice.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    #: Where replies go (the organiser who sent it); None: the office's MAIL_REPLY_TO, if set.
+    reply_to: Mapped[str | None] = mapped_column(String(320))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

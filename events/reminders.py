@@ -17,6 +17,7 @@ from events.models import Booking, Event
 from events.urls import event_url
 from extensions import db
 from fellows.models import User
+from fellows.unsubscribe import unsubscribe_link
 
 #: Reminders go out this long before an event starts.
 REMINDER_LEAD = timedelta(hours=24)
@@ -65,6 +66,7 @@ def queue_reminders(now: datetime | None = None, lead: timedelta = REMINDER_LEAD
             booking=booking,
             event_link=event_url(event),
             show_online_link=True,  # reminders go only to confirmed places at published events
+            secrets={"unsubscribe_link": unsubscribe_link(user, "reminders")},
         )
 
     return queue_once({reminder_key(b, b.event): partial(queue, booking=b) for b in bookings})

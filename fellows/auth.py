@@ -15,6 +15,7 @@ from core.throttling import Failures
 from core.urls import safe_next
 from extensions import db, limiter, login_manager
 from fellows import services, sign_in, user_cache
+from fellows import unsubscribe as unsubscribe_links
 from fellows.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -23,11 +24,10 @@ from fellows.forms import (
     JoinRequestForm,
     LoginForm,
     SetPasswordForm,
-    UnsubscribeForm,
 )
 from fellows.models import User
 from fellows.two_step import services as two_step
-from fellows.unsubscribe import user_for_token
+from fellows.unsubscribe import link_for_token
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Sign in to see that page."
@@ -324,18 +324,26 @@ def email_preferences():
 
 
 def unsubscribe(token: str):
-    """An unsubscribe link from an announcement of a new event: no sign-in; GET asks, POST switches them off."""
-    user = user_for_token(token)
-    if user is None:
-        abort(404)
-    form = UnsubscribeForm()
+    """An unsubscribe link from an optional email, no sign-in needed: GET shows a page with a button; POST
+    switches the emails off — from that button, or from a mail client's one-click unsubscribe (RFC 8058),
+    which sends no session and no CSRF token: the unguessable, timed token in the address is the proof."""
+    found = link_for_token(token)
+    if found is None:
+        abort(404, "This unsubscribe link is not valid or has expired. Choose your emails on your account page.")
+    user, what = found
     done = False
-    if form.validate_on_submit():
-        services.update_email_preferences(
-            user, reminders=user.notify_reminders, writeups=user.notify_writeups, new_events=False
-        )
+    if request.method == "POST":
+        unsubscribe_links.stop(user, what)
         db.session.commit()
         done = True
-    return render_template(
-        "auth/unsubscribe.html", form=form, done=done, user=user, title="Stop emails about new events"
+    setting, emails = unsubscribe_links.KINDS[what]
+    return private_links.private(
+        render_template(
+            "auth/unsubscribe.html",
+            done=done,
+            already_off=not getattr(user, setting),
+            emails=emails,
+            user=user,
+            title="Stop these emails",
+        )
     )

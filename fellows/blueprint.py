@@ -16,6 +16,7 @@ from core.registry import (
     scheduled_jobs,
     uncached_tables,
 )
+from extensions import csrf
 from fellows import alerts, auth, demo, organisations, views
 from fellows.cli import digest_command, digest_job, users_cli
 from fellows.models import ORGANISER_ALERTS
@@ -45,7 +46,8 @@ auth_bp.add_url_rule("/join", "join", auth.join, methods=["GET", "POST"])
 auth_bp.add_url_rule("/account", "account", auth.account, methods=["GET", "POST"])
 auth_bp.add_url_rule("/account/export", "export_data", auth.export_data, methods=["POST"])
 auth_bp.add_url_rule("/account/delete", "delete_account", auth.delete_account, methods=["POST"])
-auth_bp.add_url_rule("/unsubscribe/<token>", "unsubscribe", auth.unsubscribe, methods=["GET", "POST"])
+# RFC 8058: a mail client's one-click POST carries no session and no CSRF token; the token in the path is the proof.
+auth_bp.add_url_rule("/unsubscribe/<token>", "unsubscribe", csrf.exempt(auth.unsubscribe), methods=["GET", "POST"])
 auth_bp.add_url_rule("/account/email-preferences", "email_preferences", auth.email_preferences, methods=["POST"])
 
 fellows_bp = Blueprint("fellows", __name__)

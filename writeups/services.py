@@ -23,6 +23,7 @@ from core.urls import external_url
 from events.models import Booking, Event
 from extensions import db
 from fellows.models import User
+from fellows.unsubscribe import unsubscribe_link
 from programmes.models import PolicyQuestion, VisitProgramme
 from writeups.access import can_view_note
 from writeups.chatham import Mention, find_chatham_house_mentions
@@ -373,6 +374,7 @@ def notify_attendees(note: Note) -> int:
             event=note.event,
             link=link,
             account_link=external_url("auth.account"),
+            secrets={"unsubscribe_link": unsubscribe_link(user, "writeups")},
         )
 
     queued = queue_once(
