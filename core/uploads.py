@@ -23,7 +23,7 @@ import binascii
 import csv
 import io
 import zlib
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from flask import flash, redirect, request
@@ -129,6 +129,49 @@ def csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
             f"The file ends in the middle of a row (line {reader.line_num} has {len(last)} of {width} cells): "
             "it was probably cut short. Export it again."
         )
+
+
+def csv_table[R](
+    text: str,
+    *,
+    columns: Sequence[str],
+    what: str,
+    max_rows: int,
+    read_header: Callable[[list[str]], list[str]],
+    read_row: Callable[[int, list[str], list[str]], R],
+) -> tuple[list[str], list[R]]:
+    """A CSV file as its header (``read_header`` checks the cells and names the columns) and at most
+    ``max_rows`` rows of ``what`` ("fellows"), each read by ``read_row(line, columns, cells)``."""
+    records = csv_records(text)
+    header = next(records, None)
+    if header is None:  # nothing but blank lines
+        raise UploadError("The file is empty. The first row must name the columns: " + ", ".join(columns) + ".")
+    names = read_header(header[1])
+    rows: list[R] = []
+    for line, cells in records:
+        if len(rows) >= max_rows:
+            raise UploadError(f"The file has more than {max_rows} {what}. Split it into smaller files.")
+        rows.append(read_row(line, names, cells))
+    if not rows:
+        raise UploadError(f"The file has a header row but no {what} below it.")
+    return names, rows
+
+
+@dataclass
+class CheckedRows:
+    """A checked CSV file: its text (carried to the confirmation) and every row, each with its ``errors``.
+    Nothing is imported from a file with any error."""
+
+    text: str
+    rows: list
+
+    @property
+    def error_rows(self) -> list:
+        return [row for row in self.rows if row.errors]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(row.errors for row in self.rows)
 
 
 def pack(text: str) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.models import Tag, slugify
-from core.uploads import UploadError, csv_records
+from core.uploads import CheckedRows, UploadError, csv_table
 from extensions import db
 from fellows.models import SECTORS, Organisation, User
 
@@ -91,20 +91,11 @@ class ImportRow:
 
 
 @dataclass
-class ImportPreview:
-    """The checked file: its text (carried to the confirmation) and every row."""
+class ImportPreview(CheckedRows):
+    """The checked file: its text (carried to the confirmation), its columns and every row."""
 
-    text: str
-    columns: list[str]
     rows: list[ImportRow]
-
-    @property
-    def error_rows(self) -> list[ImportRow]:
-        return [row for row in self.rows if row.errors]
-
-    @property
-    def has_errors(self) -> bool:
-        return any(row.errors for row in self.rows)
+    columns: list[str]
 
     @property
     def new_count(self) -> int:
@@ -144,20 +135,9 @@ def _read_header(cells: list[str]) -> list[str]:
 
 def parse_csv(text: str) -> tuple[list[str], list[ImportRow]]:
     """Read the header and every row, checking each value on its own and emails across rows."""
-    if not text.strip():
-        raise ImportFileError("The file is empty. The first row must name the columns: " + ", ".join(COLUMNS) + ".")
-    records = csv_records(text)
-    header = next(records, None)
-    if header is None:
-        raise ImportFileError("The file is empty.")
-    columns = _read_header(header[1])
-    rows: list[ImportRow] = []
-    for line, cells in records:
-        if len(rows) >= MAX_ROWS:
-            raise ImportFileError(f"The file has more than {MAX_ROWS} fellows. Split it into smaller files.")
-        rows.append(_read_row(line, columns, cells))
-    if not rows:
-        raise ImportFileError("The file has a header row but no fellows below it.")
+    columns, rows = csv_table(
+        text, columns=COLUMNS, what="fellows", max_rows=MAX_ROWS, read_header=_read_header, read_row=_read_row
+    )
     _mark_duplicate_emails(rows)
     return [name for name in columns if name], rows
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from core.models import Tag, slugify
 from core.tags import find_or_create_tag
-from core.uploads import UploadError, csv_records
+from core.uploads import CheckedRows, UploadError, csv_table
 from extensions import db
 from fellows.services import find_or_create_organisation
 from programmes.models import MEETING_MODES, Expert
@@ -50,17 +50,8 @@ class ExpertRow:
 
 
 @dataclass
-class ExpertPreview:
-    text: str
+class ExpertPreview(CheckedRows):
     rows: list[ExpertRow]
-
-    @property
-    def error_rows(self) -> list[ExpertRow]:
-        return [row for row in self.rows if row.errors]
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.error_rows)
 
     @property
     def new_count(self) -> int:
@@ -82,18 +73,7 @@ def _header(cells: list[str]) -> list[str]:
 
 
 def parse(text: str) -> list[ExpertRow]:
-    records = csv_records(text)
-    header = next(records, None)
-    if header is None:  # nothing but blank lines
-        raise UploadError("The file is empty. The first row must name the columns: " + ", ".join(COLUMNS) + ".")
-    columns = _header(header[1])
-    rows: list[ExpertRow] = []
-    for line, cells in records:
-        if len(rows) >= MAX_ROWS:
-            raise UploadError(f"The file has more than {MAX_ROWS} experts. Split it into smaller files.")
-        rows.append(_row(line, columns, cells))
-    if not rows:
-        raise UploadError("The file has a header row but no experts below it.")
+    _, rows = csv_table(text, columns=COLUMNS, what="experts", max_rows=MAX_ROWS, read_header=_header, read_row=_row)
     seen: dict[str, int] = {}
     for row in rows:
         email = row.values.get("email")
