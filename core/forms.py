@@ -114,7 +114,9 @@ def submit_once(key: str | None, user=None) -> FormSubmission:
     """
     if not key:
         return FormSubmission(None)
-    owner = user.get_id() if user is not None and user.is_authenticated else ""
+    # The account's id, not Flask-Login's get_id(): that carries the moment of signing in and changes
+    # every second, so a repeat a second later would not be recognised.
+    owner = str(user.id) if user is not None and user.is_authenticated else ""
     key_hash = hashlib.sha256(f"{owner}:{key}".encode()).hexdigest()
     if insert_missing(UsedFormKey, [{"key_hash": key_hash, "created_at": utcnow()}]):
         return FormSubmission(key_hash)

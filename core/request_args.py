@@ -3,6 +3,8 @@
 Numbers: anything that is not a plain whole number a database INTEGER can hold is treated as absent,
 so that odd input ("abc", "²", "-1", 10**20) never reaches a query as a 500. Text: NUL characters are
 dropped from query strings and form fields (``Request``), because PostgreSQL refuses them in text.
+Bodies: a form body that ends before its Content-Length (a connection cut mid-upload) is noted as
+``request.body_cut_short`` for ``core.uploads`` to refuse, instead of reading as a form without its file.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from flask import Request as FlaskRequest
 from flask import request
 from flask_sqlalchemy.pagination import Pagination
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.utils import cached_property
 
 from extensions import db
@@ -93,6 +96,27 @@ def paginate(query, per_page: int) -> Pagination:
     return db.paginate(query, page=requested_page(), per_page=per_page, error_out=False)
 
 
+class _CountedBody:
+    """The request body as the form parser reads it, counting bytes to tell a cut connection from the end."""
+
+    def __init__(self, stream, request: Request):
+        self._stream, self._request, self._read = stream, request, 0
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            data = self._stream.read(size)
+        except ClientDisconnected:  # Werkzeug's limit on Content-Length found the body short
+            data = b""
+        self._read += len(data)
+        expected = self._request.content_length
+        if not data and size != 0 and expected is not None and self._read < expected:
+            self._request.body_cut_short = True
+        return data
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 class Request(FlaskRequest):
     """A request whose query string and form fields carry no NUL characters.
 
@@ -101,14 +125,31 @@ class Request(FlaskRequest):
     Uploaded files are left as they are.
     """
 
+    #: The body ended before its Content-Length: the client's connection was cut during the upload.
+    body_cut_short = False
+
     @cached_property
     def args(self):
         return self._without_nul(super().args)
 
     def _load_form_data(self) -> None:
         # Werkzeug fills ``form`` and ``files`` together here, whichever of them is read first.
+        self._file_streams: list = []
         super()._load_form_data()
         self.__dict__["form"] = self._without_nul(self.__dict__["form"])
+        # Werkzeug drops a file part the body ended inside of, but leaves its spooled file open.
+        kept = {id(storage.stream) for storage in self.__dict__["files"].values()}
+        for stream in self._file_streams:
+            if id(stream) not in kept:
+                stream.close()
+
+    def _get_file_stream(self, *args, **kwargs):
+        stream = super()._get_file_stream(*args, **kwargs)
+        self._file_streams.append(stream)
+        return stream
+
+    def _get_stream_for_parsing(self):
+        return _CountedBody(super()._get_stream_for_parsing(), self)
 
     def _without_nul(self, data):
         pairs = list(data.items(multi=True))

@@ -25,6 +25,7 @@ from core.forms import (
     strip_filter,
     validate_web_url,
 )
+from core.uploads import WholeUpload
 from fellows.models import FELLOW_STATUSES, HONORIFICS, ORGANISATION_KINDS, ORGANISER_ALERTS, SECTORS, VISIBILITIES
 from fellows.passwords import PASSWORD_HINT, password_problem, personal_words
 
@@ -239,16 +240,21 @@ class TagForm(FlaskForm):
 class CSVUploadForm(FlaskForm):
     file = FileField(
         "CSV file",
-        validators=[FileRequired("Choose a CSV file"), FileAllowed(["csv", "txt"], "Upload a .csv file")],
+        validators=[
+            WholeUpload(),
+            FileRequired("Choose a CSV file"),
+            FileAllowed(["csv", "txt"], "Upload a .csv file"),
+        ],
         description="Columns: name, email, organisation, sector, cohort, interests (separated by ;). "
         "First row: headings.",
     )
 
 
 class ConfirmImportForm(FlaskForm):
-    """Carries the checked file's content back for the confirmed import."""
+    """Carries the checked file's content back for the confirmed import (fellows' and experts'), once."""
 
     content = TextAreaField(validators=[InputRequired()])
+    form_key = FormKeyField()
     overwrite = BooleanField(
         "Also replace values fellows set themselves (their own name, organisation, sector, cohort)"
     )

@@ -7,6 +7,9 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, HiddenField
 from wtforms.validators import InputRequired
 
+from core.forms import FormKeyField
+from core.uploads import WholeUpload
+
 
 class CalendarSettingsForm(FlaskForm):
     include_invitations = BooleanField(
@@ -24,6 +27,7 @@ class IcsUploadForm(FlaskForm):
         "Calendar file (.ics)",
         description="Exported from another calendar, for example a partner organisation's. Up to 5 MB.",
         validators=[
+            WholeUpload(),
             FileRequired("Choose an .ics file"),
             FileAllowed(["ics", "ical", "ifb", "icalendar"], "Upload an .ics calendar file"),
         ],
@@ -34,3 +38,4 @@ class IcsConfirmForm(FlaskForm):
     """The previewed file travels back with the confirmation, so nothing is stored until then."""
 
     calendar = HiddenField(validators=[InputRequired("The calendar file is missing; upload it again.")])
+    form_key = FormKeyField()

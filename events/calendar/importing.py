@@ -1,6 +1,7 @@
 """Importing events from an .ics file (a partner's calendar, say) as drafts.
 
-Reading the file and matching it against earlier imports gives a preview and changes nothing;
+Reading the upload, carrying it to the confirmation and confirming once are ``core.uploads``'s, as for
+every import. Reading the file and matching it against earlier imports gives a preview and changes nothing;
 ``import_events`` then creates (or refreshes) the drafts in the caller's transaction. Entries are
 matched on their UID, stored as ``Event.import_uid``, so importing the same file again does not
 duplicate anything: unchanged entries are skipped, changed ones refresh a draft that was imported
@@ -9,10 +10,7 @@ earlier, and events already published are left for the organiser to edit by hand
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
-import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from core.models import Tag
 from core.timeutil import local_to_utc
+from core.uploads import UploadError
 from events.models import EVENT_YEARS, Event
 from fellows.models import User
 
@@ -31,7 +30,7 @@ IMPORTED_FIELDS = ("title", "description", "starts_at", "ends_at", "venue_name",
 DEFAULT_LENGTH = timedelta(hours=1)
 
 
-class IcsFileError(ValueError):
+class IcsFileError(UploadError):
     """The file as a whole cannot be read as a calendar; the message is safe to show."""
 
 
@@ -85,29 +84,6 @@ class ImportPreview:
     @property
     def has_changes(self) -> bool:
         return bool(self.to_create or self.to_update)
-
-
-def pack_calendar(data: bytes) -> str:
-    """The uploaded file in a form field of the preview page (compressed: .ics text shrinks ~10×)."""
-    return base64.b64encode(zlib.compress(data, 9)).decode("ascii")
-
-
-#: The largest file the confirmation may unpack to (uploads are limited by MAX_CONTENT_LENGTH too):
-#: a forged field of a few megabytes could otherwise decompress to gigabytes.
-MAX_UNPACKED_BYTES = 10 * 1024 * 1024
-
-
-def unpack_calendar(packed: str) -> bytes:
-    try:
-        decompressor = zlib.decompressobj()
-        data = decompressor.decompress(base64.b64decode(packed.encode("ascii"), validate=True), MAX_UNPACKED_BYTES)
-    except (binascii.Error, zlib.error, UnicodeEncodeError, ValueError) as error:
-        raise IcsFileError("The previewed file did not come back intact. Upload it again.") from error
-    if decompressor.unconsumed_tail:
-        raise IcsFileError("The previewed file is too large. Split it into smaller files.")
-    if not decompressor.eof:
-        raise IcsFileError("The previewed file did not come back intact. Upload it again.")
-    return data
 
 
 def _label(component, index: int) -> str:
@@ -202,14 +178,9 @@ def _read_entry(component, zone: ZoneInfo, tags: dict[str, Tag]) -> ImportItem:
     )
 
 
-def read_calendar(data: bytes, zone: ZoneInfo, tags: list[Tag]) -> tuple[list[ImportItem], list[ImportProblem]]:
-    """Every VEVENT of the file that can be read, and a problem for each one that cannot."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise IcsFileError("The file is not UTF-8 text, so it is not an .ics calendar file.") from error
-    if "\x00" in text:  # no calendar has one, and PostgreSQL refuses NUL characters in text
-        raise IcsFileError("The file contains binary data, not calendar text. Check that you chose the right file.")
+def read_calendar(text: str, zone: ZoneInfo, tags: list[Tag]) -> tuple[list[ImportItem], list[ImportProblem]]:
+    """Every VEVENT of the file's text (``core.uploads.read_upload``) that can be read, and a problem for
+    each one that cannot."""
     if "BEGIN:VCALENDAR" not in text.upper():
         raise IcsFileError("The file is not an .ics calendar: it has no BEGIN:VCALENDAR.")
     if "END:VCALENDAR" not in text.upper():
@@ -255,10 +226,10 @@ def _differs(item: ImportItem, event: Event) -> bool:
     )
 
 
-def preview_import(session: Session, data: bytes, zone: ZoneInfo) -> ImportPreview:
-    """Read the file and decide, entry by entry, what confirming would do. Changes nothing."""
+def preview_import(session: Session, text: str, zone: ZoneInfo) -> ImportPreview:
+    """Read the file's text and decide, entry by entry, what confirming would do. Changes nothing."""
     tags = list(session.scalars(select(Tag)))
-    items, problems = read_calendar(data, zone, tags)
+    items, problems = read_calendar(text, zone, tags)
     uids = [item.uid for item in items]
     existing = (
         {event.import_uid: event for event in session.scalars(select(Event).where(Event.import_uid.in_(uids)))}

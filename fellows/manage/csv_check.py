@@ -1,6 +1,7 @@
 """Importing fellows from a CSV file: parse and check every row, then (once confirmed) apply.
 
-Parsing is pure (bytes → rows with their errors); ``check_against_database`` adds what the
+Reading the upload, carrying it to the confirmation and confirming once are ``core.uploads``'s; parsing
+here is pure (text → rows with their errors); ``check_against_database`` adds what the
 database knows (existing fellows, what would change for each, new topics); ``csv_apply.apply_import``
 changes models and flushes.
 Nothing is imported from a file that has any error.
@@ -8,11 +9,6 @@ Nothing is imported from a file that has any error.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import csv
-import io
-import zlib
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -21,14 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.models import Tag, slugify
+from core.uploads import CheckedRows, UploadError, csv_table
 from extensions import db
 from fellows.models import SECTORS, Organisation, User
 
 COLUMNS = ("name", "email", "organisation", "sector", "cohort", "interests")
 REQUIRED_COLUMNS = ("name", "email")
 MAX_ROWS = 2000
-#: The confirmed content travels back compressed; this bounds what a forged field can expand to.
-MAX_CONTENT_CHARS = 5 * 1024 * 1024
 INTEREST_SEPARATOR = ";"
 FIRST_COHORT = 1990
 
@@ -41,8 +36,8 @@ MAX_LENGTHS = {
 }
 
 
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read (encoding, header, size); the message is for the organiser."""
+#: The file as a whole cannot be read (encoding, header, size, cut short); the message is for the organiser.
+ImportFileError = UploadError
 
 
 def _sector_lookup() -> dict[str, str]:
@@ -96,20 +91,11 @@ class ImportRow:
 
 
 @dataclass
-class ImportPreview:
-    """The checked file: its text (carried to the confirmation) and every row."""
+class ImportPreview(CheckedRows):
+    """The checked file: its text (carried to the confirmation), its columns and every row."""
 
-    text: str
-    columns: list[str]
     rows: list[ImportRow]
-
-    @property
-    def error_rows(self) -> list[ImportRow]:
-        return [row for row in self.rows if row.errors]
-
-    @property
-    def has_errors(self) -> bool:
-        return any(row.errors for row in self.rows)
+    columns: list[str]
 
     @property
     def new_count(self) -> int:
@@ -123,20 +109,6 @@ class ImportPreview:
     def own_changes_count(self) -> int:
         """How many changes would replace a value a fellow set themselves (kept unless the organiser ticks)."""
         return sum(1 for row in self.rows for change in row.changes if change.own)
-
-
-def decode_file(data: bytes) -> str:
-    """The file's text; UTF-8 with or without a byte-order mark, nothing else."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ImportFileError(
-            "The file is not UTF-8 text. In Excel choose “CSV UTF-8 (Comma delimited)” when saving; "
-            "in LibreOffice or Google Sheets pick UTF-8 as the character set."
-        ) from error
-    if "\x00" in text:
-        raise ImportFileError("The file contains binary data, not CSV text. Check that you chose the right file.")
-    return text
 
 
 def _read_header(cells: list[str]) -> list[str]:
@@ -163,28 +135,9 @@ def _read_header(cells: list[str]) -> list[str]:
 
 def parse_csv(text: str) -> tuple[list[str], list[ImportRow]]:
     """Read the header and every row, checking each value on its own and emails across rows."""
-    if not text.strip():
-        raise ImportFileError("The file is empty. The first row must name the columns: " + ", ".join(COLUMNS) + ".")
-    # strict: a stray quote is reported rather than silently swallowing the rest of the file.
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-        while header is not None and not any(cell.strip() for cell in header):
-            header = next(reader, None)
-        if header is None:
-            raise ImportFileError("The file is empty.")
-        columns = _read_header(header)
-        rows: list[ImportRow] = []
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines, often left at the end by spreadsheets
-            if len(rows) >= MAX_ROWS:
-                raise ImportFileError(f"The file has more than {MAX_ROWS} fellows. Split it into smaller files.")
-            rows.append(_read_row(reader.line_num, columns, cells))
-    except csv.Error as error:
-        raise ImportFileError(f"The file is not valid CSV (line {reader.line_num}): {error}.") from error
-    if not rows:
-        raise ImportFileError("The file has a header row but no fellows below it.")
+    columns, rows = csv_table(
+        text, columns=COLUMNS, what="fellows", max_rows=MAX_ROWS, read_header=_read_header, read_row=_read_row
+    )
     _mark_duplicate_emails(rows)
     return [name for name in columns if name], rows
 
@@ -349,25 +302,6 @@ def preview_import(text: str) -> ImportPreview:
     columns, rows = parse_csv(text)
     check_against_database(rows)
     return ImportPreview(text=text, columns=columns, rows=rows)
-
-
-def pack_content(text: str) -> str:
-    """The checked text, compressed for the confirmation form's hidden field (form fields are size-limited)."""
-    return base64.urlsafe_b64encode(zlib.compress(text.encode("utf-8"), 9)).decode("ascii")
-
-
-def unpack_content(packed: str) -> str:
-    """The text carried by ``pack_content``; ImportFileError if it was damaged or is implausibly large."""
-    try:
-        decompressor = zlib.decompressobj()
-        data = decompressor.decompress(base64.urlsafe_b64decode(packed.strip().encode("ascii")), MAX_CONTENT_CHARS)
-        if decompressor.unconsumed_tail:
-            raise ImportFileError("The checked file is too large. Split it into smaller files.")
-        return data.decode("utf-8")
-    except (binascii.Error, zlib.error, UnicodeError, ValueError) as error:
-        if isinstance(error, ImportFileError):
-            raise
-        raise ImportFileError("The checked file could not be read back. Upload it again.") from error
 
 
 def organisations_by_name(names: set[str]) -> dict[str, Organisation]:

@@ -8,20 +8,11 @@ from sqlalchemy.exc import IntegrityError
 
 from core import audit
 from core.permissions import organiser_required
+from core.uploads import CSV, MISSING, UploadError, answer_repeat, confirm_once, pack, read_upload, unpack
 from extensions import db
 from fellows.forms import ConfirmImportForm, CSVUploadForm
 from fellows.manage.csv_apply import apply_import
-from fellows.manage.csv_check import (
-    COLUMNS,
-    INTEREST_SEPARATOR,
-    MAX_ROWS,
-    ImportFileError,
-    ImportPreview,
-    decode_file,
-    pack_content,
-    preview_import,
-    unpack_content,
-)
+from fellows.manage.csv_check import COLUMNS, INTEREST_SEPARATOR, MAX_ROWS, ImportPreview, preview_import
 from fellows.manage.services import invite_uninvited_fellows, uninvited_count
 from fellows.models import SECTORS
 
@@ -48,8 +39,8 @@ def _upload_again(message: str):
     return _render_upload(upload)
 
 
-def _render_preview(preview: ImportPreview, stale: bool = False):
-    confirm = ConfirmImportForm(formdata=None, content=pack_content(preview.text))
+def _render_preview(preview: ImportPreview, stale: bool = False, key: str | None = None):
+    confirm = ConfirmImportForm(formdata=None, content=pack(preview.text), **({"form_key": key} if key else {}))
     return render_template(
         "fellows_manage/import_preview.html",
         preview=preview,
@@ -67,8 +58,8 @@ def import_csv():
     form = CSVUploadForm()
     if form.validate_on_submit():
         try:
-            preview = preview_import(decode_file(form.file.data.read()))
-        except ImportFileError as error:
+            preview = preview_import(read_upload(form.file.data, CSV))
+        except UploadError as error:
             form.file.errors.append(str(error))
         else:
             return _render_preview(preview)
@@ -80,14 +71,15 @@ def confirm_import():
     """Import a checked file. It is checked again first: the database may have changed since the preview."""
     form = ConfirmImportForm()
     if not form.validate_on_submit():
-        return _upload_again("The checked file did not come back with the confirmation. Upload it again.")
+        return _upload_again(MISSING)
     try:
-        preview = preview_import(unpack_content(form.content.data))
-    except ImportFileError as error:
+        preview = preview_import(unpack(form.content.data))
+    except UploadError as error:
         return _upload_again(str(error))
     if preview.has_errors:
-        return _render_preview(preview, stale=True)
-    try:
+        return _render_preview(preview, stale=True, key=form.form_key.data)
+
+    def apply():
         result = apply_import(preview, overwrite_own=form.overwrite.data)
         audit.record(
             current_user,
@@ -95,18 +87,24 @@ def confirm_import():
             f"{len(result.created)} created, {len(result.updated)} updated"
             + (" (values fellows set themselves replaced)" if form.overwrite.data else ""),
         )
-        db.session.commit()
+        return result, url_for("fellows_manage.import_done")
+
+    try:
+        confirmation = confirm_once(form.form_key.data, current_user, apply)
     except IntegrityError:
         # Another organiser added one of these fellows between the check and the import.
         db.session.rollback()
         return _upload_again("Somebody changed the fellows while you were importing. Upload the file again.")
+    if confirmation.repeat:  # the done page still tells of the first import, and invites its fellows
+        return answer_repeat(confirmation, url_for("fellows_manage.import_done"))
+    result = confirmation.result
     session[LAST_IMPORT] = {
         "created": id_ranges(sorted(user.id for user in result.created)),
         "created_count": len(result.created),
         "updated_count": len(result.updated),
         "kept_count": result.kept,
     }
-    return redirect(url_for("fellows_manage.import_done"))
+    return redirect(confirmation.answer)
 
 
 def _last_import_ids() -> list[int]:

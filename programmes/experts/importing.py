@@ -1,5 +1,6 @@
-"""Importing experts from a CSV file, with the fellows' import machinery (file decoding, the packed
-confirmation, ImportFileError) and the same rule: nothing is imported from a file with any error.
+"""Importing experts from a CSV file: parse and check every row, then (once confirmed) apply. Reading the
+upload, carrying it to the confirmation and confirming once are ``core.uploads``'s, as for every import;
+the rule is the fellows' import's: nothing is imported from a file with any error.
 
 Rows are matched to existing experts by email: filled-in cells replace stored values, empty cells
 leave them, topics are added.
@@ -7,8 +8,6 @@ leave them, topics are added.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
@@ -17,12 +16,10 @@ from sqlalchemy.orm import selectinload
 
 from core.models import Tag, slugify
 from core.tags import find_or_create_tag
+from core.uploads import CheckedRows, UploadError, csv_table
 from extensions import db
-from fellows.manage.csv_check import ImportFileError, decode_file, pack_content, unpack_content
 from fellows.services import find_or_create_organisation
 from programmes.models import MEETING_MODES, Expert
-
-__all__ = ["ImportFileError", "decode_file", "pack_content", "unpack_content", "preview_import", "apply_import"]
 
 COLUMNS = ("name", "email", "title", "department", "organisation", "location", "topics", "meeting_mode", "biography")
 REQUIRED_COLUMNS = ("name", "email")
@@ -53,17 +50,8 @@ class ExpertRow:
 
 
 @dataclass
-class ExpertPreview:
-    text: str
+class ExpertPreview(CheckedRows):
     rows: list[ExpertRow]
-
-    @property
-    def error_rows(self) -> list[ExpertRow]:
-        return [row for row in self.rows if row.errors]
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.error_rows)
 
     @property
     def new_count(self) -> int:
@@ -74,33 +62,18 @@ def _header(cells: list[str]) -> list[str]:
     columns = [cell.strip().lower().replace(" ", "_") for cell in cells]
     unknown = [name for name in columns if name and name not in COLUMNS]
     if unknown:
-        raise ImportFileError(f"The header row has unknown columns: {', '.join(unknown)}. Use: {', '.join(COLUMNS)}.")
+        raise UploadError(f"The header row has unknown columns: {', '.join(unknown)}. Use: {', '.join(COLUMNS)}.")
     repeated = sorted({name for name in columns if name and columns.count(name) > 1})
     if repeated:
-        raise ImportFileError(f"The header row has the column {', '.join(repeated)} more than once.")
+        raise UploadError(f"The header row has the column {', '.join(repeated)} more than once.")
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
-        raise ImportFileError(f"The header row has no {' or '.join(missing)} column (name and email are required).")
+        raise UploadError(f"The header row has no {' or '.join(missing)} column (name and email are required).")
     return columns
 
 
 def parse(text: str) -> list[ExpertRow]:
-    if not text.strip():
-        raise ImportFileError("The file is empty. The first row must name the columns: " + ", ".join(COLUMNS) + ".")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[ExpertRow] = []
-    try:
-        columns = _header(next(reader))
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(rows) >= MAX_ROWS:
-                raise ImportFileError(f"The file has more than {MAX_ROWS} experts. Split it into smaller files.")
-            rows.append(_row(reader.line_num, columns, cells))
-    except csv.Error as error:
-        raise ImportFileError(f"The file is not valid CSV (line {reader.line_num}): {error}.") from error
-    if not rows:
-        raise ImportFileError("The file has a header row but no experts below it.")
+    _, rows = csv_table(text, columns=COLUMNS, what="experts", max_rows=MAX_ROWS, read_header=_header, read_row=_row)
     seen: dict[str, int] = {}
     for row in rows:
         email = row.values.get("email")

@@ -10,6 +10,7 @@ from core.errors import ServiceError
 from core.permissions import organiser_required
 from core.request_args import paginate
 from core.tags import all_tags, tag_choices, tags_by_ids
+from core.uploads import CSV, MISSING, UploadError, answer_repeat, confirm_once, pack, read_upload, unpack
 from core.upsert import ConflictError, commit_or_retry
 from extensions import db
 from fellows.forms import ConfirmImportForm, CSVUploadForm
@@ -132,8 +133,8 @@ def _upload_page(form: CSVUploadForm):
     ), 400 if form.errors else 200
 
 
-def _preview_page(preview, stale: bool = False):
-    confirm = ConfirmImportForm(formdata=None, content=expert_import.pack_content(preview.text))
+def _preview_page(preview, stale: bool = False, key: str | None = None):
+    confirm = ConfirmImportForm(formdata=None, content=pack(preview.text), **({"form_key": key} if key else {}))
     return render_template(
         "programmes/expert_import_preview.html",
         preview=preview,
@@ -144,14 +145,20 @@ def _preview_page(preview, stale: bool = False):
     ), 400 if preview.has_errors else 200
 
 
+def _upload_again(message: str, status: int = 400):
+    upload = CSVUploadForm(formdata=None)
+    upload.file.errors = [message]
+    return _upload_page(upload)[0], status
+
+
 @organiser_required
 def import_experts():
     """Upload a CSV of experts and see every row checked; nothing is saved yet."""
     form = CSVUploadForm()
     if form.validate_on_submit():
         try:
-            preview = expert_import.preview_import(expert_import.decode_file(form.file.data.read()))
-        except expert_import.ImportFileError as error:
+            preview = expert_import.preview_import(read_upload(form.file.data, CSV))
+        except UploadError as error:
             form.file.errors.append(str(error))
         else:
             return _preview_page(preview)
@@ -162,28 +169,27 @@ def import_experts():
 def confirm_expert_import():
     """Import a checked file, checked again first (the network may have changed since the preview)."""
     form = ConfirmImportForm()
-    upload = CSVUploadForm(formdata=None)
     if not form.validate_on_submit():
-        upload.file.errors = ["The checked file did not come back with the confirmation. Upload it again."]
-        return _upload_page(upload)
+        return _upload_again(MISSING)
     try:
-        preview = expert_import.preview_import(expert_import.unpack_content(form.content.data))
-    except expert_import.ImportFileError as error:
-        upload.file.errors = [str(error)]
-        return _upload_page(upload)
+        preview = expert_import.preview_import(unpack(form.content.data))
+    except UploadError as error:
+        return _upload_again(str(error))
     if preview.has_errors:
-        return _preview_page(preview, stale=True)
+        return _preview_page(preview, stale=True, key=form.form_key.data)
 
-    def save() -> tuple[int, int]:
+    def apply() -> tuple[tuple[int, int], str]:
         created, updated = expert_import.apply_import(preview)
         audit.record(current_user, "experts.imported", f"{created} created, {updated} updated")
-        return created, updated
+        return (created, updated), url_for("programmes_manage.experts")
 
     try:
         # One file confirmed twice at once: the slower import finds the experts made and updates them.
-        created, updated = commit_or_retry(save, EXPERT_CONSTRAINTS)
+        confirmation = confirm_once(form.form_key.data, current_user, apply, EXPERT_CONSTRAINTS)
     except ConflictError as error:
-        upload.file.errors = [str(error)]
-        return _upload_page(upload)[0], 409
+        return _upload_again(str(error), 409)
+    if confirmation.repeat:
+        return answer_repeat(confirmation, url_for("programmes_manage.experts"))
+    created, updated = confirmation.result
     flash(f"Imported: {created} new expert{'' if created == 1 else 's'}, {updated} updated.", "success")
-    return redirect(url_for("programmes_manage.experts"))
+    return redirect(confirmation.answer)

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from core.models import Tag
+from core.uploads import CSV, decode_text, pack
 from extensions import db
-from fellows.manage.csv_check import MAX_ROWS, ImportFileError, decode_file, pack_content, parse_csv
+from fellows.manage.csv_check import MAX_ROWS, ImportFileError, parse_csv
 from fellows.models import AccountToken, Organisation, User
 from tests.conftest import PASSWORD, link_in
 
@@ -137,7 +138,7 @@ def test_non_csv_extension_is_refused(organiser_client):
 
 
 def test_header_any_case_any_order_bom_and_optional_columns():
-    text = decode_file("\ufeffEMAIL , Name,Sector\r\nx@example.org,Xavier,CIVIL SOCIETY\r\n\r\n".encode())
+    text = decode_text("\ufeffEMAIL , Name,Sector\r\nx@example.org,Xavier,CIVIL SOCIETY\r\n\r\n".encode(), CSV)
     columns, rows = parse_csv(text)
     assert columns == ["email", "name", "sector"]
     [row] = rows
@@ -289,13 +290,13 @@ def test_preview_of_an_unchanged_fellow_says_so(organiser_client, make_fellow):
 
 def test_confirm_checks_again_and_imports_nothing_from_a_bad_file(app, organiser_client, make_organiser):
     before = database_counts(app)
-    forged = pack_content(HEADER + "Fine,fine@example.org,,,,\nBroken,broken,,,,\n")
+    forged = pack(HEADER + "Fine,fine@example.org,,,,\nBroken,broken,,,,\n")
     response = organiser_client.post("/organiser/import/confirm", data={"content": forged})
     assert response.status_code == 400 and "is not a valid email address" in response.get_data(as_text=True)
     assert database_counts(app) == before
 
     damaged = organiser_client.post("/organiser/import/confirm", data={"content": "not-really-packed"})
-    assert damaged.status_code == 400 and "could not be read back" in damaged.get_data(as_text=True)
+    assert damaged.status_code == 400 and "did not come back intact" in damaged.get_data(as_text=True)
     missing = organiser_client.post("/organiser/import/confirm", data={})
     assert missing.status_code == 400
     assert database_counts(app) == before
