@@ -1,5 +1,6 @@
 """The application factory: configuration, extensions, blueprints, CLI and error pages."""
 
+import logging
 import os
 
 from flask import Flask, abort, current_app, render_template, request
@@ -12,6 +13,9 @@ from werkzeug.routing import IntegerConverter
 import config as app_config
 from core.request_args import MAX_DATABASE_INT, Request
 from extensions import cache, csrf, db, limiter, login_manager, mail, migrate
+
+#: Requests that look like probing: methods no page takes, forms without a CSRF token (ASVS 14.5.1, 7.2).
+SECURITY_LOG = logging.getLogger("security")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -101,6 +105,14 @@ def _secure_cookies_over_https(app: Flask) -> None:
         app.config["SESSION_COOKIE_SECURE"] = https
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     app.config.setdefault("HSTS", https)
+    # ASVS 3.4.4: a Secure cookie named __Host- is one browsers accept only from this host, over HTTPS, for
+    # the whole site: no subdomain or plain-HTTP page can plant or overwrite it. (Over http:// on a
+    # developer's machine, browsers refuse such names, so the plain ones stay.)
+    if app.config["SESSION_COOKIE_SECURE"] and not app.config.get("SESSION_COOKIE_DOMAIN"):
+        if app.config.get("SESSION_COOKIE_NAME", "session") == "session":
+            app.config["SESSION_COOKIE_NAME"] = "__Host-session"
+        if app.config.get("REMEMBER_COOKIE_SECURE") and "REMEMBER_COOKIE_NAME" not in app.config:
+            app.config["REMEMBER_COOKIE_NAME"] = "__Host-remember"
 
 
 #: A year, and every subdomain: once seen over HTTPS, a browser never tries plain HTTP for this site.
@@ -163,9 +175,16 @@ def _register_error_pages(app: Flask) -> None:
         return render_template("errors/error.html", code=code, title=ERROR_TITLES[code], message=message), code
 
     for code in ERROR_TITLES:
-        if code == 500:
+        if code in (405, 500):
             continue
         app.register_error_handler(code, lambda e, code=code: render_error(code, getattr(e, "description", None)))
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        # ASVS 14.5.1: a method no page uses is a probe or a broken client, worth a line in the log.
+        SECURITY_LOG.warning("method not allowed: %s %s from %s", request.method, request.path, request.remote_addr)
+        body, code = render_error(405, error.description)
+        return body, code, {"Allow": ", ".join(error.valid_methods or ())}
 
     @app.errorhandler(500)
     def internal_error(error):
@@ -175,6 +194,7 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        SECURITY_LOG.info("refused form without a valid CSRF token: %s %s", request.method, request.path)
         return render_error(
             400,
             "The form had expired or was sent from somewhere else. Go back, reload the page and try again.",

@@ -4,12 +4,12 @@ areas add theirs through core.registry."""
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from core.backup import backup_command, restore_command
 from core.mail import deliver_due
-from core.registry import cli_commands, demo_loaders
+from core.registry import cli_commands, demo_loaders, live_data_checks
 from core.retention import purge_command
 from core.scheduler import scheduler_command
 from extensions import db
@@ -28,7 +28,20 @@ def send_mail(limit: int) -> None:
 @click.command("demo")
 @with_appcontext
 def load_demo() -> None:
-    """Load realistic demo data (running it again changes nothing) and print the demo sign-ins."""
+    """Load realistic demo data (running it again changes nothing) and print the demo sign-ins.
+
+    The demo accounts share a published password, so this refuses a deployment served over HTTPS and a
+    database that already holds real people's data (ASVS 2.5.4).
+    """
+    reasons = [] if not current_app.config["BASE_URL"].startswith("https://") else ["BASE_URL is https://"]
+    reasons += [reason for check in live_data_checks if (reason := check())]
+    if reasons:
+        raise click.ClickException(
+            "This looks like a live system ("
+            + "; ".join(reasons)
+            + "): demo accounts with a published password are not added. Use an empty database on your own "
+            "machine (make run)."
+        )
     lines = []
     for load in demo_loaders:
         lines += load() or []

@@ -1,5 +1,5 @@
 """What the areas contribute to core: home-page sections, navigation, parts of a person's data export, erasers,
-audit labels, tables no cached answer reads, demo data loaders, jobs and command-line commands.
+audit labels, tables no cached answer reads, demo data loaders and signs of live data, jobs and command-line commands.
 
 Core imports no area. Each area registers its contributions here from its ``blueprint.py``, which the
 application factory imports (Indico does the same with signals); core then asks the registry.
@@ -55,6 +55,9 @@ home_sections: Registry[HomeSection] = Registry("home page sections")
 data_export: Registry[Callable[[object], object]] = Registry("parts of a person's data export")
 #: load() -> lines to print after loading (e.g. the demo sign-ins); run in order, inside one transaction.
 demo_loaders: Registry[Callable[[], list[str] | None]] = Registry("demo data loaders")
+#: check() -> why this database looks live (real people's data), or None; `flask demo` refuses to add
+#: accounts with a published password to such a database (ASVS 2.5.4).
+live_data_checks: Registry[Callable[[], str | None]] = Registry("signs of a live database")
 #: erase(user) -> None: remove or anonymise what the area holds about a person whose account is being
 #: deleted; run before the account's row goes, in the same transaction.
 account_erasers: Registry[Callable[[object], None]] = Registry("account erasers")

@@ -11,6 +11,7 @@ from core.registry import (
     audit_labels,
     cli_commands,
     demo_loaders,
+    live_data_checks,
     navigation,
     organiser_alerts,
     scheduled_jobs,
@@ -61,6 +62,7 @@ organisations_bp = Blueprint("organisations", __name__)
 organisations_bp.add_url_rule("/organisations/<int:org_id>", "detail", organisations.detail, methods=["GET"])
 
 demo_loaders.register("fellows", demo.load, order=10)
+live_data_checks.register("fellows", demo.real_accounts)
 cli_commands.register("users", users_cli)
 cli_commands.register("digest", digest_command)
 scheduled_jobs.register("digest", ScheduledJob(digest_job, at="07:00"), order=40)

@@ -13,6 +13,23 @@ DEMO_PASSWORD = "demo-password-2016"  # noqa: S105 - published demo sign-in, pri
 ORGANISER_EMAIL = "organiser@example.org"
 FELLOW_EMAIL = "amelia.hart@example.org"
 
+#: Domains reserved for examples (RFC 2606, RFC 6761): no real person has an address there.
+EXAMPLE_DOMAINS = ("example.org", "example.com", "example.net", "example", "test", "invalid", "localhost")
+
+
+def real_accounts() -> str | None:
+    """Why the database looks live: accounts with addresses outside the reserved example domains."""
+    real = [email for email in db.session.scalars(select(User.email)) if not _is_example(email)]
+    if not real:
+        return None
+    return "1 account with a real address" if len(real) == 1 else f"{len(real)} accounts with real addresses"
+
+
+def _is_example(email: str) -> bool:
+    domain = email.rpartition("@")[2].lower()
+    return any(domain == reserved or domain.endswith("." + reserved) for reserved in EXAMPLE_DOMAINS)
+
+
 ORGANISATIONS = [
     ("Policy Lab, Cabinet Office", "government"),
     ("Cambridge Judge Business School", "university"),

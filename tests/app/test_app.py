@@ -160,3 +160,16 @@ def test_keeping_signed_in_people_follows_the_cache_not_the_page_cache_setting(m
             db.session.remove()
             db.engine.dispose()
     assert any("FROM users" in statement for statement in statements), statements
+
+
+def test_a_method_no_page_takes_is_refused_with_allow_and_logged(client, caplog):
+    """ASVS 14.5.1: an unexpected method gets 405 with the methods that work, and a line in the log that
+    names it, so that probing shows up where an operator looks."""
+    with caplog.at_level("WARNING", logger="security"):
+        response = client.open("/logout", method="PUT")
+    assert response.status_code == 405
+    assert response.headers["Allow"].split(", ") and "POST" in response.headers["Allow"]
+    assert "<h1>Method not allowed</h1>" in response.get_data(as_text=True)
+    assert [record.getMessage() for record in caplog.records if record.name == "security"] == [
+        "method not allowed: PUT /logout from 127.0.0.1"
+    ]

@@ -165,6 +165,61 @@ def test_cookies_are_secure_and_hsts_is_sent_when_served_over_https(database_uri
         assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
 
+def test_over_https_the_cookies_are_named_host_only_and_still_keep_people_signed_in(database_uri, make_fellow):
+    """ASVS 3.4.4: a __Host- cookie is accepted by browsers only when Secure, for Path=/ and without a
+    Domain, so no subdomain or plain-HTTP page can plant one that this site would then read."""
+    from app import create_app
+
+    fellow = make_fellow()
+    served = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_uri,
+            "BASE_URL": "https://events.example.org",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    client = served.test_client()
+    response = client.post(
+        "/login",
+        data={"email": fellow.email, "password": PASSWORD, "remember": "y"},
+        base_url="https://events.example.org",
+    )
+    assert response.status_code == 302
+    cookies = {cookie.split("=", 1)[0]: cookie for cookie in response.headers.getlist("Set-Cookie")}
+    assert set(cookies) == {"__Host-session", "__Host-remember"}, cookies
+    for cookie in cookies.values():
+        assert "Secure" in cookie and "Path=/" in cookie and "Domain=" not in cookie, cookie
+    assert client.get("/account", base_url="https://events.example.org").status_code == 200
+    client.delete_cookie("__Host-session", domain="events.example.org")  # the browser closed: remembered
+    assert client.get("/account", base_url="https://events.example.org").status_code == 200
+    with served.app_context():
+        db.engine.dispose()
+
+
+def test_demo_accounts_are_not_added_to_a_live_database(app, runner, make_user):
+    """ASVS 2.5.4: `flask demo` makes accounts with a published password, so it refuses a database that
+    holds real people's accounts and a deployment served over HTTPS; on an example-only database it runs."""
+    make_user(email="trial@example.org")
+    assert runner.invoke(args=["demo"]).exit_code == 0  # example addresses only: a developer's database
+
+    make_user(email="grace@cabinetoffice.gov.uk")
+    with app.app_context():
+        before = db.session.query(User).count()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code != 0
+    assert "looks like a live system (1 account with a real address)" in result.output
+    with app.app_context():
+        assert db.session.query(User).count() == before  # nothing was added
+
+    app.config["BASE_URL"] = "https://fellows.example.org"
+    with app.app_context():
+        db.session.query(User).filter(User.email == "grace@cabinetoffice.gov.uk").delete()
+        db.session.commit()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code != 0 and "BASE_URL is https://" in result.output
+
+
 def test_session_cookie_carries_the_secure_flag_over_https(app, make_fellow):
     fellow = make_fellow()
     app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
