@@ -73,6 +73,8 @@ def defaults(instance_path: str) -> dict:
         "MFA_PENDING_MINUTES": 10,
         # Organisers' actions that send email (invitations, messages, review requests), per organiser.
         "ORGANISER_MAIL_RATE_LIMIT": "60 per 10 minutes",
+        # Searches, exports and uploads, all together, per person (core.throttling.costly).
+        "COSTLY_RATE_LIMIT": "200 per 10 minutes",
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (werkzeug's
         # ProxyFix); 0 believes none, so a client cannot forge its address.
         "TRUSTED_PROXIES": 0,
@@ -151,6 +153,7 @@ def from_environment() -> dict:
         "LOGIN_RATE_LIMIT",
         "PASSWORD_CHECK_RATE_LIMIT",
         "ORGANISER_MAIL_RATE_LIMIT",
+        "COSTLY_RATE_LIMIT",
         "MFA_RATE_LIMIT",
         "CACHE_KEY_PREFIX",
         "APP_NAME",

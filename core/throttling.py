@@ -82,3 +82,35 @@ def sends_mail(view):
             "then try again."
         ),
     )(view)
+
+
+def _person_key() -> str:
+    from flask import request
+    from flask_login import current_user
+
+    return f"person:{current_user.get_id()}" if current_user.is_authenticated else f"address:{request.remote_addr}"
+
+
+def _not_searching() -> bool:
+    from flask import request
+
+    return not request.args.get("q", "").strip()
+
+
+def costly(view, *, searches_only: bool = False, methods: list[str] | None = None):
+    """Searches, exports and uploads: one shared limit per person (or address, signed out) across all of
+    them (COSTLY_RATE_LIMIT), against scraping, mass export and upload floods (ASVS 11.1.4). With
+    ``searches_only`` a list page counts only when it searches (a ``q``); ``methods`` limits the count to
+    those (an upload is its POST, not the form). Someone working at human speed
+    never meets the limit; the refusal (429) says to slow down."""
+    return limiter.shared_limit(
+        lambda: current_app.config["COSTLY_RATE_LIMIT"],
+        scope="costly",
+        key_func=_person_key,
+        exempt_when=_not_searching if searches_only else None,
+        methods=methods,
+        error_message=(
+            "That is a lot of searching, downloading or uploading in a short time. Nothing was done this "
+            "time: wait a few minutes, then try again."
+        ),
+    )(view)

@@ -20,7 +20,7 @@ from core.registry import (
     retention_purges,
     scheduled_jobs,
 )
-from core.throttling import sends_mail
+from core.throttling import costly, sends_mail
 from events import demo, freshness, home, manage, views
 from events.bookings import attendees, checkin, exports, messages, printouts, retention
 from events.bookings import services as booking_services
@@ -34,7 +34,7 @@ bp.add_app_template_global(event_when)
 bp.add_app_template_global(event_where)
 bp.add_app_template_global(organisation_url)
 
-bp.add_url_rule("/events", "index", views.index, methods=["GET"])
+bp.add_url_rule("/events", "index", costly(views.index, searches_only=True), methods=["GET"])
 bp.add_url_rule("/events/<int:event_id>", "detail", views.detail, methods=["GET"])
 bp.add_url_rule("/events/<int:event_id>/book", "book", booking_views.book, methods=["POST"])
 bp.add_url_rule("/bookings/<int:booking_id>/cancel", "cancel_booking", booking_views.cancel_booking, methods=["POST"])
@@ -60,7 +60,10 @@ bp.add_url_rule(
 )
 bp.add_url_rule("/organiser/events/<int:event_id>/attendees", "attendees", attendees.attendees, methods=["GET"])
 bp.add_url_rule(
-    "/organiser/events/<int:event_id>/attendees.csv", "export_attendees", exports.export_attendees, methods=["GET"]
+    "/organiser/events/<int:event_id>/attendees.csv",
+    "export_attendees",
+    costly(exports.export_attendees),
+    methods=["GET"],
 )
 bp.add_url_rule(
     "/organiser/events/<int:event_id>/catering.csv", "export_catering", exports.export_catering, methods=["GET"]
@@ -98,7 +101,7 @@ bp.add_url_rule(
 bp.add_url_rule(
     "/organiser/events/<int:event_id>/sign-in-sheet.pdf", "sign_in_sheet", printouts.sign_in_sheet, methods=["GET"]
 )
-bp.add_url_rule("/organiser/events/<int:event_id>/badges.pdf", "badges", printouts.badges, methods=["GET"])
+bp.add_url_rule("/organiser/events/<int:event_id>/badges.pdf", "badges", costly(printouts.badges), methods=["GET"])
 
 home_sections.register("organiser_events", HomeSection("events/_home_organiser.html", home.organiser_section), order=10)
 home_sections.register("my_events", HomeSection("events/_home_mine.html", home.mine_section), order=10)

@@ -21,6 +21,7 @@ from fellows.forms import (
     DeleteAccountForm,
     EmailPreferencesForm,
     ForgotPasswordForm,
+    JoinForm,
     JoinRequestForm,
     LoginForm,
     SetPasswordForm,
@@ -203,10 +204,11 @@ def accept_invitation(token: str | None = None):
     if swapped is not None:
         return swapped
     record = _token_or_404(token, "invitation")
-    form = SetPasswordForm(for_user=record.user)
+    form = JoinForm(for_user=record.user)
     if form.validate_on_submit():
+        emails = {name: form[name].data for name in services.OPTIONAL_EMAILS}
         try:
-            user = services.accept_invitation(record, form.password.data)
+            user = services.accept_invitation(record, form.password.data, emails)
         except services.LinkUsedError:
             db.session.rollback()
             _link_not_valid("invitation")
@@ -219,7 +221,7 @@ def accept_invitation(token: str | None = None):
     return private_links.private(
         (
             render_template(
-                "auth/set_password.html",
+                "auth/join_accept.html",
                 form=form,
                 title="Join the Policy Fellowship",
                 intro=f"Welcome, {record.user.name}. Choose a password for {record.user.email} to finish joining.",

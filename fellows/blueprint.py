@@ -17,6 +17,7 @@ from core.registry import (
     scheduled_jobs,
     uncached_tables,
 )
+from core.throttling import costly
 from extensions import csrf
 from fellows import alerts, auth, demo, organisations, views
 from fellows.cli import digest_command, digest_job, users_cli
@@ -45,14 +46,14 @@ auth_bp.add_url_rule("/invitation/<token>", "accept_invitation", auth.accept_inv
 auth_bp.add_url_rule("/invitation", "accept_invitation", auth.accept_invitation, methods=["GET", "POST"])
 auth_bp.add_url_rule("/join", "join", auth.join, methods=["GET", "POST"])
 auth_bp.add_url_rule("/account", "account", auth.account, methods=["GET", "POST"])
-auth_bp.add_url_rule("/account/export", "export_data", auth.export_data, methods=["POST"])
+auth_bp.add_url_rule("/account/export", "export_data", costly(auth.export_data), methods=["POST"])
 auth_bp.add_url_rule("/account/delete", "delete_account", auth.delete_account, methods=["POST"])
 # RFC 8058: a mail client's one-click POST carries no session and no CSRF token; the token in the path is the proof.
 auth_bp.add_url_rule("/unsubscribe/<token>", "unsubscribe", csrf.exempt(auth.unsubscribe), methods=["GET", "POST"])
 auth_bp.add_url_rule("/account/email-preferences", "email_preferences", auth.email_preferences, methods=["POST"])
 
 fellows_bp = Blueprint("fellows", __name__)
-fellows_bp.add_url_rule("/fellows", "directory", views.directory, methods=["GET"])
+fellows_bp.add_url_rule("/fellows", "directory", costly(views.directory, searches_only=True), methods=["GET"])
 fellows_bp.add_url_rule("/fellows/<int:user_id>", "profile", views.profile, methods=["GET"])
 fellows_bp.add_url_rule("/fellows/<int:user_id>/photo", "photo", views.photo, methods=["GET"])
 fellows_bp.add_url_rule("/profile", "my_profile", views.my_profile, methods=["GET"])

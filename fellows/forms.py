@@ -80,6 +80,19 @@ class SetPasswordForm(FlaskForm):
             raise ValidationError(problem)
 
 
+class JoinForm(SetPasswordForm):
+    """Accepting an invitation: a password, agreement to the privacy notice (recorded, ASVS 8.3.3) and the
+    optional emails, each off until the fellow ticks it."""
+
+    consent = BooleanField(
+        "I have read the privacy notice and agree to my account and profile being kept as it describes",
+        validators=[InputRequired(message="Tick the box to agree to the privacy notice, or do not join")],
+    )
+    notify_reminders = BooleanField("A reminder the day before an event I have a place at")
+    notify_writeups = BooleanField("An email when the write-up of an event I attended is published")
+    notify_new_events = BooleanField("An email when a new event on one of my policy interests is published")
+
+
 class ChangePasswordForm(SetPasswordForm):
     current_password = PasswordField(
         "Current password", validators=[InputRequired(message="Enter your current password")]

@@ -110,6 +110,9 @@ class User(UserMixin, db.Model):
     #: Non-essential emails the person has chosen to receive (essential ones always go).
     notify_reminders: Mapped[bool] = mapped_column(default=True)
     notify_writeups: Mapped[bool] = mapped_column(default=True)
+    #: When the person agreed to the privacy notice, accepting their invitation (ASVS 8.3.3); NULL for
+    #: accounts made before consent was recorded, and for organisers made with `flask users create`.
+    privacy_consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Opted in to hear of newly published events on topics among the person's interests (off unless chosen).
     notify_new_events: Mapped[bool] = mapped_column(default=False)
     #: Organisers only: "digest", "each" or "none" (ORGANISER_ALERTS) for join requests and review answers.

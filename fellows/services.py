@@ -171,11 +171,20 @@ def _spend(record: AccountToken) -> None:
     end_sessions(record.user)
 
 
-def accept_invitation(record: AccountToken, password: str) -> User:
-    """Use an invitation: the fellow chooses a password and the link is spent."""
+def accept_invitation(record: AccountToken, password: str, emails: dict[str, bool] | None = None) -> User:
+    """Use an invitation: the fellow chooses a password, agrees to the privacy notice (recorded now) and
+    chooses the optional emails (``emails``: notify_* → wanted; any left out are off); the link is spent."""
     _spend(record)
-    record.user.set_password(password)
-    return record.user
+    user = record.user
+    user.set_password(password)
+    user.privacy_consented_at = utcnow()
+    for name in OPTIONAL_EMAILS:
+        setattr(user, name, bool((emails or {}).get(name)))
+    return user
+
+
+#: The emails a person chooses (User.notify_*); the rest are about their own bookings and account.
+OPTIONAL_EMAILS = ("notify_reminders", "notify_writeups", "notify_new_events")
 
 
 def request_password_reset(email: str) -> None:
@@ -328,6 +337,7 @@ def export_account_data(user: User) -> dict:
             "role": user.role,
             "created_at": user.created_at.isoformat(),
             "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+            "privacy_consented_at": user.privacy_consented_at.isoformat() if user.privacy_consented_at else None,
         },
         "profile": {
             "honorific": user.honorific,

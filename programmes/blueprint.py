@@ -22,7 +22,7 @@ from core.registry import (
     retention_purges,
     scheduled_jobs,
 )
-from core.throttling import sends_mail
+from core.throttling import costly, sends_mail
 from programmes import demo
 from programmes.cli import expert_reminders_command, expert_reminders_job
 from programmes.dashboard import manage as dashboard_manage
@@ -71,13 +71,18 @@ manage_bp.add_url_rule("/tenures/new", "new_appointment", manage.new_appointment
 manage_bp.add_url_rule(
     "/tenures/<int:appointment_id>/edit", "edit_appointment", manage.edit_appointment, methods=["GET", "POST"]
 )
-manage_bp.add_url_rule("/experts", "experts", experts_manage.experts, methods=["GET"])
+manage_bp.add_url_rule("/experts", "experts", costly(experts_manage.experts, searches_only=True), methods=["GET"])
 manage_bp.add_url_rule("/experts/new", "new_expert", experts_manage.new_expert, methods=["GET", "POST"])
 manage_bp.add_url_rule(
     "/experts/<int:expert_id>/edit", "edit_expert", experts_manage.edit_expert, methods=["GET", "POST"]
 )
 manage_bp.add_url_rule("/experts/<int:expert_id>/merge", "merge_expert", experts_manage.merge_expert, methods=["POST"])
-manage_bp.add_url_rule("/experts/import", "import_experts", experts_manage.import_experts, methods=["GET", "POST"])
+manage_bp.add_url_rule(
+    "/experts/import",
+    "import_experts",
+    costly(experts_manage.import_experts, methods=["POST"]),
+    methods=["GET", "POST"],
+)
 manage_bp.add_url_rule(
     "/experts/import/confirm", "confirm_expert_import", experts_manage.confirm_expert_import, methods=["POST"]
 )

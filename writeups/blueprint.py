@@ -20,12 +20,12 @@ from core.registry import (
     page_parts,
     uncached_tables,
 )
-from core.throttling import sends_mail
+from core.throttling import costly, sends_mail
 from writeups import demo, home, listing, manage, reviews, services, views, workflow
 
 bp = Blueprint("notes", __name__)
 bp.add_app_template_global(listing.visible_event_notes)
-bp.add_url_rule("/notes", "index", views.index, methods=["GET"])
+bp.add_url_rule("/notes", "index", costly(views.index, searches_only=True), methods=["GET"])
 bp.add_url_rule("/notes/<int:note_id>", "detail", views.detail, methods=["GET"])
 bp.add_url_rule("/notes/<int:note_id>/image", "image", views.image, methods=["GET"])
 bp.add_url_rule("/notes/feed.atom", "feed", views.feed, methods=["GET"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from core.registry import NavEntry, navigation
+from core.throttling import costly
 from events.calendar import manage, views
 
 bp = Blueprint("calendar", __name__)
@@ -19,8 +20,10 @@ bp.add_url_rule("/my/calendar/reset", "reset_link", views.reset_link, methods=["
 bp.add_url_rule("/my/calendar/settings", "settings", views.settings, methods=["POST"])
 
 import_bp = Blueprint("calendar_import", __name__)
-import_bp.add_url_rule("/organiser/events/import", "upload", manage.upload, methods=["GET", "POST"])
-import_bp.add_url_rule("/organiser/events/import/confirm", "confirm", manage.confirm, methods=["POST"])
+import_bp.add_url_rule(
+    "/organiser/events/import", "upload", costly(manage.upload, methods=["POST"]), methods=["GET", "POST"]
+)
+import_bp.add_url_rule("/organiser/events/import/confirm", "confirm", costly(manage.confirm), methods=["POST"])
 navigation.register("calendar.mine", NavEntry("My calendar", "calendar.mine", "signed_in"), order=50)
 navigation.register(
     "calendar_import.upload",

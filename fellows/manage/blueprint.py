@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from core.registry import HomeSection, NavEntry, home_sections, navigation
-from core.throttling import sends_mail
+from core.throttling import costly, sends_mail
 from fellows.manage import catalogue, imports, join_requests
 from fellows.manage import fellows as fellow_pages
 
@@ -25,7 +25,7 @@ bp.add_url_rule(
     "/fellows/<int:user_id>/two-step/off", "switch_off_two_step", fellow_pages.switch_off_two_step, methods=["POST"]
 )
 bp.add_url_rule("/fellows/<int:user_id>/reactivate", "reactivate", fellow_pages.reactivate, methods=["POST"])
-bp.add_url_rule("/fellows/export.csv", "export_fellows", fellow_pages.export_fellows, methods=["GET"])
+bp.add_url_rule("/fellows/export.csv", "export_fellows", costly(fellow_pages.export_fellows), methods=["GET"])
 bp.add_url_rule("/organisations", "organisations", catalogue.organisations, methods=["GET"])
 bp.add_url_rule("/organisations/new", "new_organisation", catalogue.new_organisation, methods=["GET", "POST"])
 bp.add_url_rule(
@@ -34,8 +34,8 @@ bp.add_url_rule(
 bp.add_url_rule("/topics", "tags", catalogue.tags, methods=["GET", "POST"])
 bp.add_url_rule("/topics/<int:tag_id>/edit", "edit_tag", catalogue.edit_tag, methods=["GET", "POST"])
 bp.add_url_rule("/topics/<int:tag_id>/delete", "remove_tag", catalogue.remove_tag, methods=["POST"])
-bp.add_url_rule("/import", "import_csv", imports.import_csv, methods=["GET", "POST"])
-bp.add_url_rule("/import/confirm", "confirm_import", imports.confirm_import, methods=["POST"])
+bp.add_url_rule("/import", "import_csv", costly(imports.import_csv, methods=["POST"]), methods=["GET", "POST"])
+bp.add_url_rule("/import/confirm", "confirm_import", costly(imports.confirm_import), methods=["POST"])
 bp.add_url_rule("/import/done", "import_done", imports.import_done, methods=["GET"])
 bp.add_url_rule("/import/invite", "invite_imported", sends_mail(imports.invite_imported), methods=["POST"])
 bp.add_url_rule("/join-requests", "join_requests", join_requests.join_requests, methods=["GET"])

@@ -61,7 +61,13 @@ def accept_invitation(page, link: str, name: str) -> None:
     expect(page.get_by_text(f"Welcome, {name}.")).to_be_visible()
     page.get_by_label("New password").fill(NEW_PASSWORD)
     page.get_by_label("Confirm the password").fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Save password").click()
+    page.get_by_role("button", name="Join").click()  # without agreeing to the privacy notice: refused
+    expect(page.get_by_text("Tick the box to agree to the privacy notice").first).to_be_visible()
+    page.get_by_label("New password").fill(NEW_PASSWORD)
+    page.get_by_label("Confirm the password").fill(NEW_PASSWORD)
+    page.get_by_label("I have read the privacy notice").check()
+    page.get_by_label("A reminder the day before an event").check()
+    page.get_by_role("button", name="Join").click()
     expect(page.get_by_role("heading", name="Edit your profile")).to_be_visible()
     expect(page.get_by_text("Welcome! Your account is ready.")).to_be_visible()
 

@@ -32,7 +32,7 @@ def _invitation_link(app, outbox, fellow) -> str:
 
 
 def _choose(client, link, password):
-    return client.post(link, data={"password": password, "confirm": password})
+    return client.post(link, data={"password": password, "confirm": password, "consent": "y"})
 
 
 def _change(client, password, current=PASSWORD):

@@ -1,5 +1,6 @@
 """Signing in and out, throttling, password resets, invitations and password changes."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -167,7 +168,7 @@ def test_invitation_sets_a_password_and_lands_on_the_profile(app, client, auth, 
     link = link_in(message, "/invitation/")
     page = client.get(link, follow_redirects=True)
     assert "Grace Hopper" in page.get_data(as_text=True)
-    response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "consent": "y"})
     assert response.headers["Location"] == "/profile/edit"
     assert client.get("/profile/edit").status_code == 200
     client.post("/logout")
@@ -187,7 +188,9 @@ def test_expired_invitation_is_refused(app, client, make_fellow, outbox):
         record.expires_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
     link = link_in(outbox()[0], "/invitation/")
-    assert client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 404
+    assert (
+        client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "consent": "y"}).status_code == 404
+    )
     with app.app_context():
         assert db.session.get(User, fellow.id).password_hash is None
 
@@ -320,3 +323,34 @@ def test_a_link_from_an_email_is_swapped_for_the_session_and_a_clean_address(app
     with app.app_context():
         assert db.session.get(User, fellow.id).check_password(NEW_PASSWORD)
     assert client.get("/password/reset").status_code == 404  # used up, and forgotten
+
+
+def test_joining_records_consent_and_leaves_optional_emails_off_unless_ticked(app, client, make_fellow, outbox):
+    """ASVS 8.3.3: the fellow agrees to the privacy notice when accepting (recorded, with the time, and in
+    their data download), cannot join without agreeing, and the optional emails are theirs to switch on."""
+    fellow = make_fellow(joined=False, name="Ada Lovelace")
+    with app.app_context():
+        from fellows.services import invite_fellow
+
+        invite_fellow(db.session.get(User, fellow.id), None)
+        db.session.commit()
+    link = link_in(outbox(kind="invitation")[0], "/invitation/")
+    page = client.get(link, follow_redirects=True).get_data(as_text=True)
+    assert 'href="/privacy"' in page and "Optional emails" in page
+    refused = client.post("/invitation", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert refused.status_code == 400
+    assert "Tick the box to agree to the privacy notice" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, fellow.id).password_hash is None  # nothing saved
+
+    accepted = client.post(
+        "/invitation",
+        data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "consent": "y", "notify_writeups": "y"},
+    )
+    assert accepted.status_code == 302
+    with app.app_context():
+        joined = db.session.get(User, fellow.id)
+        assert joined.privacy_consented_at is not None
+        assert (joined.notify_reminders, joined.notify_writeups, joined.notify_new_events) == (False, True, False)
+    exported = json.loads(client.post("/account/export").get_data(as_text=True))
+    assert exported["account"]["privacy_consented_at"]

@@ -204,7 +204,7 @@ def test_good_file_preview_then_confirm_then_invite(app, organiser_client, make_
     # The invitation works like any other.
     visitor = app.test_client()
     link = link_in(invitations[0], "/invitation/")
-    assert visitor.post(link, data={"password": PASSWORD, "confirm": PASSWORD}).status_code == 302
+    assert visitor.post(link, data={"password": PASSWORD, "confirm": PASSWORD, "consent": "y"}).status_code == 302
 
 
 def test_reimport_updates_rather_than_duplicates(app, organiser_client, make_fellow):

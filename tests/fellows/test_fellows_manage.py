@@ -136,7 +136,7 @@ def test_invite_fellow_sends_single_use_link_that_lands_on_profile(app, login, m
     assert anonymous.post("/login", data={"email": "nadia.rahman@example.org", "password": PASSWORD}).status_code == 400
 
     link = link_in(message, "/invitation/")
-    accepted = anonymous.post(link, data={"password": PASSWORD, "confirm": PASSWORD})
+    accepted = anonymous.post(link, data={"password": PASSWORD, "confirm": PASSWORD, "consent": "y"})
     assert accepted.status_code == 302 and accepted.headers["Location"] == "/profile/edit"
     assert anonymous.get(link, follow_redirects=True).status_code == 404  # single use
 
@@ -202,8 +202,8 @@ def test_resend_makes_the_old_link_stop_working(app, login, make_organiser, outb
     new_link = link_in(outbox(kind="invitation")[1], "/invitation/")
     visitor = app.test_client()
     assert visitor.get(old_link, follow_redirects=True).status_code == 404
-    assert visitor.post(old_link, data={"password": PASSWORD, "confirm": PASSWORD}).status_code == 404
-    assert visitor.post(new_link, data={"password": PASSWORD, "confirm": PASSWORD}).status_code == 302
+    assert visitor.post(old_link, data={"password": PASSWORD, "confirm": PASSWORD, "consent": "y"}).status_code == 404
+    assert visitor.post(new_link, data={"password": PASSWORD, "confirm": PASSWORD, "consent": "y"}).status_code == 302
 
 
 def test_revoke_invitation(app, login, make_organiser, outbox):

@@ -54,7 +54,7 @@ def test_approval_sends_an_invitation_and_nobody_signs_in_before(app, client, lo
     [invitation] = outbox(kind="invitation")
     assert invitation.to_address == "asker@example.org"
     link = link_in(invitation, "/invitation/")
-    assert client.post(link, data={"password": PASSWORD, "confirm": PASSWORD}).status_code == 302
+    assert client.post(link, data={"password": PASSWORD, "confirm": PASSWORD, "consent": "y"}).status_code == 302
     client.post("/logout")
     assert client.post("/login", data={"email": "asker@example.org", "password": PASSWORD}).status_code == 302
 

@@ -36,7 +36,10 @@ def test_two_resends_at_once_leave_one_working_link(app, login, make_organiser, 
     assert _live_links(app, user_id) == 1
     links = [link_in(message, "/invitation/") for message in outbox(kind="invitation")]
     assert len(links) == 3
-    answers = [app.test_client().post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}) for link in links]
+    answers = [
+        app.test_client().post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "consent": "y"})
+        for link in links
+    ]
     assert sorted(answer.status_code for answer in answers) == [302, 404, 404]
 
 
@@ -49,8 +52,12 @@ def test_using_a_reset_link_ends_every_other_session(app, client, login, make_fe
     older, newer = (link_in(message, "/password/reset/") for message in outbox(kind="password_reset"))
     assert _live_links(app, fellow.id) == 1
     visitor = app.test_client()
-    assert visitor.post(older, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 404
-    assert visitor.post(newer, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 302
+    assert (
+        visitor.post(older, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "consent": "y"}).status_code == 404
+    )
+    assert (
+        visitor.post(newer, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "consent": "y"}).status_code == 302
+    )
     assert elsewhere.get("/account").status_code == 302  # signed out: back to the sign-in page
     assert visitor.get("/account").status_code == 200
     assert app.test_client().post("/login", data={"email": fellow.email, "password": PASSWORD}).status_code != 302
@@ -62,7 +69,10 @@ def test_two_uses_of_one_link_at_once_sign_in_once(app, login, make_organiser, o
     [link] = [link_in(message, "/invitation/") for message in outbox(kind="invitation")]
     visitors = [app.test_client(), app.test_client()]
     statuses = at_the_same_moment(
-        [lambda v=v: v.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}) for v in visitors]
+        [
+            lambda v=v: v.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "consent": "y"})
+            for v in visitors
+        ]
     )
     assert sorted(statuses) == [302, 404]
     signed_in = [v.get("/account").status_code for v in visitors]

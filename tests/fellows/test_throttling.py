@@ -114,3 +114,27 @@ def test_organisers_actions_that_send_email_have_a_limit_and_a_refusal_sends_not
     # Another organiser is not held back by the first one's sending.
     other = login(make_organiser())
     assert other.post(f"/organiser/fellows/{user_id}/invitation").status_code == 302
+
+
+def test_searches_exports_and_uploads_share_one_limit_per_person(app, login, make_fellow, make_organiser):
+    """ASVS 11.1.4: scraping the directory by search, downloading the fellows list over and over or
+    flooding the imports all count against one limit per person; browsing without a search does not, and
+    another person is not held back."""
+    app.config["COSTLY_RATE_LIMIT"] = "4 per 10 minutes"
+    fellow = login(make_fellow())
+    assert [fellow.get(f"/fellows?q=a{n}").status_code for n in range(2)] == [200, 200]
+    assert [fellow.get("/fellows").status_code for _ in range(5)] == [200] * 5  # no search: not counted
+    assert fellow.get("/events?q=policy").status_code == 200
+    assert fellow.post("/account/export").status_code == 200
+    refused = fellow.get("/notes?q=lunch")
+    assert refused.status_code == 429
+    assert "a lot of searching, downloading or uploading" in refused.get_data(as_text=True)
+    assert fellow.post("/account/export").status_code == 429
+    assert fellow.get("/fellows").status_code == 200  # the directory itself still opens
+
+    organiser = login(make_organiser())
+    assert organiser.get("/organiser/fellows/export.csv").status_code == 200
+    assert organiser.get("/organiser/import").status_code == 200  # the form is not an upload
+    for _ in range(3):
+        organiser.post("/organiser/import", data={})
+    assert organiser.post("/organiser/import", data={}).status_code == 429
