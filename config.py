@@ -121,6 +121,9 @@ def defaults(instance_path: str) -> dict:
         "PAGE_SIZE": 20,
         #: Each list on an event's attendee page (confirmed, waitlist, cancelled) shows this many a page.
         "ATTENDEES_PER_PAGE": 100,
+        # Expert suggestions add how close in meaning a profile is to a question (wordllama, offline, its
+        # weights inside the package); False, or wordllama missing: topics and shared words only.
+        "MATCHING_SEMANTIC": True,
     }
 
 
@@ -188,6 +191,7 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SECURE",
         "PAGE_CACHE",
         "REQUIRE_ORGANISER_MFA",
+        "MATCHING_SEMANTIC",
     ):
         if name in env:
             config[name] = _bool(name, False)

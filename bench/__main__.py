@@ -35,7 +35,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import contention, feeds, inprocess, programme, served  # noqa: E402
+from bench import contention, feeds, inprocess, programme, semantic, served  # noqa: E402
 from bench.document import document  # noqa: E402
 from bench.pages import GROWTH, pages  # noqa: E402
 from bench.plot import growth_png  # noqa: E402
@@ -218,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     plot = out / "bench-growth.png"
     growth_png(plot, {d: {run_name(run, k): v for k, v in s.items()} for d, s in run.growth.items()}, run.factors)
     text_ = document(run, _machine(), datetime.now(UTC), wall, plot.name)
+    print("== semantic matching", flush=True)
+    head, marker, goals = text_.partition("## Goals not met")
+    text_ = head + semantic.section() + "\n" + marker + goals
     (out / "BENCHMARKS.md").parent.mkdir(parents=True, exist_ok=True)
     (out / "BENCHMARKS.md").write_text(text_, encoding="utf-8")
     print(text_)

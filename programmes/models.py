@@ -443,3 +443,7 @@ Index("ix_expert_topics_tag_id", expert_topics.c.tag_id)
 Index("ix_expert_invitations_question_id", ExpertInvitation.question_id)
 for statement in (PROFILE_WORDS_FUNCTION, PROFILE_WORDS_TRIGGER):
     event.listen(Expert.__table__, "after_create", DDL(statement).execute_if(dialect="postgresql"))
+
+
+# Matching's table lives with matching; imported here so that every model module app.py imports declares it.
+from programmes.experts.models import ExpertEmbedding  # noqa: E402, F401

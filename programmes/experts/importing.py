@@ -19,6 +19,7 @@ from core.tags import find_or_create_tag
 from core.uploads import CheckedRows, UploadError, csv_table
 from extensions import db
 from fellows.services import find_or_create_organisation
+from programmes.experts.semantic import refresh_embeddings
 from programmes.models import MEETING_MODES, Expert
 
 COLUMNS = ("name", "email", "title", "department", "organisation", "location", "topics", "meeting_mode", "biography")
@@ -144,6 +145,7 @@ def apply_import(preview: ExpertPreview) -> tuple[int, int]:
     }
     tags: dict[str, Tag] = {}
     created = updated = 0
+    touched = []
     for row in preview.rows:
         expert = existing.get(row.values["email"])
         if expert is None:
@@ -166,5 +168,7 @@ def apply_import(preview: ExpertPreview) -> tuple[int, int]:
             if slug not in current:
                 expert.topics.append(tags[slug])
                 current.add(slug)
+        touched.append(expert)
     db.session.flush()
+    refresh_embeddings(touched)  # one statement for the stored rows, one batch of profiles embedded
     return created, updated

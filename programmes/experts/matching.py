@@ -14,6 +14,16 @@ who declined an earlier invitation to meet the same fellow.
 A visit page asks for every question at once (``suggest_all``): one statement reads the best candidates of
 all the questions (a UNION ALL of one limited SELECT per question, with only the columns scoring reads),
 one their topics, one the experts finally suggested, so the page's SQL does not grow with its questions.
+
+Semantic matching (``programmes.experts.semantic``, on unless ``MATCHING_SEMANTIC`` is False or wordllama is
+missing) adds, to those integer points, up to ``SEMANTIC_POINTS`` for how close in meaning the profile is to
+the question (the cosine of their embeddings, 0 points at ``FLOOR`` or below, all at ``CEILING`` or above):
+
+    score = 3 × shared topics + shared words (at most 5) + 6 × clamp((cosine − 0.12) / (0.40 − 0.12), 0, 1)
+
+One more statement reads the vectors of every expert who may be suggested (about 1 KB each); a matrix
+product scores them all at once, and the closest ``SEMANTIC_CANDIDATES`` of each question join its
+candidates. A suggestion close in meaning names the phrase of the profile closest to the question.
 """
 
 from __future__ import annotations
@@ -21,13 +31,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import any_, func, literal, or_, select, union_all
+import numpy as np
+from sqlalchemy import any_, case, func, literal, or_, select, union_all
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import selectinload
 
 from core.models import Tag
 from core.search import like_pattern
 from extensions import db
+from programmes.experts import semantic
+from programmes.experts.models import ExpertEmbedding
 from programmes.models import Expert, ExpertInvitation, PolicyQuestion, VisitProgramme, expert_topics
 
 TOPIC_POINTS = 3
@@ -35,6 +48,8 @@ MAX_WORD_POINTS = 5
 #: Experts scored per question (found by a shared topic or by a word, at most this many are read).
 CANDIDATES = 300
 SUGGESTIONS_PER_QUESTION = 8
+#: Experts closest in meaning to each question that join its candidates, whatever their words.
+SEMANTIC_CANDIDATES = 50
 STEM = 7
 #: Common words that say nothing about expertise.
 STOP_WORDS = frozenset(
@@ -48,8 +63,18 @@ STOP_WORDS = frozenset(
 @dataclass
 class Suggestion:
     expert: Expert
-    score: int
+    #: Topic and word points, plus the semantic points (a tenth of a point) when semantic matching is on.
+    score: float
     reasons: list[str] = field(default_factory=list)
+
+
+class Suggestions(list):
+    """``suggest_all``'s (question, suggestions) pairs, with what the page says about how they were made."""
+
+    #: None when semantic matching is on; else why it is off ("semantic matching is off: …").
+    note: str | None = None
+    #: Per question id, why closeness says little for it (a one-word question).
+    question_notes: dict[int, list[str]]
 
 
 def _distinctive(text: str) -> list[str]:
@@ -139,9 +164,10 @@ def _full_text(asked: _Asked, postgres: bool):
     return Expert.profile_words.op("@@")(query), func.ts_rank(Expert.profile_words, query)
 
 
-def _candidates(index: int, asked: _Asked, visit: VisitProgramme, postgres: bool):
-    """The ``CANDIDATES`` experts most likely to fit one question (a shared topic, or one of its words in
-    the profile; on PostgreSQL best full-text rank first), as (question index, scoring columns, rank)."""
+def _candidates(index: int, asked: _Asked, visit: VisitProgramme, postgres: bool, close: list[int]):
+    """The ``CANDIDATES`` experts most likely to fit one question (the ``close`` in meaning first, then a shared
+    topic, or one of its words in the profile; on PostgreSQL best full-text rank first), as (question index,
+    scoring columns, rank)."""
     topic_ids = [tag.id for tag in asked.question.topics]
     conditions = [Expert.id.in_(select(expert_topics.c.expert_id).where(expert_topics.c.tag_id.in_(topic_ids)))]
     rank = literal(0.0)
@@ -157,6 +183,10 @@ def _candidates(index: int, asked: _Asked, visit: VisitProgramme, postgres: bool
             conditions.append(func.lower(column).like(any_(postgresql.array(patterns))))
         else:
             conditions += [column.ilike(pattern, escape="\\") for pattern in patterns]
+    first = literal(0)
+    if close:
+        conditions.insert(0, Expert.id.in_(close))
+        first = case((Expert.id.in_(close), 1), else_=0)
     best = (
         select(
             literal(index).label("question"),
@@ -168,24 +198,72 @@ def _candidates(index: int, asked: _Asked, visit: VisitProgramme, postgres: bool
             rank.label("rank"),
         )
         .where(Expert.do_not_contact.is_(False), Expert.id.not_in(_excluded(visit)), or_(*conditions))
-        .order_by(rank.desc(), Expert.name, Expert.id)
+        .order_by(first.desc(), rank.desc(), Expert.name, Expert.id)
         .limit(CANDIDATES)
         .subquery()
     )
     return select(best)
 
 
+def _closeness(visit: VisitProgramme, questions: list[PolicyQuestion]) -> tuple[np.ndarray, dict[int, int]]:
+    """(cosines, column of each expert): how close each question (a row) is to every expert who may be
+    suggested (a column). One statement: the stored vectors, and the profile of any expert whose vector is
+    missing or older than the profile (embedded here, in memory: a GET page writes nothing)."""
+    name = semantic.model_name()
+    stale = or_(
+        ExpertEmbedding.expert_id.is_(None),
+        ExpertEmbedding.model != name,
+        ExpertEmbedding.refreshed_at < Expert.updated_at,
+    )
+    rows = db.session.execute(
+        select(
+            Expert.id,
+            case((stale, None), else_=ExpertEmbedding.vector).label("vector"),
+            *(case((stale, column), else_=None).label(column.key) for column in profile_columns()),
+        )
+        .outerjoin(ExpertEmbedding, ExpertEmbedding.expert_id == Expert.id)
+        .where(Expert.do_not_contact.is_(False), Expert.id.not_in(_excluded(visit)))
+    ).all()
+    matrix = np.zeros((len(rows), semantic.DIMENSIONS), dtype=np.float32)
+    late = []
+    for at, row in enumerate(rows):
+        if row.vector is None:
+            late.append(at)
+        else:
+            matrix[at] = semantic.from_bytes(row.vector)
+    if late:
+        texts = [semantic.profile_text(rows[at].title, rows[at].department, rows[at].biography) for at in late]
+        matrix[late] = semantic.embed(texts)
+    asked = semantic.question_vectors([f"{q.question} {q.context or ''}".strip() for q in questions])
+    return asked @ matrix.T, {row.id: at for at, row in enumerate(rows)}
+
+
+def profile_columns():
+    return (Expert.title, Expert.department, Expert.biography)
+
+
 def suggest_all(
     visit: VisitProgramme, questions: list[PolicyQuestion], limit: int = SUGGESTIONS_PER_QUESTION
-) -> list[tuple[PolicyQuestion, list[Suggestion]]]:
+) -> Suggestions:
     """The best-scoring experts (score above zero) for each of ``questions``, best first; ties by full-text
-    rank on PostgreSQL, then by name. Three statements however many questions: the candidates of every
-    question (one UNION ALL), their topics, and the experts finally suggested."""
+    rank on PostgreSQL, then by name. Three statements however many questions (four with semantic matching):
+    the candidates of every question (one UNION ALL), their topics, and the experts finally suggested."""
+    found = Suggestions()
+    found.question_notes = {}
+    off = semantic.status()
+    found.note = f"semantic matching is off: {off}" if off else None
     if not questions:
-        return []
+        return found
     postgres = db.session.get_bind().dialect.name == "postgresql"
     asked = [_Asked.of(question) for question in questions]
-    branches = [_candidates(index, one, visit, postgres) for index, one in enumerate(asked)]
+    cosines, column = (None, {}) if off else _closeness(visit, questions)
+    close = [[] for _ in questions]
+    if cosines is not None and cosines.shape[1]:
+        ids = np.array(list(column), dtype=np.int64)
+        for index, row in enumerate(cosines):
+            top = np.argsort(-row, kind="stable")[:SEMANTIC_CANDIDATES]
+            close[index] = [int(ids[at]) for at in top if row[at] > semantic.CANDIDATE_FLOOR]
+    branches = [_candidates(index, one, visit, postgres, close[index]) for index, one in enumerate(asked)]
     rows = db.session.execute(branches[0] if len(branches) == 1 else union_all(*branches)).all()
 
     ids = {row.id for row in rows}
@@ -197,33 +275,58 @@ def suggest_all(
             .where(expert_topics.c.expert_id.in_(ids))
         ):
             topics[expert_id].add(name)
-    profiles = {
-        row.id: _Profile(
-            " ".join(filter(None, [row.title, row.department, row.biography])).lower(),
-            frozenset(topics[row.id]),
-        )
-        for row in rows
-    }
+    texts = {row.id: semantic.profile_text(row.title, row.department, row.biography) for row in rows}
+    profiles = {row.id: _Profile(texts[row.id].lower(), frozenset(topics[row.id])) for row in rows}
 
-    chosen = []  # per question: (points, rank, name, expert id, reasons), best first
+    chosen = []  # per question: (score, rank, name, expert id, reasons, semantic points), best first
     for index, one in enumerate(asked):
         scored = []
         for row in rows:
             if row.question == index:
                 points, reasons = _score(one, profiles[row.id])
-                if points > 0:
-                    scored.append((points, float(row.rank or 0), row.name, row.id, reasons))
+                near = 0.0
+                if cosines is not None and row.id in column:
+                    near = semantic.semantic_points(float(cosines[index, column[row.id]]))
+                if points + near > 0:
+                    scored.append((points + near, float(row.rank or 0), row.name, row.id, reasons, near))
         scored.sort(key=lambda item: (-item[0], -item[1], item[2], item[3]))
         chosen.append(scored[:limit])
+    if cosines is not None:
+        _explain(questions, chosen, texts)
+        found.question_notes = {q.id: semantic.question_notes(q.question) for q in questions}
 
     wanted = {item[3] for picks in chosen for item in picks}
     experts = {}
     if wanted:
         experts = {expert.id: expert for expert in db.session.scalars(select(Expert).where(Expert.id.in_(wanted)))}
-    return [
-        (question, [Suggestion(experts[expert_id], points, reasons) for points, _, _, expert_id, reasons in picks])
+    found += [
+        (question, [Suggestion(experts[item[3]], _shown(item[0]), item[4]) for item in picks])
         for question, picks in zip(questions, chosen, strict=True)
     ]
+    return found
+
+
+def _shown(score: float) -> float:
+    return int(score) if float(score).is_integer() else round(score, 1)
+
+
+def _explain(questions: list[PolicyQuestion], chosen: list[list[tuple]], texts: dict[int, str]) -> None:
+    """Add to each suggestion close in meaning the phrase of its profile closest to the question, and why
+    closeness says little where it does (an empty or foreign profile)."""
+    pairs = [(index, item) for index, picks in enumerate(chosen) for item in picks]
+    close = [(index, item) for index, item in pairs if item[5] > 0]
+    if close:
+        vectors = semantic.question_vectors([questions[index].question for index, _ in close])
+        phrases = semantic.closest_phrases(vectors, [texts[item[3]] for _, item in close])
+        for (_, item), phrase in zip(close, phrases, strict=True):
+            if phrase:
+                item[4].append(f"Close in meaning to “{_quoted(phrase)}” (+{item[5]:g})")
+    for _, item in pairs:
+        item[4].extend(reason[0].upper() + reason[1:] for reason in semantic.profile_notes(texts[item[3]]))
+
+
+def _quoted(phrase: str, most: int = 90) -> str:
+    return phrase if len(phrase) <= most else phrase[: most - 1].rsplit(" ", 1)[0] + "…"
 
 
 def suggest(visit: VisitProgramme, question: PolicyQuestion, limit: int = SUGGESTIONS_PER_QUESTION) -> list[Suggestion]:

@@ -12,6 +12,7 @@ from core.search import every_word_in
 from extensions import db
 from fellows.models import Organisation
 from fellows.services import find_or_create_organisation
+from programmes.experts.semantic import refresh_embeddings
 from programmes.models import MEETING_MODES, Expert, ExpertInvitation
 
 
@@ -56,6 +57,7 @@ def save_expert(expert: Expert, data: ExpertInput) -> Expert:
     expert.topics = list(data.topics)
     db.session.add(expert)
     db.session.flush()
+    refresh_embeddings([expert])
     return expert
 
 
@@ -105,6 +107,7 @@ def merge_experts(keep: Expert, duplicate: Expert) -> Expert:
     _move_history(keep, duplicate)
     db.session.delete(duplicate)
     db.session.flush()
+    refresh_embeddings([keep])  # blanks filled from the duplicate change what the profile says
     return keep
 
 

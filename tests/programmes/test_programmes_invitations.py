@@ -83,7 +83,8 @@ def _invite(world, *who) -> None:
     assert world["organiser"].post(f"/organiser/visits/{world['visit']}/invite").status_code == 302
 
 
-def test_suggestions_are_ranked_and_explained_and_leave_out_do_not_contact(visit_world):
+def test_suggestions_are_ranked_and_explained_and_leave_out_do_not_contact(app, visit_world):
+    app.config["MATCHING_SEMANTIC"] = False  # the keyword points alone (semantic: test_programmes_matching.py)
     page = text_of(visit_world["organiser"].get(f"/organiser/visits/{visit_world['visit']}"))
     suggestions = page[page.index("Suggested experts") :]
     assert suggestions.index("Priya Shah") < suggestions.index("Tom Ward")  # a shared topic outweighs words
@@ -285,6 +286,7 @@ def test_on_postgresql_full_text_ranking_orders_experts_with_equal_points(app, v
 
     if not database_url():
         pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL")
+    app.config["MATCHING_SEMANTIC"] = False  # equal keyword points, so that only the rank tells them apart
     make_expert("Aaron Abbott", email="aaron@uni.example", biography="Assisted routes; rarely.")
     make_expert(
         "Zoe Young",
@@ -307,6 +309,7 @@ def test_postgresql_full_text_finds_an_expert_by_an_edited_department_and_ranks_
     such candidate."""
     from tests.conftest import database_url
 
+    app.config["MATCHING_SEMANTIC"] = False  # equal keyword points, so that only the rank tells them apart
     dev = make_expert("Dev Patel", email="dev@uni.example", department="Energy", biography="Grid storage.")
     with app.app_context():
         db.session.get(Expert, dev).department = "Benefits and Claims Office"  # "benefit", "claims": 2 points
