@@ -55,7 +55,7 @@ def load(data: dict) -> tuple[int, dict[str, int], dict[str, int]]:
     from core.models import Tag, slugify
     from extensions import db
     from fellows.models import User
-    from programmes.experts.semantic import refresh_embeddings
+    from programmes.experts.matching.semantic import refresh_embeddings
     from programmes.models import Expert, PolicyQuestion, VisitProgramme
 
     tags: dict[str, Tag] = {}
@@ -120,7 +120,7 @@ def evaluate(app, data: dict, ids: tuple[int, dict[str, int], dict[str, int]], s
 
 def time_5000(runs: int = 20) -> tuple[float, float]:
     """(median ms, embedding ms): one new question scored against 5,000 stored vectors, best 50 picked."""
-    from programmes.experts import semantic
+    from programmes.experts.matching import semantic
 
     rng = np.random.default_rng(26)
     stored = [semantic.to_bytes(v / np.linalg.norm(v)) for v in rng.normal(size=(5000, semantic.DIMENSIONS))]
@@ -143,7 +143,7 @@ def time_page_5000(app, ids: tuple[int, dict[str, int], dict[str, int]], runs: i
     (copies of the set's profiles, their vectors stored)."""
     from extensions import db
     from programmes.experts.matching import questions_of, suggest
-    from programmes.experts.semantic import refresh_embeddings
+    from programmes.experts.matching.semantic import refresh_embeddings
     from programmes.models import Expert, VisitProgramme
 
     with app.app_context():

@@ -24,7 +24,12 @@ from core.registry import (
 )
 from core.throttling import costly, sends_mail
 from programmes import demo
-from programmes.cli import expert_reminders_command, expert_reminders_job
+from programmes.cli import (
+    expert_embeddings_command,
+    expert_embeddings_job,
+    expert_reminders_command,
+    expert_reminders_job,
+)
 from programmes.dashboard import manage as dashboard_manage
 from programmes.experts import manage as experts_manage
 from programmes.tenures import manage, services, views
@@ -135,7 +140,9 @@ retention_purges.register("expert links", invitations.retire_links)
 data_export.register("programme", services.export_programme)
 personal_calendar.register("meetings", CalendarPart(meetings.feed_fingerprint, meetings.feed_entries))
 cli_commands.register("expert-reminders", expert_reminders_command)
+cli_commands.register("expert-embeddings", expert_embeddings_command)
 scheduled_jobs.register("expert-reminders", ScheduledJob(expert_reminders_job, minutes=60), order=30)
+scheduled_jobs.register("expert-embeddings", ScheduledJob(expert_embeddings_job, at="03:30"), order=35)
 navigation.register("programmes.mine", NavEntry("My programme", "programmes.mine", "fellow"), order=70)
 navigation.register(
     "programmes_manage.tenures",

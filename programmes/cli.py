@@ -1,4 +1,5 @@
-"""``flask --app app expert-reminders``: remind experts who have not answered an invitation (idempotent)."""
+"""``flask --app app expert-reminders``: remind experts who have not answered an invitation (idempotent);
+``flask --app app expert-embeddings``: store the meaning of every expert's profile for semantic matching."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from datetime import datetime
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
 from extensions import db
+from programmes.experts.matching.semantic import refresh_embeddings, status
+from programmes.models import Expert
 from programmes.visits.invitations import remind_non_responders
 
 
@@ -25,3 +29,32 @@ def expert_reminders_job(now: datetime) -> str:
     count = remind_non_responders(now)
     db.session.commit()
     return f"{count} expert reminder(s) queued"
+
+
+def refresh_all_embeddings(batch: int = 500) -> int:
+    """Embed every expert whose stored vector is missing or stale, a batch at a time; how many were."""
+    ids = db.session.scalars(select(Expert.id).order_by(Expert.id)).all()
+    done = 0
+    for start in range(0, len(ids), batch):
+        experts = db.session.scalars(select(Expert).where(Expert.id.in_(ids[start : start + batch]))).all()
+        done += refresh_embeddings(list(experts))
+        db.session.commit()
+    return done
+
+
+@click.command("expert-embeddings")
+@with_appcontext
+def expert_embeddings_command() -> None:
+    """Store the embedding of each expert's profile where it is missing or out of date (after an upgrade,
+    or experts added before semantic matching): the visit page then reads them instead of embedding."""
+    off = status()
+    if off:
+        raise click.ClickException(f"Semantic matching is off: {off}")
+    click.echo(f"{refresh_all_embeddings()} expert profile(s) embedded.")
+
+
+def expert_embeddings_job(now: datetime) -> str:
+    """The scheduler's nightly run of ``flask expert-embeddings`` (a no-op when nothing changed)."""
+    if status():
+        return "semantic matching is off"
+    return f"{refresh_all_embeddings()} expert profile(s) embedded"

@@ -17,6 +17,7 @@ from core.timeutil import local_to_utc
 from extensions import db
 from fellows.models import User
 from fellows.services import find_or_create_organisation
+from programmes.experts.matching.semantic import refresh_embeddings
 from programmes.models import Appointment, Expert, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
 from programmes.tenures.services import local_today
 
@@ -280,6 +281,7 @@ def load() -> list[str]:
         _questions(fellow)
     _experts()
     db.session.flush()
+    refresh_embeddings(list(db.session.scalars(select(Expert))))  # semantic matching reads them stored
     if fellow is not None:
         _visit(fellow, today)
         db.session.flush()

@@ -19,7 +19,7 @@ from core.tags import find_or_create_tag
 from core.uploads import CheckedRows, UploadError, csv_table
 from extensions import db
 from fellows.services import find_or_create_organisation
-from programmes.experts.semantic import refresh_embeddings
+from programmes.experts.matching.semantic import refresh_embeddings
 from programmes.models import MEETING_MODES, Expert
 
 COLUMNS = ("name", "email", "title", "department", "organisation", "location", "topics", "meeting_mode", "biography")

@@ -12,7 +12,7 @@ from extensions import db
 
 
 class ExpertEmbedding(db.Model):
-    """The embedding of an expert's title, department and biography (``programmes.experts.semantic``),
+    """The embedding of an expert's title, department and biography (``programmes.experts.matching.semantic``),
     written when the profile is saved, imported or merged. A row older than the expert's ``updated_at``,
     or of another model, is stale: matching then embeds the profile afresh (in memory) until the next save."""
 

@@ -12,7 +12,7 @@ from core.search import every_word_in
 from extensions import db
 from fellows.models import Organisation
 from fellows.services import find_or_create_organisation
-from programmes.experts.semantic import refresh_embeddings
+from programmes.experts.matching.semantic import refresh_embeddings
 from programmes.models import MEETING_MODES, Expert, ExpertInvitation
 
 

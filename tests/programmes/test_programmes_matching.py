@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bench.semantic import evaluate, labelled_set, load, ndcg_at, recall_at
 from core.models import Tag
 from extensions import db
-from programmes.experts import semantic
+from programmes.experts.matching import semantic
 from programmes.experts.models import ExpertEmbedding
 from programmes.experts.services import ExpertInput, merge_experts, save_expert
 from programmes.models import Expert, PolicyQuestion, VisitProgramme
@@ -178,3 +178,23 @@ def test_combined_matching_finds_more_of_the_relevant_experts_than_keywords_alon
     assert combined.recall_at_5 > keyword.recall_at_5
     assert combined.ndcg_at_10 > keyword.ndcg_at_10
     assert combined.recall_at_5 >= 0.5  # 0.573 when written (keywords: 0.420)
+
+
+def test_the_embeddings_command_fills_in_profiles_stored_without_one(app, runner, make_expert):
+    """Experts added before semantic matching (or by a bulk load) get their stored vector from
+    `flask expert-embeddings`; running it again embeds nothing."""
+    from programmes.experts.models import ExpertEmbedding
+
+    make_expert(name="Dr Ruth Ames", biography="Studies social isolation in later life.")
+    make_expert(name="Prof Ian Cole", biography="Works on flood defences and coastal erosion.")
+    with app.app_context():
+        db.session.query(ExpertEmbedding).delete()
+        db.session.commit()
+    first = runner.invoke(args=["expert-embeddings"])
+    assert first.exit_code == 0 and "2 expert profile(s) embedded" in first.output
+    with app.app_context():
+        assert db.session.query(ExpertEmbedding).count() == 2
+    assert "0 expert profile(s) embedded" in runner.invoke(args=["expert-embeddings"]).output
+    app.config["MATCHING_SEMANTIC"] = False
+    off = runner.invoke(args=["expert-embeddings"])
+    assert off.exit_code != 0 and "Semantic matching is off" in off.output

@@ -15,7 +15,7 @@ A visit page asks for every question at once (``suggest_all``): one statement re
 all the questions (a UNION ALL of one limited SELECT per question, with only the columns scoring reads),
 one their topics, one the experts finally suggested, so the page's SQL does not grow with its questions.
 
-Semantic matching (``programmes.experts.semantic``, on unless ``MATCHING_SEMANTIC`` is False or wordllama is
+Semantic matching (``programmes.experts.matching.semantic``, on unless ``MATCHING_SEMANTIC`` is False or wordllama is
 missing) adds, to those integer points, up to ``SEMANTIC_POINTS`` for how close in meaning the profile is to
 the question (the cosine of their embeddings, 0 points at ``FLOOR`` or below, all at ``CEILING`` or above):
 
@@ -39,7 +39,7 @@ from sqlalchemy.orm import selectinload
 from core.models import Tag
 from core.search import like_pattern
 from extensions import db
-from programmes.experts import semantic
+from programmes.experts.matching import semantic
 from programmes.experts.models import ExpertEmbedding
 from programmes.models import Expert, ExpertInvitation, PolicyQuestion, VisitProgramme, expert_topics
 

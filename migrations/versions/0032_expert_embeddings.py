@@ -1,14 +1,14 @@
 """expert_embeddings: the meaning of each expert's profile as a vector, for semantic matching
 
-Revision ID: 0030_expert_embeddings
-Revises: 0027_reply_to
+Revision ID: 0032_expert_embeddings
+Revises: 0031_consent
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0030_expert_embeddings"
-down_revision = "0027_reply_to"
+revision = "0032_expert_embeddings"
+down_revision = "0031_consent"
 branch_labels = None
 depends_on = None
 

@@ -123,7 +123,7 @@ def semantic_points(cosine: float) -> float:
 
 def refresh_embeddings(experts: list[Expert]) -> int:
     """Store the embedding of each expert's profile where it is missing, stale or of another model; how many
-    profiles were embedded. Profiles whose text has not changed only have their row's time moved on.
+    profiles were embedded. Profiles whose text has not changed keep their vector (its time moves on if the profile's row did).
     A service step (flush, never commit): called by saving, importing and merging experts."""
     name = model_name()
     experts = [expert for expert in experts if expert.id is not None]
@@ -143,11 +143,16 @@ def refresh_embeddings(experts: list[Expert]) -> int:
     ]
     vectors = dict(zip(changed, embed([texts[expert_id] for expert_id in changed]), strict=True))
     now = utcnow()
+    by_id = {expert.id: expert for expert in experts}
     for expert_id, text in texts.items():
         row = rows.get(expert_id) or ExpertEmbedding(expert_id=expert_id)
         if expert_id in vectors:
             row.model, row.vector, row.text_hash = name, to_bytes(vectors[expert_id]), text_hash(text)
-        row.refreshed_at = now
+        # Moved on only when the vector is new or the profile's row changed since (another field edited):
+        # saving an unchanged profile writes nothing at all.
+        updated = by_id[expert_id].updated_at
+        if expert_id in vectors or row.refreshed_at is None or (updated is not None and row.refreshed_at < updated):
+            row.refreshed_at = now
         db.session.add(row)
     db.session.flush()
     return len(changed)
