@@ -52,7 +52,7 @@ bp.add_url_rule(
     methods=["POST"],
 )
 
-home_sections.register("join_requests", HomeSection("fellows_manage/_home.html", join_requests.home_section), order=20)
+home_sections.register("join_requests", HomeSection("fellows/manage/_home.html", join_requests.home_section), order=20)
 navigation.register(
     "fellows_manage.fellows", NavEntry("Fellows", "fellows_manage.fellows", "organiser", menu="organiser"), order=40
 )

@@ -40,7 +40,7 @@ def organisations():
         query = query.where(contains_text(Organisation.name, q))
     page = paginate(query, per_page=current_app.config["PAGE_SIZE"] * 2)
     return render_template(
-        "fellows_manage/organisations.html",
+        "fellows/manage/organisations.html",
         page=page,
         q=q,
         counts=fellow_counts([organisation.id for organisation in page.items]),
@@ -75,7 +75,7 @@ def new_organisation():
         flash(f"{organisation.name} has been added.", "success")
         return redirect(url_for("fellows_manage.organisations"))
     return render_template(
-        "fellows_manage/organisation_form.html", form=form, organisation=None, title="Add an organisation"
+        "fellows/manage/organisation_form.html", form=form, organisation=None, title="Add an organisation"
     ), 400 if form.errors else 200
 
 
@@ -88,7 +88,7 @@ def edit_organisation(org_id: int):
         flash(f"{organisation.name} has been saved.", "success")
         return redirect(url_for("fellows_manage.organisations"))
     return render_template(
-        "fellows_manage/organisation_form.html",
+        "fellows/manage/organisation_form.html",
         form=form,
         organisation=organisation,
         title=f"Edit {organisation.name}",
@@ -108,7 +108,7 @@ def tags():
             flash(f"“{tag.name}” has been added.", "success")
             return redirect(url_for("fellows_manage.tags"))
     return render_template(
-        "fellows_manage/tags.html",
+        "fellows/manage/tags.html",
         form=form,
         tags=all_tags(),
         usage=tag_usage(),
@@ -145,7 +145,7 @@ def edit_tag(tag_id: int):
             flash(f"“{old_name}” is now called “{tag.name}”.", "success")
             return redirect(url_for("fellows_manage.tags"))
     return render_template(
-        "fellows_manage/tag_form.html",
+        "fellows/manage/tag_form.html",
         form=form,
         tag=tag,
         uses=tag_usage([tag.id]).get(tag.id),

@@ -53,7 +53,7 @@ def fellows():
         query = query.where(*ACCOUNT_FILTERS[account][1]())
     page = paginate(query, per_page=current_app.config["PAGE_SIZE"] * 2)
     return render_template(
-        "fellows_manage/fellows.html",
+        "fellows/manage/fellows.html",
         page=page,
         q=q,
         account=account,
@@ -92,7 +92,7 @@ def invite():
                 )
                 return redirect(url_for("fellows_manage.edit_fellow", user_id=user.id))
     return render_template(
-        "fellows_manage/invite.html",
+        "fellows/manage/invite.html",
         form=form,
         organisation_names=services.organisation_names(),
         title="Invite a fellow",
@@ -142,7 +142,7 @@ def edit_fellow(user_id: int):
                 flash(f"{user.display_name}’s profile has been saved.", "success")
                 return redirect(url_for("fellows_manage.edit_fellow", user_id=user.id))
     return render_template(
-        "fellows_manage/edit_fellow.html",
+        "fellows/manage/edit_fellow.html",
         form=form,
         fellow=user,
         status=invitation_statuses([user])[user.id],

@@ -22,7 +22,7 @@ LAST_IMPORT = "fellows_import"
 
 def _render_upload(form: CSVUploadForm):
     return render_template(
-        "fellows_manage/import.html",
+        "fellows/manage/import.html",
         form=form,
         columns=COLUMNS,
         sectors=SECTORS,
@@ -42,7 +42,7 @@ def _upload_again(message: str):
 def _render_preview(preview: ImportPreview, stale: bool = False, key: str | None = None):
     confirm = ConfirmImportForm(formdata=None, content=pack(preview.text), **({"form_key": key} if key else {}))
     return render_template(
-        "fellows_manage/import_preview.html",
+        "fellows/manage/import_preview.html",
         preview=preview,
         confirm=confirm,
         upload=CSVUploadForm(formdata=None),
@@ -119,7 +119,7 @@ def import_done():
     if outcome is None:
         return redirect(url_for("fellows_manage.import_csv"))
     return render_template(
-        "fellows_manage/import_done.html",
+        "fellows/manage/import_done.html",
         outcome=outcome,
         uninvited=uninvited_count(_last_import_ids()),
         title="Import complete",

@@ -43,7 +43,7 @@ def _render_requests(failed_form: DeclineJoinRequestForm | None = None, failed_i
         for join_request in pending
     }
     return render_template(
-        "fellows_manage/join_requests.html",
+        "fellows/manage/join_requests.html",
         pending=pending,
         decided=decided,
         accounts=accounts,
