@@ -55,13 +55,15 @@ def visible_events_clause(user):
 
 
 def is_invited(user, event: Event) -> bool:
+    return invitation_for(user, event) is not None
+
+
+def invitation_for(user, event: Event) -> EventInvitation | None:
+    """The person's invitation to the event (declined or not), if they have one."""
     if not (user and user.is_authenticated):
-        return False
-    return (
-        db.session.scalar(
-            select(EventInvitation.id).where(EventInvitation.event_id == event.id, EventInvitation.user_id == user.id)
-        )
-        is not None
+        return None
+    return db.session.scalar(
+        select(EventInvitation).where(EventInvitation.event_id == event.id, EventInvitation.user_id == user.id)
     )
 
 

@@ -37,6 +37,9 @@ bp.add_app_template_global(organisation_url)
 bp.add_url_rule("/events", "index", costly(views.index, searches_only=True), methods=["GET"])
 bp.add_url_rule("/events/<int:event_id>", "detail", views.detail, methods=["GET"])
 bp.add_url_rule("/events/<int:event_id>/book", "book", booking_views.book, methods=["POST"])
+bp.add_url_rule(
+    "/events/<int:event_id>/decline", "decline_invitation", booking_views.decline_invitation, methods=["POST"]
+)
 bp.add_url_rule("/bookings/<int:booking_id>/cancel", "cancel_booking", booking_views.cancel_booking, methods=["POST"])
 bp.add_url_rule("/my/bookings", "my_bookings", booking_views.my_bookings, methods=["GET"])
 bp.add_url_rule("/organiser/events", "manage", manage.manage, methods=["GET"])

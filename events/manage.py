@@ -20,7 +20,7 @@ from core.tags import tag_choices
 from events import services
 from events.changes import FIELD_LABELS, TIME_AND_PLACE
 from events.forms import CancelEventForm, EventForm, InviteByInterestForm, InviteFellowsForm
-from events.models import EVENT_STATES, Event, EventChange, EventInvitation
+from events.models import EVENT_STATES, Booking, Event, EventChange, EventInvitation
 from events.pages import event_or_404, render_detail
 from events.presenters import booking_stats
 from events.speakers import wider_than_profiles
@@ -230,6 +230,16 @@ def history(event_id: int):
 # Invitations -------------------------------------------------------------------------------------
 
 
+#: What an invited fellow has done so far, as the invitations page shows it.
+ANSWERS = {"booked": "Booked", "waitlisted": "On the waitlist", "declined": "Declined", "waiting": "No answer yet"}
+
+
+def _answer(invitation: EventInvitation, booking_state: str | None) -> str:
+    if booking_state is not None:
+        return "booked" if booking_state == "confirmed" else "waitlisted"
+    return "declined" if invitation.declined_at else "waiting"
+
+
 def _render_invitations(event: Event, fellows_form=None, interest_form=None, status: int = 200):
     invitations = db.session.scalars(
         select(EventInvitation)
@@ -239,6 +249,14 @@ def _render_invitations(event: Event, fellows_form=None, interest_form=None, sta
         .order_by(User.name)
     ).all()
     invited_ids = {invitation.user_id for invitation in invitations}
+    booked = dict(
+        db.session.execute(
+            select(Booking.user_id, Booking.state).where(
+                Booking.event_id == event.id, Booking.user_id.in_(invited_ids), Booking.state != "cancelled"
+            )
+        ).all()
+    )
+    answers = {invitation.id: _answer(invitation, booked.get(invitation.user_id)) for invitation in invitations}
     fellows_form = fellows_form or InviteFellowsForm(formdata=None)
     fellows_form.fellows.choices = {str(f.id): f.display_name for f in _fellows() if f.id not in invited_ids}
     interest_form = interest_form or InviteByInterestForm(formdata=None)
@@ -247,6 +265,9 @@ def _render_invitations(event: Event, fellows_form=None, interest_form=None, sta
         "events/invitations.html",
         event=event,
         invitations=invitations,
+        answers=answers,
+        answer_labels=ANSWERS,
+        counts={answer: list(answers.values()).count(answer) for answer in ANSWERS},
         fellows_form=fellows_form,
         interest_form=interest_form,
         title=f"Invitations: {event.title}",

@@ -15,7 +15,7 @@ from events.access import (
     can_see_attendees,
     can_view_event,
     cancellation_refusal,
-    is_invited,
+    invitation_for,
     registration_state,
 )
 from events.forms import BookingForm
@@ -58,6 +58,7 @@ def render_detail(event: Event, *, form: BookingForm | None = None, error: str |
         # Only a page with the booking form carries a CSRF token: the same page for every anonymous
         # visitor (who is asked to sign in) stays free of one, so it can be shared (core.caching).
         form = BookingForm(formdata=None, obj=booking)
+    invitation = invitation_for(current_user, event) if event.audience == "invitation" else None
     context = {
         "event": event,
         "booking": booking,
@@ -65,7 +66,8 @@ def render_detail(event: Event, *, form: BookingForm | None = None, error: str |
         "refusal": refusal,
         "sign_in_to_book": refusal == SIGN_IN_TO_BOOK,
         "cancel_refusal": cancellation_refusal(booking) if booking and booking.state != "cancelled" else None,
-        "invited": is_invited(current_user, event) if event.audience == "invitation" else False,
+        "invitation": invitation,
+        "invited": invitation is not None,
         "confirmed_count": event.confirmed_count,
         "waitlist_length": event.waitlist_length,
         "registration": registration_state(event),

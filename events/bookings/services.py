@@ -109,6 +109,9 @@ def book_place(
     refusal = booking_refusal(user, event, booking, now)
     if refusal:
         raise BookingError(refusal)
+    invitation = _invitation(event, user)
+    if invitation is not None:
+        invitation.declined_at = None  # declined, then booked after all
     return _take_place(
         event,
         user,
@@ -119,6 +122,31 @@ def book_place(
         access_needs=access_needs,
         comment=comment,
     )
+
+
+def _invitation(event: Event, user: User) -> EventInvitation | None:
+    return db.session.scalar(
+        select(EventInvitation).where(EventInvitation.event_id == event.id, EventInvitation.user_id == user.id)
+    )
+
+
+def decline_invitation(user: User, event: Event) -> EventInvitation:
+    """The invited fellow cannot come: the organiser sees it on the invitations page. A fellow with a place
+    cancels the booking instead (that frees the place for the waitlist)."""
+    invitation = _invitation(event, user)
+    if invitation is None:
+        raise BookingError("You are not invited to this event.")
+    booking = _find_booking(event, user)
+    if booking is not None and booking.state != "cancelled":
+        raise BookingError(
+            "You have a place at this event: cancel your booking instead, so that it goes to someone else."
+        )
+    if event.state == "cancelled" or event.starts_at <= utcnow():
+        raise BookingError("This event is no longer taking answers.")
+    if invitation.declined_at is None:
+        invitation.declined_at = utcnow()
+    db.session.flush()
+    return invitation
 
 
 def cancel_booking(user: User, booking: Booking) -> list[Booking]:

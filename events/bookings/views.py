@@ -47,6 +47,23 @@ def book(event_id: int):
 
 
 @login_required
+def decline_invitation(event_id: int):
+    """An invited fellow cannot come: they say so, and the organiser sees it with the invitations."""
+    event = viewable_event(event_id)
+    try:
+        bookings.decline_invitation(current_user._get_current_object(), event)
+    except bookings.BookingError as refusal:
+        db.session.rollback()
+        return render_detail(event, error=str(refusal), status=409)
+    db.session.commit()
+    flash(
+        "Thank you for letting us know: you have declined the invitation. You can still book while places remain.",
+        "success",
+    )
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
+@login_required
 def cancel_booking(booking_id: int):
     """A fellow cancels their own booking or leaves the waitlist; the next person waiting is promoted."""
     booking = db.get_or_404(Booking, booking_id)

@@ -100,6 +100,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
     ("events.detail", "GET"): SIGNED_IN,
     ("calendar.event_ics", "GET"): SIGNED_IN,
     ("events.book", "POST"): SIGNED_IN,
+    ("events.decline_invitation", "POST"): SIGNED_IN,
     ("events.cancel_booking", "POST"): (LOGIN, OK, HIDDEN, HIDDEN),
     ("events.my_bookings", "GET"): SIGNED_IN,
     ("calendar.public_feed", "GET"): PUBLIC,

@@ -343,6 +343,47 @@ def test_withdrawing_an_invitation_stops_the_fellow_booking(app, make_organiser,
     assert bookings(app, event_id) == {}
 
 
+def test_an_invited_fellow_can_decline_and_the_organiser_sees_it(app, make_organiser, make_fellow, make_event, login):
+    """Issue 27: the invited fellow says they cannot come; the organiser's invitations page counts and shows
+    each answer; booking after all clears the decline; someone with a place is told to cancel instead."""
+    from events.models import EventInvitation
+
+    event_id = make_event(audience="invitation", capacity=10)
+    ada, grace, alan = (
+        make_fellow(name="Ada Lovelace"),
+        make_fellow(name="Grace Hopper"),
+        make_fellow(name="Alan Turing"),
+    )
+    with app.app_context():
+        db.session.add_all([EventInvitation(event_id=event_id, user_id=f.id) for f in (ada, grace, alan)])
+        db.session.commit()
+
+    ada_client = login(ada)
+    page = text_of(ada_client.get(f"/events/{event_id}"))
+    assert "You are invited" in page and "Decline the invitation" in page
+    declined = ada_client.post(f"/events/{event_id}/decline", follow_redirects=True)
+    assert declined.status_code == 200 and "you have declined the invitation" in text_of(declined)
+    assert "You declined this invitation" in text_of(declined) and "Decline the invitation" not in text_of(declined)
+    assert ada_client.post(f"/events/{event_id}/decline").status_code == 302  # again: still declined, once
+
+    grace_client = login(grace)
+    assert grace_client.post(f"/events/{event_id}/book").status_code == 302
+    refused = grace_client.post(f"/events/{event_id}/decline")
+    assert refused.status_code == 409 and "cancel your booking instead" in text_of(refused)
+    uninvited = login(make_fellow())
+    assert uninvited.post(f"/events/{event_id}/decline").status_code == 409
+
+    organiser = login(make_organiser())
+    page = text_of(organiser.get(f"/organiser/events/{event_id}/invitations"))
+    assert "Booked: 1 · On the waitlist: 0 · Declined: 1 · No answer yet: 1" in page
+    rows = {name: page.split(name, 1)[1].split("Withdraw", 1)[0] for name in ("Ada Lovelace", "Alan Turing")}
+    assert "Declined" in rows["Ada Lovelace"] and "No answer yet" in rows["Alan Turing"]
+
+    assert ada_client.post(f"/events/{event_id}/book").status_code == 302  # she can come after all
+    page = text_of(organiser.get(f"/organiser/events/{event_id}/invitations"))
+    assert "Booked: 2 · On the waitlist: 0 · Declined: 0" in page
+
+
 def test_invitations_are_refused_for_open_events(app, make_organiser, make_fellow, make_event, login):
     event_id = make_event(audience="fellows")
     fellow = make_fellow()
