@@ -124,7 +124,8 @@ def semantic_points(cosine: float) -> float:
 def refresh_embeddings(experts: list[Expert]) -> int:
     """Store the embedding of each expert's profile where it is missing, stale or of another model; how many
     profiles were embedded. Profiles whose text has not changed keep their vector (its time moves on only
-    if the profile's row changed). A service step (flush, never commit): called by saving, importing and merging experts."""
+    if the profile's row changed). A service step (flush, never commit): called by saving, importing and
+    merging experts."""
     name = model_name()
     experts = [expert for expert in experts if expert.id is not None]
     if name is None or not experts:
