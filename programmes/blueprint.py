@@ -62,6 +62,8 @@ for rule, endpoint, view, methods in (
     ("", "expert_invitation", expert_views.expert_invitation, ["GET", "POST"]),
     ("/remove", "expert_remove_me", expert_views.remove_me, ["POST"]),
     ("/feedback", "expert_feedback", expert_views.expert_feedback, ["POST"]),
+    ("/calendar", "expert_calendar", expert_views.expert_calendar, ["POST"]),
+    ("/calendar/confirm", "expert_calendar_confirm", expert_views.expert_calendar_confirm, ["POST"]),
 ):
     bp.add_url_rule(f"/expert/invitations/<int:invitation_id>{rule}", endpoint, view, methods=methods)
 
@@ -120,6 +122,18 @@ manage_bp.add_url_rule(
     visits_manage.remove_from_list,
     methods=["POST"],
 )
+manage_bp.add_url_rule(
+    "/expert-invitations/<int:invitation_id>/calendar",
+    "busy_import",
+    visits_manage.busy_import,
+    methods=["GET", "POST"],
+)
+manage_bp.add_url_rule(
+    "/expert-invitations/<int:invitation_id>/calendar/confirm",
+    "confirm_busy_import",
+    visits_manage.confirm_busy_import,
+    methods=["POST"],
+)
 
 home_sections.register("tenures", HomeSection("programmes/_home.html", manage.home_section), order=25)
 home_sections.register(
@@ -159,6 +173,7 @@ for action, text in {
     "expert.erased": "Expert removed from the network",
     "expert.merged": "Experts merged",
     "experts.imported": "Experts imported from CSV",
+    "expert.busy_imported": "Busy times taken from an expert's calendar",
     "programme.exported": "Programme dashboard downloaded",
 }.items():
     audit_labels.register(action, text)

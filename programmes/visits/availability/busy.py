@@ -98,7 +98,9 @@ def read_busy(data: bytes | str, visit_windows: list[Window], zone: ZoneInfo) ->
 def _components(text: str) -> list:
     upper = text.upper()
     if "BEGIN:VCALENDAR" not in upper:
-        raise CalendarUnreadable("This is not an .ics calendar (it has no BEGIN:VCALENDAR). Export your calendar again.")
+        raise CalendarUnreadable(
+            "This is not an .ics calendar (it has no BEGIN:VCALENDAR). Export your calendar again."
+        )
     if "END:VCALENDAR" not in upper:
         raise CalendarUnreadable("The calendar ends too early (no END:VCALENDAR): it was probably cut short.")
     try:
@@ -247,7 +249,9 @@ def _occurrences(part, dtstart: datetime, tz, start: datetime, end: datetime, bu
     for wall in rules:
         budget[0] -= 1
         if budget[0] < 0:
-            raise CalendarUnreadable("The calendar has too many repeating entries to read. Export only the visit's weeks.")
+            raise CalendarUnreadable(
+                "The calendar has too many repeating entries to read. Export only the visit's weeks."
+            )
         if wall > high:
             break
         if wall >= low:
