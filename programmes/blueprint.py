@@ -58,6 +58,13 @@ bp.add_url_rule(
 bp.add_url_rule("/expert/<token>", "expert_invitation", expert_views.expert_invitation, methods=["GET", "POST"])
 bp.add_url_rule("/expert/<token>/remove", "expert_remove_me", expert_views.remove_me, methods=["POST"])
 bp.add_url_rule("/expert/<token>/feedback", "expert_feedback", expert_views.expert_feedback, methods=["POST"])
+bp.add_url_rule("/expert/<token>/calendar", "expert_calendar", expert_views.expert_calendar, methods=["POST"])
+bp.add_url_rule(
+    "/expert/<token>/calendar/confirm",
+    "expert_calendar_confirm",
+    expert_views.expert_calendar_confirm,
+    methods=["POST"],
+)
 for rule, endpoint, view, methods in (
     ("", "expert_invitation", expert_views.expert_invitation, ["GET", "POST"]),
     ("/remove", "expert_remove_me", expert_views.remove_me, ["POST"]),
