@@ -118,6 +118,11 @@ def defaults(instance_path: str) -> dict:
         "SECURITY_TXT_LANGUAGES": "en",
         # Its Policy field: a page saying how reports are handled (e.g. the deployment's SECURITY.md); None: left out.
         "SECURITY_POLICY_URL": None,
+        # A free/busy address an expert gives is fetched with this deadline (seconds), at most 1 MB, https only
+        # and never from a private or loopback address. FREEBUSY_ALLOW_LOOPBACK admits 127.0.0.1 over plain
+        # http for the tests' own server, and only while TESTING is on: never set it in a deployment.
+        "FREEBUSY_TIMEOUT_SECONDS": 5,
+        "FREEBUSY_ALLOW_LOOPBACK": False,
         "PAGE_SIZE": 20,
         #: Each list on an event's attendee page (confirmed, waitlist, cancelled) shows this many a page.
         "ATTENDEES_PER_PAGE": 100,

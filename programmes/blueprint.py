@@ -63,10 +63,19 @@ bp.add_url_rule(
 bp.add_url_rule("/expert/<token>", "expert_invitation", expert_views.expert_invitation, methods=["GET", "POST"])
 bp.add_url_rule("/expert/<token>/remove", "expert_remove_me", expert_views.remove_me, methods=["POST"])
 bp.add_url_rule("/expert/<token>/feedback", "expert_feedback", expert_views.expert_feedback, methods=["POST"])
+bp.add_url_rule("/expert/<token>/calendar", "expert_calendar", expert_views.expert_calendar, methods=["POST"])
+bp.add_url_rule(
+    "/expert/<token>/calendar/confirm",
+    "expert_calendar_confirm",
+    expert_views.expert_calendar_confirm,
+    methods=["POST"],
+)
 for rule, endpoint, view, methods in (
     ("", "expert_invitation", expert_views.expert_invitation, ["GET", "POST"]),
     ("/remove", "expert_remove_me", expert_views.remove_me, ["POST"]),
     ("/feedback", "expert_feedback", expert_views.expert_feedback, ["POST"]),
+    ("/calendar", "expert_calendar", expert_views.expert_calendar, ["POST"]),
+    ("/calendar/confirm", "expert_calendar_confirm", expert_views.expert_calendar_confirm, ["POST"]),
 ):
     bp.add_url_rule(f"/expert/invitations/<int:invitation_id>{rule}", endpoint, view, methods=methods)
 
@@ -130,6 +139,18 @@ manage_bp.add_url_rule(
     visits_manage.remove_from_list,
     methods=["POST"],
 )
+manage_bp.add_url_rule(
+    "/expert-invitations/<int:invitation_id>/calendar",
+    "busy_import",
+    visits_manage.busy_import,
+    methods=["GET", "POST"],
+)
+manage_bp.add_url_rule(
+    "/expert-invitations/<int:invitation_id>/calendar/confirm",
+    "confirm_busy_import",
+    visits_manage.confirm_busy_import,
+    methods=["POST"],
+)
 
 home_sections.register("tenures", HomeSection("programmes/_home.html", manage.home_section), order=25)
 home_sections.register(
@@ -171,6 +192,7 @@ for action, text in {
     "expert.erased": "Expert removed from the network",
     "expert.merged": "Experts merged",
     "experts.imported": "Experts imported from CSV",
+    "expert.busy_imported": "Busy times taken from an expert's calendar",
     "programme.exported": "Programme dashboard downloaded",
 }.items():
     audit_labels.register(action, text)

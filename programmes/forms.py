@@ -5,10 +5,22 @@ from __future__ import annotations
 from datetime import time
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, IntegerField, RadioField, SelectField, StringField, TimeField
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TimeField,
+)
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from core.forms import FormKeyField, MultiCheckboxField, TextAreaField, strip_filter
+from core.uploads import WholeUpload
 from programmes.models import MEETING_MODES, TIERS
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100
@@ -146,6 +158,36 @@ class RemoveMeForm(FlaskForm):
         "Remove me from this network and delete what you hold about me",
         validators=[InputRequired("Tick the box to confirm")],
     )
+
+
+class BusyImportForm(FlaskForm):
+    """A calendar to read busy times from: an .ics file, or the address of a published free/busy calendar."""
+
+    file = FileField(
+        "Calendar file (.ics)",
+        description="Exported from Outlook, Google Calendar or Apple Calendar. Up to 5 MB.",
+        validators=[WholeUpload(), FileAllowed(["ics", "ical", "ifb", "icalendar"], "Upload an .ics calendar file")],
+    )
+    url = StringField(
+        "Or the address of your published free/busy calendar",
+        filters=[strip_filter],
+        validators=[Length(max=2000, message="That address is too long")],
+        description="It starts with https://. We read it once, now; it is not kept.",
+    )
+
+    def validate_url(self, field):
+        if field.data and self.file.data:
+            raise ValidationError("Give a file or an address, not both")
+        if not field.data and not self.file.data:
+            raise ValidationError("Upload an .ics file or give the address of your free/busy calendar")
+
+
+class BusyConfirmForm(FlaskForm):
+    """The previewed calendar travels back with the confirmation; the busy half-days ticked are kept free."""
+
+    calendar = HiddenField(validators=[InputRequired("The calendar did not come back; import it again.")])
+    keep = MultiCheckboxField("Tick any you can still do", choices=[], validate_choice=False)
+    form_key = FormKeyField()
 
 
 class MoveMeetingForm(FlaskForm):

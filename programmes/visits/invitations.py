@@ -8,6 +8,7 @@ is kept sealed (core.sealing) so a reminder can repeat it, and both are dropped 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -15,6 +16,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import delete, select, update
 
 from core.errors import ServiceError
+from core.lib.halfday import HalfDay
 from core.mail import queue_email
 from core.models import OutboxMessage, utcnow
 from core.permissions import can_view_profile
@@ -174,6 +176,21 @@ def respond(invitation: ExpertInvitation, decision: str, *, available=(), sugges
     invitation.responded_at = utcnow()
     db.session.flush()
     tell_organisers_of_answer(invitation)
+
+
+def mark_unavailable(invitation: ExpertInvitation, busy: Iterable[HalfDay], *, by_expert: bool) -> list[str]:
+    """Take half-days found busy in the expert's calendar off their answer, once the import is confirmed
+    (by the expert, or an organiser for them); returns those taken off. Other half-days stay as ticked."""
+    if by_expert and invitation.programme.starts_on <= local_today():
+        raise ServiceError("This visit has begun, so answers are closed. Please reply to the organisers' email.")
+    if invitation.status != "accepted":
+        raise ServiceError("There are no half-days to change: the expert has not accepted.")
+    gone = {str(half) for half in busy}
+    removed = [slot for slot in invitation.available or [] if slot in gone]
+    if removed:
+        invitation.available = [slot for slot in invitation.available if slot not in gone]
+        db.session.flush()
+    return removed
 
 
 def remind_non_responders(now: datetime | None = None) -> int:

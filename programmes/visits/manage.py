@@ -9,18 +9,21 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from core import audit
 from core.errors import ServiceError
 from core.forms import submit_once
 from core.lib.wording import plural
 from core.permissions import organiser_required
 from core.request_args import paginate, whole_number
+from core.uploads import UploadError, answer_repeat, confirm_once, pack, unpack
 from extensions import db
 from fellows.models import User
 from programmes.experts.matching import questions_of, suggest_all
-from programmes.forms import LongListForm, VisitForm
+from programmes.forms import BusyConfirmForm, BusyImportForm, LongListForm, VisitForm
 from programmes.models import INVITATION_STATUSES, Expert, ExpertInvitation, PolicyQuestion, VisitProgramme
 from programmes.tenures.services import local_today
 from programmes.visits import invitations as service
+from programmes.visits.availability import preview
 from programmes.visits.services import VisitInput, invitation_counts, response_rate, save_visit
 from programmes.visits.timetable.queries import changelog_of
 
@@ -193,3 +196,89 @@ def send_invitations(visit_id: int):
     else:
         flash("Nobody on the long list was waiting for an invitation.", "error")
     return redirect(url_for("programmes_manage.visit", visit_id=visit.id))
+
+
+def _accepted_or_refused(invitation_id: int):
+    """The invitation whose answer a calendar import may change, or the visit's page saying why not."""
+    invitation = db.get_or_404(ExpertInvitation, invitation_id)
+    if invitation.expert is None or invitation.status != "accepted":
+        message = "Busy times can be imported only for an expert who has accepted and offered half-days."
+        return invitation, render_visit(invitation.programme, error=message, status=409)
+    return invitation, None
+
+
+def _busy_form_page(invitation: ExpertInvitation, form: BusyImportForm, status: int = 200):
+    title = f"Import busy times for {invitation.expert.name}"
+    return render_template("programmes/busy_import.html", invitation=invitation, form=form, title=title), status
+
+
+@organiser_required
+def busy_import(invitation_id: int):
+    """On an expert's behalf (they sent their calendar, or its free/busy address): read it and show the
+    half-days they offered that look busy. Nothing changes until the organiser confirms."""
+    invitation, refused = _accepted_or_refused(invitation_id)
+    if refused is not None:
+        return refused
+    form = BusyImportForm()
+    if not form.validate_on_submit():
+        return _busy_form_page(invitation, form, 400 if request.method == "POST" else 200)
+    try:
+        text = preview.calendar_text(form)
+        reading = preview.busy_of(invitation.programme, text)
+    except UploadError as error:
+        target = form.file if form.file.data else form.url
+        target.errors = [*target.errors, str(error)]
+        return _busy_form_page(invitation, form, 400)
+    confirm = BusyConfirmForm(formdata=None, calendar=pack(text))
+    confirm.keep.choices = preview.choices(reading)
+    return render_template(
+        "programmes/busy_preview.html",
+        title=f"Busy times in {invitation.expert.name}'s calendar",
+        reading=reading,
+        form=confirm,
+        whose="their",
+        invitation=invitation,
+        action=url_for("programmes_manage.confirm_busy_import", invitation_id=invitation.id),
+        back=url_for("programmes_manage.visit", visit_id=invitation.programme_id, _anchor="long-list"),
+    )
+
+
+@organiser_required
+def confirm_busy_import(invitation_id: int):
+    """Take the busy half-days left unticked off the expert's answer, once, and record it in the audit log."""
+    invitation, refused = _accepted_or_refused(invitation_id)
+    if refused is not None:
+        return refused
+    form = BusyConfirmForm()
+    back = url_for("programmes_manage.visit", visit_id=invitation.programme_id, _anchor="long-list")
+    try:
+        if not form.validate_on_submit():
+            raise UploadError(form.calendar.errors[0] if form.calendar.errors else "Import the calendar again.")
+        reading = preview.busy_of(invitation.programme, unpack(form.calendar.data))
+    except UploadError as error:
+        again = BusyImportForm(formdata=None)
+        again.url.errors = [str(error)]
+        return _busy_form_page(invitation, again, 400)
+    taken = preview.to_take_off(reading, form.keep.data)
+
+    def apply():
+        removed = service.mark_unavailable(invitation, taken, by_expert=False)
+        audit.record(
+            current_user,
+            "expert.busy_imported",
+            f"{plural(len(removed), 'offered half-day')} taken off from the expert's calendar "
+            f"(visit {invitation.programme_id})",
+            f"expert {invitation.expert_id}",
+        )
+        return removed, back
+
+    try:
+        confirmation = confirm_once(form.form_key.data, current_user, apply)
+    except ServiceError as error:
+        db.session.rollback()
+        return render_visit(invitation.programme, error=str(error), status=409)
+    if confirmation.repeat:
+        return answer_repeat(confirmation, back)
+    removed = confirmation.result
+    flash(f"{plural(len(removed), 'half-day')} taken off {invitation.expert.name}'s answer.", "success")
+    return redirect(confirmation.answer)

@@ -13,10 +13,12 @@ from sqlalchemy import select
 from core import audit, private_links
 from core.errors import ServiceError
 from core.models import utcnow
+from core.uploads import UploadError, answer_repeat, confirm_once, pack, unpack
 from extensions import db
-from programmes.forms import ExpertFeedbackForm, ExpertResponseForm, RemoveMeForm
+from programmes.forms import BusyConfirmForm, BusyImportForm, ExpertFeedbackForm, ExpertResponseForm, RemoveMeForm
 from programmes.models import Meeting, PolicyQuestion
 from programmes.visits import invitations as service
+from programmes.visits.availability import preview
 from programmes.visits.timetable.services import record_expert_feedback
 
 
@@ -51,6 +53,7 @@ def _render(
     remove_form: RemoveMeForm,
     status: int = 200,
     feedback_form: ExpertFeedbackForm | None = None,
+    calendar_form: BusyImportForm | None = None,
 ):
     visit = invitation.programme
     meeting = db.session.scalar(select(Meeting).where(Meeting.invitation_id == invitation.id))
@@ -71,6 +74,7 @@ def _render(
         token=token,
         form=form,
         remove_form=remove_form,
+        calendar_form=calendar_form or BusyImportForm(formdata=None),
         meeting=meeting,
         feedback_form=feedback_form if meeting is not None and meeting.ends_at <= utcnow() else None,
         retention_days=current_app.config.get("RETENTION_EXPERT_LINK_DAYS", 30),
@@ -145,4 +149,91 @@ def expert_feedback(token: str | None = None, invitation_id: int | None = None):
     record_expert_feedback(meeting, int(form.rating.data), form.comment.data)  # a choice, "1" to "5"
     db.session.commit()
     flash("Thank you for your feedback.", "success")
+    return _back(invitation)
+
+
+def _answer_form(invitation, available: list[str] | None = None) -> ExpertResponseForm:
+    """The answer form as the expert left it (or with ``available`` ticked instead)."""
+    form = ExpertResponseForm(formdata=None)
+    form.available.choices = invitation.programme.half_day_choices()
+    form.decision.data = {"accepted": "accept", "declined": "decline"}.get(invitation.status)
+    form.available.data = list(invitation.available or []) if available is None else available
+    form.suggestion.data, form.message.data = invitation.suggestion, invitation.message
+    return form
+
+
+def _calendar_refused(invitation, token: str, form: BusyImportForm, message: str | None = None, status: int = 400):
+    if message:
+        target = form.file if form.file.data else form.url
+        target.errors = [*target.errors, message]
+    return _render(invitation, token, _answer_form(invitation), RemoveMeForm(formdata=None), status, calendar_form=form)
+
+
+def expert_calendar(token: str | None = None, invitation_id: int | None = None):
+    """Read the expert's calendar (an .ics file or a free/busy address) and show the half-days of the
+    visit that look busy in it. Nothing changes until they confirm."""
+    invitation, token, _ = _opened(token, invitation_id)
+    form = BusyImportForm()
+    if not form.validate_on_submit():
+        return _calendar_refused(invitation, token, form)
+    try:
+        text = preview.calendar_text(form)
+        reading = preview.busy_of(invitation.programme, text)
+    except UploadError as error:
+        return _calendar_refused(invitation, token, form, str(error))
+    confirm = BusyConfirmForm(formdata=None, calendar=pack(text))
+    confirm.keep.choices = preview.choices(reading)
+    page = render_template(
+        "programmes/busy_preview.html",
+        title="Busy times in your calendar",
+        reading=reading,
+        form=confirm,
+        whose="your",
+        invitation=invitation,
+        action=url_for("programmes.expert_calendar_confirm", invitation_id=invitation.id),
+        back=url_for("programmes.expert_invitation", invitation_id=invitation.id),
+    )
+    return private_links.private(page)
+
+
+def expert_calendar_confirm(token: str | None = None, invitation_id: int | None = None):
+    """Take the busy half-days the expert left unticked off their answer; before an answer, tick the
+    answer form's other half-days for them to check and send (nothing is saved then)."""
+    invitation, token, _ = _opened(token, invitation_id)
+    form = BusyConfirmForm()
+    back = url_for("programmes.expert_invitation", invitation_id=invitation.id)
+    try:
+        if not form.validate_on_submit():
+            raise UploadError(form.calendar.errors[0] if form.calendar.errors else "Import your calendar again.")
+        reading = preview.busy_of(invitation.programme, unpack(form.calendar.data))
+    except UploadError as error:
+        calendar_form = BusyImportForm(formdata=None)
+        calendar_form.url.errors = [str(error)]
+        return _calendar_refused(invitation, token, calendar_form)
+    taken = preview.to_take_off(reading, form.keep.data)
+    busy = {str(half) for half in taken}
+    if invitation.status != "accepted":
+        free = [slot for slot in invitation.programme.half_day_choices() if slot not in busy]
+        answer = _answer_form(invitation, free)
+        answer.decision.data = "accept"
+        flash("The half-days your calendar shows busy are unticked below. Check them, then send your answer.", "info")
+        return _render(invitation, token, answer, RemoveMeForm(formdata=None))
+
+    def apply():
+        return service.mark_unavailable(invitation, taken, by_expert=True), back
+
+    try:
+        confirmation = confirm_once(form.form_key.data, None, apply)
+    except ServiceError as error:
+        db.session.rollback()
+        return _calendar_refused(invitation, token, BusyImportForm(formdata=None), str(error), 409)
+    if confirmation.repeat:
+        return private_links.private(answer_repeat(confirmation, back))
+    removed = confirmation.result
+    flash(
+        f"Thank you: {len(removed)} half-day(s) you had offered are now marked as not possible."
+        if removed
+        else "Nothing changed: none of the half-days you offered is busy in your calendar.",
+        "success",
+    )
     return _back(invitation)
