@@ -132,6 +132,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
     ("programmes.expert_invitation", "POST"): TOKEN,
     ("programmes.expert_remove_me", "POST"): TOKEN,
     ("programmes.expert_feedback", "POST"): TOKEN,
+    ("programmes.expert_calendar", "POST"): TOKEN,
+    ("programmes.expert_calendar_confirm", "POST"): TOKEN,
     # Organisers' pages
     **{
         (endpoint, method): ORGANISERS
@@ -215,6 +217,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
             "programmes_manage.add_to_list": "POST",
             "programmes_manage.send_invitations": "POST",
             "programmes_manage.remove_from_list": "POST",
+            "programmes_manage.busy_import": "GET POST",
+            "programmes_manage.confirm_busy_import": "POST",
             "programmes_manage.timetable": "GET",
             "programmes_manage.dashboard": "GET",
             "programmes_manage.export_dashboard": "GET",
@@ -392,6 +396,8 @@ def world(app, make_fellow, make_organiser) -> World:
                 "programmes.expert_invitation": expert_token,
                 "programmes.expert_remove_me": expert_token,
                 "programmes.expert_feedback": expert_token,
+                "programmes.expert_calendar": expert_token,
+                "programmes.expert_calendar_confirm": expert_token,
             },
         )
         assert all(opened_bodies(m) for m in db.session.scalars(select(OutboxMessage)))
@@ -413,6 +419,8 @@ ARGUMENTS = {
     "programmes.expert_invitation": {"invitation_id": "asked_invitation_id"},
     "programmes.expert_remove_me": {"invitation_id": "asked_invitation_id"},
     "programmes.expert_feedback": {"invitation_id": "asked_invitation_id"},
+    "programmes.expert_calendar": {"invitation_id": "asked_invitation_id"},
+    "programmes.expert_calendar_confirm": {"invitation_id": "asked_invitation_id"},
 }
 
 #: A private link's clean address (core.private_links) opens only in the browser that opened this link.
@@ -420,6 +428,8 @@ OPENED_BY = {
     "notes.review_image": "notes.review",
     "programmes.expert_remove_me": "programmes.expert_invitation",
     "programmes.expert_feedback": "programmes.expert_invitation",
+    "programmes.expert_calendar": "programmes.expert_invitation",
+    "programmes.expert_calendar_confirm": "programmes.expert_invitation",
 }
 
 
