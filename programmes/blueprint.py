@@ -60,10 +60,12 @@ bp.add_url_rule(
 )
 # The expert's private link: no account; the token is the only key. Opened, it is swapped for the session
 # and a clean address that names only the invitation (core.private_links).
+# A calendar upload or free/busy address (the server fetches it) counts against the per-address limit.
+expert_calendar = costly(expert_views.expert_calendar)
 bp.add_url_rule("/expert/<token>", "expert_invitation", expert_views.expert_invitation, methods=["GET", "POST"])
 bp.add_url_rule("/expert/<token>/remove", "expert_remove_me", expert_views.remove_me, methods=["POST"])
 bp.add_url_rule("/expert/<token>/feedback", "expert_feedback", expert_views.expert_feedback, methods=["POST"])
-bp.add_url_rule("/expert/<token>/calendar", "expert_calendar", expert_views.expert_calendar, methods=["POST"])
+bp.add_url_rule("/expert/<token>/calendar", "expert_calendar", expert_calendar, methods=["POST"])
 bp.add_url_rule(
     "/expert/<token>/calendar/confirm",
     "expert_calendar_confirm",
@@ -74,7 +76,7 @@ for rule, endpoint, view, methods in (
     ("", "expert_invitation", expert_views.expert_invitation, ["GET", "POST"]),
     ("/remove", "expert_remove_me", expert_views.remove_me, ["POST"]),
     ("/feedback", "expert_feedback", expert_views.expert_feedback, ["POST"]),
-    ("/calendar", "expert_calendar", expert_views.expert_calendar, ["POST"]),
+    ("/calendar", "expert_calendar", expert_calendar, ["POST"]),
     ("/calendar/confirm", "expert_calendar_confirm", expert_views.expert_calendar_confirm, ["POST"]),
 ):
     bp.add_url_rule(f"/expert/invitations/<int:invitation_id>{rule}", endpoint, view, methods=methods)
@@ -142,7 +144,7 @@ manage_bp.add_url_rule(
 manage_bp.add_url_rule(
     "/expert-invitations/<int:invitation_id>/calendar",
     "busy_import",
-    visits_manage.busy_import,
+    costly(visits_manage.busy_import, methods=["POST"]),
     methods=["GET", "POST"],
 )
 manage_bp.add_url_rule(
