@@ -21,7 +21,7 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 
 from core.forms import FormKeyField, MultiCheckboxField, TextAreaField, strip_filter
 from core.uploads import WholeUpload
-from programmes.models import MEETING_MODES, TIERS
+from programmes.models import DEFAULT_MEETING_TARGET, MEETING_MODES, TIERS
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 
@@ -38,6 +38,14 @@ class AppointmentForm(FlaskForm):
     )
     starts_on = DateField("Tenure starts", validators=[InputRequired(message="Enter the first day of the tenure")])
     ends_on = DateField("Tenure ends", validators=[InputRequired(message="Enter the last day of the tenure")])
+    meeting_target = IntegerField(
+        "Meetings to aim for",
+        default=DEFAULT_MEETING_TARGET,
+        validators=[
+            Optional(),
+            NumberRange(1, 200, message="Enter a number of meetings between 1 and 200"),
+        ],
+    )
 
     def validate_starts_on(self, field):
         if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:

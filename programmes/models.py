@@ -40,6 +40,10 @@ MEETING_MODES = {"in_person": "In person", "online": "Online", "either": "In per
 TENURE_STATUSES = {"upcoming": "Appointed, not started", "current": "Current fellow", "alumni": "Alumni"}
 
 
+#: About 30 one-to-one meetings over a fellow's two years (5 days of meetings, in one or more visits).
+DEFAULT_MEETING_TARGET = 30
+
+
 class Appointment(db.Model):
     """A fellow's appointment: tenure dates, tier and cohort. Current or alumni follows from the dates."""
 
@@ -58,6 +62,8 @@ class Appointment(db.Model):
     starts_on: Mapped[date] = mapped_column(Date)
     #: The last day of the tenure.
     ends_on: Mapped[date] = mapped_column(Date, index=True)
+    #: One-to-one meetings the office aims for over the whole tenure, across all its visits.
+    meeting_target: Mapped[int] = mapped_column(Integer, default=DEFAULT_MEETING_TARGET)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

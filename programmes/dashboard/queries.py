@@ -36,10 +36,21 @@ class FellowRow:
     covered: int = 0
     rating: float | None = None
     uncovered: list[str] = field(default_factory=list)
+    #: Meetings the tenure aims for (Appointment.meeting_target); None without an appointment.
+    target: int | None = None
 
     @property
     def acceptance(self) -> int | None:
         return round(100 * self.accepted / self.invited) if self.invited else None
+
+    @property
+    def meetings(self) -> int:
+        """Held and planned: what the tenure will have had if nothing more changes."""
+        return self.held + self.planned
+
+    @property
+    def short_of_target(self) -> int:
+        return max(0, (self.target or 0) - self.meetings)
 
 
 @dataclass
@@ -86,7 +97,7 @@ def build(now: datetime, *, cohort: int | None = None, fellow_id: int | None = N
     chosen = _fellow_ids(cohort, fellow_id)
     rows: dict[int, FellowRow] = {}
     people = db.session.execute(
-        select(User.id, User.name, func.coalesce(Appointment.cohort, User.cohort))
+        select(User.id, User.name, func.coalesce(Appointment.cohort, User.cohort), Appointment.meeting_target)
         .outerjoin(Appointment, Appointment.fellow_id == User.id)
         .where(
             User.id.in_(chosen),
@@ -94,8 +105,8 @@ def build(now: datetime, *, cohort: int | None = None, fellow_id: int | None = N
         )
         .order_by(User.name, User.id)
     )
-    for person_id, name, person_cohort in people:
-        rows[person_id] = FellowRow(person_id, name, person_cohort)
+    for person_id, name, person_cohort, target in people:
+        rows[person_id] = FellowRow(person_id, name, person_cohort, target=target)
     ids = list(rows)
 
     for person_id, visits in db.session.execute(
@@ -201,6 +212,7 @@ CSV_HEADER = [
     "Acceptance rate (%)",
     "Meetings held",
     "Meetings planned",
+    "Meeting target",
     "Average rating",
     "Questions",
     "Questions with a meeting",
@@ -219,6 +231,7 @@ def csv_rows(dashboard: Dashboard) -> list[list]:
             "" if row.acceptance is None else row.acceptance,
             row.held,
             row.planned,
+            "" if row.target is None else row.target,
             "" if row.rating is None else row.rating,
             row.questions,
             row.covered,

@@ -11,7 +11,7 @@ from core.permissions import is_organiser, organiser_required
 from core.request_args import paginate, whole_number
 from extensions import db
 from programmes.forms import AppointmentForm
-from programmes.models import TENURE_STATUSES, Appointment, Meeting, VisitProgramme
+from programmes.models import DEFAULT_MEETING_TARGET, TENURE_STATUSES, Appointment, Meeting, VisitProgramme
 from programmes.tenures.services import (
     AppointmentInput,
     appointments_query,
@@ -63,7 +63,12 @@ def _save(appointment: Appointment, form: AppointmentForm) -> bool:
         save_appointment(
             appointment,
             AppointmentInput(
-                form.fellow_id.data, form.tier.data, form.cohort.data, form.starts_on.data, form.ends_on.data
+                form.fellow_id.data,
+                form.tier.data,
+                form.cohort.data,
+                form.starts_on.data,
+                form.ends_on.data,
+                form.meeting_target.data or DEFAULT_MEETING_TARGET,
             ),
         )
         db.session.commit()

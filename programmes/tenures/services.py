@@ -14,7 +14,15 @@ from core.timeutil import to_local
 from extensions import db
 from fellows.models import User
 from fellows.services import lock_account
-from programmes.models import TIERS, Appointment, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
+from programmes.models import (
+    DEFAULT_MEETING_TARGET,
+    TIERS,
+    Appointment,
+    ExpertInvitation,
+    Meeting,
+    PolicyQuestion,
+    VisitProgramme,
+)
 
 #: A fellow records a few questions, not a wish list: matching and invitations work per question.
 MAX_QUESTIONS = 8
@@ -32,6 +40,7 @@ class AppointmentInput:
     cohort: int
     starts_on: date
     ends_on: date
+    meeting_target: int = DEFAULT_MEETING_TARGET
 
 
 def save_appointment(appointment: Appointment, data: AppointmentInput) -> Appointment:
@@ -49,6 +58,9 @@ def save_appointment(appointment: Appointment, data: AppointmentInput) -> Appoin
     appointment.fellow_id = data.fellow_id
     appointment.tier, appointment.cohort = data.tier, data.cohort
     appointment.starts_on, appointment.ends_on = data.starts_on, data.ends_on
+    if not 1 <= data.meeting_target <= 200:
+        raise ServiceError("Aim for between 1 and 200 meetings.")
+    appointment.meeting_target = data.meeting_target
     db.session.add(appointment)
     db.session.flush()
     return appointment

@@ -24,6 +24,7 @@ from programmes.models import INVITATION_STATUSES, Expert, ExpertInvitation, Pol
 from programmes.tenures.services import local_today
 from programmes.visits import invitations as service
 from programmes.visits.availability import preview
+from programmes.visits.queries import met_before
 from programmes.visits.services import VisitInput, invitation_counts, response_rate, save_visit
 from programmes.visits.timetable.queries import changelog_of
 
@@ -122,7 +123,9 @@ def render_visit(visit: VisitProgramme, *, error: str | None = None, status: int
         .options(joinedload(ExpertInvitation.expert), joinedload(ExpertInvitation.question))
         .order_by(ExpertInvitation.status, ExpertInvitation.id)
     ).all()
-    counts = invitation_counts([visit.id])[visit.id]
+    counts = dict.fromkeys(INVITATION_STATUSES, 0)  # from the rows at hand: no query of its own
+    for invitation in invitations:
+        counts[invitation.status] = counts.get(invitation.status, 0) + 1
     questions = questions_of(visit)
     suggestions = suggest_all(visit, questions)
     return render_template(
@@ -135,6 +138,7 @@ def render_visit(visit: VisitProgramme, *, error: str | None = None, status: int
         suggestions=suggestions,
         form=LongListForm(),
         changelog=changelog_of(visit),
+        met_before=met_before(visit),
         error=error,
         title=visit.title,
     ), status

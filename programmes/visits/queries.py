@@ -1,0 +1,79 @@
+"""Reads for a visit's page that look beyond the visit itself: whom the fellow met on earlier visits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from extensions import db
+from programmes.models import Expert, ExpertInvitation, Meeting, VisitProgramme
+
+#: A fellow's rating (1–5) under which an expert met before is not proposed again.
+PROPOSE_AGAIN_FROM = 3
+
+
+@dataclass(frozen=True)
+class MetBefore:
+    expert_id: int
+    name: str
+    affiliation: str | None
+    met_at: datetime
+    visit_id: int
+    rating: int | None
+    follow_up: str | None
+    #: Already on this visit's long list (invited or not).
+    listed: bool
+
+    @property
+    def proposed(self) -> bool:
+        """Proposed again unless the fellow rated the meeting poorly or the expert no longer takes asks."""
+        return self.rating is None or self.rating >= PROPOSE_AGAIN_FROM
+
+    @property
+    def why(self) -> str:
+        if self.follow_up:
+            return "a follow-up was agreed"
+        if self.rating is None:
+            return "no rating yet"
+        return f"rated {self.rating} of 5" + ("" if self.proposed else ": not proposed again")
+
+
+def met_before(visit: VisitProgramme) -> list[MetBefore]:
+    """Experts the fellow met on an earlier visit (meetings that took place, not cancelled ones), the most
+    recent meeting with each, and whether they are on this visit's list already. One statement."""
+    listed = select(ExpertInvitation.expert_id).where(
+        ExpertInvitation.programme_id == visit.id, ExpertInvitation.expert_id.is_not(None)
+    )
+    rows = db.session.execute(
+        select(
+            Expert.id,
+            Expert.name,
+            Expert.title,
+            Expert.department,
+            Meeting.starts_at,
+            VisitProgramme.id,
+            Meeting.rating,
+            Meeting.follow_up,
+            Expert.id.in_(listed),
+        )
+        .join(ExpertInvitation, ExpertInvitation.id == Meeting.invitation_id)
+        .join(Expert, Expert.id == ExpertInvitation.expert_id)
+        .join(VisitProgramme, VisitProgramme.id == Meeting.programme_id)
+        .where(
+            VisitProgramme.fellow_id == visit.fellow_id,
+            VisitProgramme.starts_on < visit.starts_on,
+            ExpertInvitation.meeting_cancelled_at.is_(None),
+            Expert.do_not_contact.is_(False),
+        )
+        .order_by(Meeting.starts_at.desc(), Expert.id)
+    ).all()
+    seen: dict[int, MetBefore] = {}
+    for expert_id, name, title, department, met_at, visit_id, rating, follow_up, on_list in rows:
+        if expert_id not in seen:  # the most recent meeting with each expert
+            affiliation = ", ".join(part for part in (title, department) if part) or None
+            seen[expert_id] = MetBefore(
+                expert_id, name, affiliation, met_at, visit_id, rating, follow_up, bool(on_list)
+            )
+    return sorted(seen.values(), key=lambda row: (not row.proposed, row.name))
