@@ -19,7 +19,7 @@ from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.mail import transport
+from core.mail import signing, transport
 from core.mail.transport import mail_log_path, message_headers  # noqa: F401 - part of the outbox's interface
 from core.models import OutboxMessage, utcnow
 from core.permissions import is_organiser
@@ -276,6 +276,8 @@ def retry_message(message: OutboxMessage) -> None:
 
 
 def init_app(app: Flask) -> None:
+    signing.init_app(app)  # a DKIM key that cannot sign stops the app here, not at the first send
+
     @app.after_request
     def send_queued_mail(response):
         """Development convenience: deliver what the request queued, once the view has committed it.

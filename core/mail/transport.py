@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_mailman import EmailMultiAlternatives
 
+from core.mail import signing
 from core.models import OutboxMessage
 from core.sealing import open_seal
 from extensions import mail
@@ -43,14 +44,18 @@ def send(message: OutboxMessage, text_body: str, html_body: str | None) -> None:
         timeout=config["MAIL_TIMEOUT"],
     )
     reply_to = message.reply_to or config.get("MAIL_REPLY_TO")
-    email = EmailMultiAlternatives(
+    dkim_key = signing.current_key()
+    email = (signing.SignedEmail if dkim_key else EmailMultiAlternatives)(
         subject=message.subject,
         body=text_body,
-        from_email=config["MAIL_DEFAULT_SENDER"],
+        # The envelope sender (Return-Path) is where receiving servers send bounces: MAIL_RETURN_PATH, if set,
+        # names a mailbox that `flask mail bounces` reads; the From header stays MAIL_DEFAULT_SENDER.
+        from_email=config.get("MAIL_RETURN_PATH") or config["MAIL_DEFAULT_SENDER"],
         to=[message.to_address],
         reply_to=[reply_to] if reply_to else None,
         connection=connection,
-        headers=message_headers(message),
+        headers={"From": config["MAIL_DEFAULT_SENDER"], **message_headers(message)},
+        **({"dkim_key": dkim_key} if dkim_key else {}),
     )
     if html_body:
         email.attach_alternative(html_body, "text/html")
