@@ -19,7 +19,7 @@ from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.mail import signing, transport
+from core.mail import bounces, signing, transport
 from core.mail.transport import mail_log_path, message_headers  # noqa: F401 - part of the outbox's interface
 from core.models import OutboxMessage, utcnow
 from core.permissions import is_organiser
@@ -158,7 +158,8 @@ def deliver_due(limit: int = 100, now: datetime | None = None) -> tuple[int, int
     worker and a request's send-on-commit, say) never deliver the same message; then it is sent and
     the outcome committed on its own, so that one bad address cannot hold back the rest. A failure
     waits ``retry_delay`` before the next attempt and the message is marked failed after
-    MAIL_MAX_ATTEMPTS; ``now`` lets tests stand at a later time.
+    MAIL_MAX_ATTEMPTS; one the receiving server refuses for good is bounced at once, and optional mail to
+    an address known to bounce is skipped (core.mail.bounces). ``now`` lets tests stand at a later time.
     """
     now = now or utcnow()
     ids = db.session.scalars(
@@ -173,16 +174,27 @@ def deliver_due(limit: int = 100, now: datetime | None = None) -> tuple[int, int
             continue  # another sender took it (or it is no longer due)
         message = db.session.get(OutboxMessage, message_id)
         try:
-            transport.send(message, *opened_bodies(message))
-        except Exception as error:  # any transport error: keep the message and try later
+            if skip_reason := bounces.reason_not_to_send(message):  # optional mail to an address that bounced
+                message.status, message.last_error = "skipped", skip_reason
+            else:
+                transport.send(message, *opened_bodies(message))
+        except Exception as error:  # any transport error: keep the message and try later, unless refused for good
             failed += 1
             message.attempts += 1
             message.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+            if refusal := bounces.permanent_refusal(error):
+                message.status, message.last_error = "bounced", refusal.reply
+                if refusal.address_is_undeliverable:
+                    bounces.record_undeliverable(message.to_address, refusal.reply, "smtp")
+            elif message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
                 message.status = "failed"
             message.next_attempt_at = now + retry_delay(message.attempts)
             log.warning("mail to %s failed (attempt %s): %s", message.to_address, message.attempts, error)
         else:
+            if skip_reason:
+                _forget_secrets(message)
+                db.session.commit()
+                continue
             sent += 1
             message.attempts += 1
             message.status = "sent"
@@ -223,7 +235,7 @@ def purge_old_bodies(now: datetime) -> dict[str, int]:
     result = db.session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.status.in_(("sent", "failed")),
+            OutboxMessage.status.in_(("sent", "failed", "bounced", "skipped")),
             OutboxMessage.purged_at.is_(None),
             func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at) < cutoff,
         )
@@ -264,12 +276,13 @@ def erase_mentions(needles: Iterable[str]) -> int:
         else:
             db.session.delete(message)
         erased += 1
+    bounces.forget_addresses([word for word in words if "@" in word])  # nor is it kept that their address bounced
     db.session.flush()
     return erased
 
 
 def retry_message(message: OutboxMessage) -> None:
-    """Put a failed message back in the queue (an organiser asked for it)."""
+    """Put a message that was not delivered (failed, bounced, skipped) back in the queue (an organiser asked)."""
     message.status = "queued"
     message.attempts = 0
     message.next_attempt_at = utcnow()

@@ -61,7 +61,10 @@ def send(message: OutboxMessage, text_body: str, html_body: str | None) -> None:
         email.attach_alternative(html_body, "text/html")
     if message.attachment_data is not None:
         email.attach(_attachment_part(message))
-    email.send(fail_silently=False)
+    # Opened here so that it is closed whatever the server answers: Flask-Mailman closes a connection it
+    # opened itself only after a send that worked, and a refused recipient would leave the socket open.
+    with connection:
+        email.send(fail_silently=False)
 
 
 def message_headers(message: OutboxMessage) -> dict[str, str]:
