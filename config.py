@@ -54,6 +54,13 @@ def defaults(instance_path: str) -> dict:
         # Production leaves this off and runs `flask mail send` from a worker instead.
         "MAIL_SEND_ON_COMMIT": True,
         "MAIL_MAX_ATTEMPTS": 6,
+        # The envelope sender (Return-Path), where bounces go; None: MAIL_DEFAULT_SENDER's address.
+        "MAIL_RETURN_PATH": None,
+        # DKIM (core.mail.signing): an RSA private key in PEM and its selector sign every SMTP message for
+        # DKIM_DOMAIN (None: the domain of MAIL_DEFAULT_SENDER). Unset: mail is sent unsigned.
+        "DKIM_KEY_FILE": None,
+        "DKIM_SELECTOR": None,
+        "DKIM_DOMAIN": None,
         # Where throttling counts live. memory:// is per worker process: with several workers (or
         # machines) set REDIS_URL, which this defaults to, so every worker counts the same attempts.
         "RATELIMIT_STORAGE_URI": "memory://",
@@ -155,7 +162,11 @@ def from_environment() -> dict:
         "MAIL_PASSWORD",
         "MAIL_DEFAULT_SENDER",
         "MAIL_REPLY_TO",
+        "MAIL_RETURN_PATH",
         "MAIL_TRANSPORT",
+        "DKIM_KEY_FILE",
+        "DKIM_SELECTOR",
+        "DKIM_DOMAIN",
         "RATELIMIT_STORAGE_URI",
         "RATELIMIT_KEY_PREFIX",
         "LOGIN_RATE_LIMIT",

@@ -17,6 +17,7 @@ for _action, _label in {
     "backup.made": "Backup made",
     "backup.restored": "Backup restored",
     "outbox.retried": "Failed email queued again",
+    "outbox.address_cleared": "Undeliverable address cleared",
     "purge.run": "Retention purge",
 }.items():
     audit_labels.register(_action, _label)

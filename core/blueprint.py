@@ -14,6 +14,12 @@ bp.add_url_rule("/privacy", "privacy", views.privacy, methods=["GET"])
 bp.add_url_rule("/.well-known/security.txt", "security_txt", views.security_txt, methods=["GET"])
 bp.add_url_rule("/organiser/outbox", "outbox", views.outbox_page, methods=["GET"])
 bp.add_url_rule("/organiser/outbox/<int:message_id>/retry", "retry", views.retry, methods=["POST"])
+bp.add_url_rule(
+    "/organiser/outbox/undeliverable/<int:suppression_id>/clear",
+    "clear_undeliverable",
+    views.clear_undeliverable,
+    methods=["POST"],
+)
 bp.add_url_rule("/organiser/audit", "audit_log", views.audit_log, methods=["GET"])
 
 home_sections.register("failed_emails", HomeSection("core/_home_outbox.html", views.outbox_section), order=22)

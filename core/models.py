@@ -83,11 +83,16 @@ class StoredImage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+#: queued → sent; or failed (gave up after MAIL_MAX_ATTEMPTS), bounced (the receiving server refused the
+#: address for good), skipped (optional mail to an address known to be undeliverable, core.mail.bounces).
+OUTBOX_STATUSES = ("queued", "sent", "failed", "bounced", "skipped")
+
+
 class OutboxMessage(db.Model):
     """An email waiting to be delivered, written in the same transaction as the change that caused it."""
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (CheckConstraint("status IN ('queued', 'sent', 'failed')", name="status"),)
+    __table_args__ = (CheckConstraint(f"status IN {OUTBOX_STATUSES}", name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to_address: Mapped[str] = mapped_column(String(320))
@@ -116,6 +121,23 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When the retention purge removed the bodies and attachment (``flask purge``); the row stays.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MailSuppression(db.Model):
+    """An address mail cannot reach (a hard bounce): optional mail is no longer sent to it, mail a person
+    needs still is (core.mail.bounces). An organiser clears it once the mailbox works again."""
+
+    __tablename__ = "mail_suppressions"
+    __table_args__ = (CheckConstraint("source IN ('smtp', 'dsn')", name="source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Lower-cased, so one mailbox is one row however the address was typed.
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+    #: What the receiving side said, e.g. "550 5.1.1 <ada@example.org>: user unknown".
+    reason: Mapped[str] = mapped_column(Text)
+    #: "smtp": refused while the outbox sent; "dsn": a bounce report read by ``flask mail bounces``.
+    source: Mapped[str] = mapped_column(String(10))
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class UsedFormKey(db.Model):

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from core import audit
 from core import mail as outbox
-from core.models import AuditEntry, OutboxMessage, utcnow
+from core.mail import bounces
+from core.models import AuditEntry, MailSuppression, OutboxMessage, utcnow
 from core.permissions import is_organiser, organiser_required
 from core.registry import home_sections
 from core.request_args import paginate
@@ -32,7 +33,7 @@ def outbox_section(user) -> dict | None:
     """For organisers: how many emails failed to send (the outbox page retries them)."""
     if not is_organiser(user):
         return None
-    failed = db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.status == "failed")) or 0
+    failed = db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.status.in_(NOT_DELIVERED))) or 0
     return {"failed": failed}
 
 
@@ -41,11 +42,16 @@ def privacy():
     return render_template("core/privacy.html", title="Privacy notice")
 
 
+#: Messages the sender gave up on or the receiving server refused: an organiser may queue them again.
+NOT_DELIVERED = ("failed", "bounced")
+
+
 @organiser_required
 def outbox_page():
-    """Queued, failed and recently sent emails, with a button to retry the failed ones."""
+    """Failed and bounced, queued, skipped and recently sent emails, and the addresses known to bounce:
+    a button retries a failed email, another clears an address once its mailbox works again."""
     failed = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.status == "failed").order_by(OutboxMessage.id.desc())
+        select(OutboxMessage).where(OutboxMessage.status.in_(NOT_DELIVERED)).order_by(OutboxMessage.id.desc())
     ).all()
     queued = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.status == "queued").order_by(OutboxMessage.id)
@@ -53,14 +59,26 @@ def outbox_page():
     sent = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.status == "sent").order_by(OutboxMessage.id.desc()).limit(50)
     ).all()
-    return render_template("core/outbox.html", failed=failed, queued=queued, sent=sent, title="Outbox")
+    skipped = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == "skipped").order_by(OutboxMessage.id.desc()).limit(50)
+    ).all()
+    undeliverable = db.session.scalars(select(MailSuppression).order_by(MailSuppression.since.desc())).all()
+    return render_template(
+        "core/outbox.html",
+        failed=failed,
+        queued=queued,
+        sent=sent,
+        skipped=skipped,
+        undeliverable=undeliverable,
+        title="Outbox",
+    )
 
 
 @organiser_required
 def retry(message_id: int):
     """Queue a failed message again; the sender picks it up on its next run."""
     message = db.get_or_404(OutboxMessage, message_id)
-    if message.status != "failed":
+    if message.status not in NOT_DELIVERED:
         flash("Only failed messages can be retried.", "error")
     elif message.purged_at is not None:
         flash("This message's text has been removed after the retention period, so it cannot be sent.", "error")
@@ -69,6 +87,17 @@ def retry(message_id: int):
         audit.record(current_user, "outbox.retried", f"{message.subject} → {message.to_address}", f"email {message.id}")
         db.session.commit()
         flash(f"The message to {message.to_address} is queued again.", "success")
+    return redirect(url_for("core.outbox"))
+
+
+@organiser_required
+def clear_undeliverable(suppression_id: int):
+    """The person has fixed their mailbox: send optional mail to the address again."""
+    suppression = db.get_or_404(MailSuppression, suppression_id)
+    bounces.clear_undeliverable(suppression)
+    audit.record(current_user, "outbox.address_cleared", f"{suppression.address} ({suppression.reason})"[:500])
+    db.session.commit()
+    flash(f"{suppression.address} is no longer marked undeliverable.", "success")
     return redirect(url_for("core.outbox"))
 
 

@@ -22,12 +22,22 @@ from fellows.models import User
 
 
 class Collector:
-    """An aiosmtpd handler that keeps every message it is given."""
+    """An aiosmtpd handler that keeps every message it is given (parsed, and the bytes as received), and
+    refuses the recipients in ``refused`` with the reply given there ("550 5.1.1 …"), as a real server would."""
 
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.raw: list[bytes] = []
+        self.refused: dict[str, str] = {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's hook
+        if address.lower() in self.refused:
+            return self.refused[address.lower()]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.raw.append(envelope.content)
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
 
@@ -47,6 +57,8 @@ def smtp(app):
 
     class Server:
         messages = collector.messages
+        raw = collector.raw
+        refused = collector.refused
         controller: Controller | None = None
 
         def start(self):

@@ -3,34 +3,29 @@
 A booking and its confirmation are committed together or not at all, and a mail server that is
 down loses nothing: ``deliver_due`` retries with growing delays and gives up after a limit.
 Development uses the "log" transport, which prints each message and appends it to
-``instance/mail.log``; production uses SMTP through Flask-Mailman.
+``instance/mail.log``; production uses SMTP through Flask-Mailman (both in ``core.mail.transport``).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from email import encoders
-from email.mime.base import MIMEBase
-from email.mime.text import MIMEText
-from email.utils import formatdate
-from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, render_template
 from flask_login import current_user
-from flask_mailman import EmailMultiAlternatives
 from markupsafe import escape
 from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.mail import bounces, signing, transport
+from core.mail.transport import mail_log_path, message_headers  # noqa: F401 - part of the outbox's interface
 from core.models import OutboxMessage, utcnow
 from core.permissions import is_organiser
 from core.sealing import open_seal, seal
 from core.search import contains_text
-from extensions import db, mail
+from extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +158,8 @@ def deliver_due(limit: int = 100, now: datetime | None = None) -> tuple[int, int
     worker and a request's send-on-commit, say) never deliver the same message; then it is sent and
     the outcome committed on its own, so that one bad address cannot hold back the rest. A failure
     waits ``retry_delay`` before the next attempt and the message is marked failed after
-    MAIL_MAX_ATTEMPTS; ``now`` lets tests stand at a later time.
+    MAIL_MAX_ATTEMPTS; one the receiving server refuses for good is bounced at once, and optional mail to
+    an address known to bounce is skipped (core.mail.bounces). ``now`` lets tests stand at a later time.
     """
     now = now or utcnow()
     ids = db.session.scalars(
@@ -178,16 +174,27 @@ def deliver_due(limit: int = 100, now: datetime | None = None) -> tuple[int, int
             continue  # another sender took it (or it is no longer due)
         message = db.session.get(OutboxMessage, message_id)
         try:
-            _transport(message)
-        except Exception as error:  # any transport error: keep the message and try later
+            if skip_reason := bounces.reason_not_to_send(message):  # optional mail to an address that bounced
+                message.status, message.last_error = "skipped", skip_reason
+            else:
+                transport.send(message, *opened_bodies(message))
+        except Exception as error:  # any transport error: keep the message and try later, unless refused for good
             failed += 1
             message.attempts += 1
             message.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+            if refusal := bounces.permanent_refusal(error):
+                message.status, message.last_error = "bounced", refusal.reply
+                if refusal.address_is_undeliverable:
+                    bounces.record_undeliverable(message.to_address, refusal.reply, "smtp")
+            elif message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
                 message.status = "failed"
             message.next_attempt_at = now + retry_delay(message.attempts)
             log.warning("mail to %s failed (attempt %s): %s", message.to_address, message.attempts, error)
         else:
+            if skip_reason:
+                _forget_secrets(message)
+                db.session.commit()
+                continue
             sent += 1
             message.attempts += 1
             message.status = "sent"
@@ -228,7 +235,7 @@ def purge_old_bodies(now: datetime) -> dict[str, int]:
     result = db.session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.status.in_(("sent", "failed")),
+            OutboxMessage.status.in_(("sent", "failed", "bounced", "skipped")),
             OutboxMessage.purged_at.is_(None),
             func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at) < cutoff,
         )
@@ -269,111 +276,21 @@ def erase_mentions(needles: Iterable[str]) -> int:
         else:
             db.session.delete(message)
         erased += 1
+    bounces.forget_addresses([word for word in words if "@" in word])  # nor is it kept that their address bounced
     db.session.flush()
     return erased
 
 
 def retry_message(message: OutboxMessage) -> None:
-    """Put a failed message back in the queue (an organiser asked for it)."""
+    """Put a message that was not delivered (failed, bounced, skipped) back in the queue (an organiser asked)."""
     message.status = "queued"
     message.attempts = 0
     message.next_attempt_at = utcnow()
 
 
-def _transport(message: OutboxMessage) -> None:
-    transport = current_app.config["MAIL_TRANSPORT"]
-    if transport == "log":
-        _write_to_log(message)
-        return
-    if transport != "smtp":
-        raise RuntimeError(f"unknown MAIL_TRANSPORT {transport!r}")
-    config = current_app.config
-    # The connection is made from the configuration as it is now, and always over SMTP: Flask-Mailman
-    # would otherwise use the settings it saw at start-up, and an in-memory backend under TESTING.
-    connection = mail.get_connection(
-        backend="smtp",
-        host=config["MAIL_SERVER"],
-        port=config["MAIL_PORT"],
-        username=config["MAIL_USERNAME"],
-        password=config["MAIL_PASSWORD"],
-        use_tls=config["MAIL_USE_TLS"],
-        use_ssl=config["MAIL_USE_SSL"],
-        timeout=config["MAIL_TIMEOUT"],
-    )
-    text_body, html_body = opened_bodies(message)
-    reply_to = message.reply_to or config.get("MAIL_REPLY_TO")
-    email = EmailMultiAlternatives(
-        subject=message.subject,
-        body=text_body,
-        from_email=config["MAIL_DEFAULT_SENDER"],
-        to=[message.to_address],
-        reply_to=[reply_to] if reply_to else None,
-        connection=connection,
-        headers=message_headers(message),
-    )
-    if html_body:
-        email.attach_alternative(html_body, "text/html")
-    if message.attachment_data is not None:
-        email.attach(_attachment_part(message))
-    email.send(fail_silently=False)
-
-
-def message_headers(message: OutboxMessage) -> dict[str, str]:
-    """The headers every message carries: a Message-ID that stays the same when a send is retried (so a
-    message delivered twice shows once), the Date it is sent, Auto-Submitted (RFC 3834: no auto-replies),
-    and, for optional mail, RFC 8058's one-click unsubscribe."""
-    domain = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
-    headers = {
-        "Message-ID": f"<outbox.{message.id}.{int(message.created_at.timestamp())}@{domain}>",
-        "Date": formatdate(usegmt=True),
-        "Auto-Submitted": "auto-generated",
-    }
-    unsubscribe = open_seal(message.sealed_values).get("unsubscribe_link") if message.sealed_values else None
-    if unsubscribe:
-        headers["List-Unsubscribe"] = f"<{unsubscribe}>"
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    return headers
-
-
-def _attachment_part(message: OutboxMessage) -> MIMEBase:
-    """The attachment as a MIME part whose Content-Type keeps its parameters (``method=REQUEST``)."""
-    mimetype = message.attachment_type or "application/octet-stream"
-    main, _, rest = mimetype.partition("/")
-    subtype, *parameters = [part.strip() for part in rest.split(";")]
-    if main == "text":
-        part: MIMEBase = MIMEText(bytes(message.attachment_data).decode("utf-8"), subtype, "utf-8")
-    else:
-        part = MIMEBase(main, subtype)
-        part.set_payload(bytes(message.attachment_data))
-        encoders.encode_base64(part)
-    for parameter in parameters:
-        key, _, value = parameter.partition("=")
-        if key.strip().lower() != "charset":
-            part.set_param(key.strip(), value.strip().strip('"'))
-    part.add_header("Content-Disposition", "attachment", filename=message.attachment_name or "attachment")
-    return part
-
-
-def mail_log_path() -> str:
-    return os.path.join(current_app.instance_path, "mail.log")
-
-
-def _write_to_log(message: OutboxMessage) -> None:
-    text = (
-        f"From: {current_app.config['MAIL_DEFAULT_SENDER']}\nTo: {message.to_address}\n"
-        + (f"Reply-To: {message.reply_to}\n" if message.reply_to else "")
-        + f"Subject: {message.subject}\n"
-        + (f"Attachment: {message.attachment_name}\n" if message.attachment_name else "")
-        + f"\n{opened_bodies(message)[0]}\n"
-        + "-" * 72
-        + "\n"
-    )
-    print(text, flush=True)
-    with open(mail_log_path(), "a", encoding="utf-8") as handle:
-        handle.write(text)
-
-
 def init_app(app: Flask) -> None:
+    signing.init_app(app)  # a DKIM key that cannot sign stops the app here, not at the first send
+
     @app.after_request
     def send_queued_mail(response):
         """Development convenience: deliver what the request queued, once the view has committed it.
