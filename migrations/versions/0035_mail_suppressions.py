@@ -1,14 +1,14 @@
 """mail_suppressions: addresses that bounced for good; outbox messages can be bounced or skipped
 
-Revision ID: 0028_mail_suppressions
-Revises: 0027_reply_to
+Revision ID: 0035_mail_suppressions
+Revises: 0034_meeting_targets
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0028_mail_suppressions"
-down_revision = "0027_reply_to"
+revision = "0035_mail_suppressions"
+down_revision = "0034_meeting_targets"
 branch_labels = None
 depends_on = None
 
