@@ -56,6 +56,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
     ("core.security_txt", "GET"): PUBLIC,
     ("core.outbox", "GET"): ORGANISERS,
     ("core.retry", "POST"): ORGANISERS,
+    ("core.clear_undeliverable", "POST"): ORGANISERS,
     ("core.audit_log", "GET"): ORGANISERS,
     # Accounts
     ("auth.login", "GET"): PUBLIC,
@@ -330,6 +331,10 @@ def world(app, make_fellow, make_organiser) -> World:
             to_address="x@example.org", subject="S", text_body="T", kind="test", status="failed", attempts=6
         )
         db.session.add(failed)
+        from core.models import MailSuppression
+
+        bounced = MailSuppression(address="gone@example.org", reason="550 5.1.1 user unknown", source="smtp")
+        db.session.add(bounced)
         calendar_token = make_calendar_token(ada)
         appointment = Appointment(
             fellow_id=ada.id, cohort=2026, starts_on=now.date(), ends_on=now.date() + timedelta(days=700)
@@ -373,6 +378,7 @@ def world(app, make_fellow, make_organiser) -> World:
                 "invitation_id": invitation.id,
                 "request_id": request.id,
                 "message_id": failed.id,
+                "suppression_id": bounced.id,
                 "filename": "favicon.svg",
                 "fellow_id": ada.id,
                 "question_id": question.id,
