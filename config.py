@@ -65,6 +65,9 @@ def defaults(instance_path: str) -> dict:
         # machines) set REDIS_URL, which this defaults to, so every worker counts the same attempts.
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_KEY_PREFIX": "fellowship",
+        # Said outright: Flask-Limiter is one object for every app in a process and, unset, an app
+        # takes whatever the previous app left switched (a test that turned it off turned it off for all).
+        "RATELIMIT_ENABLED": True,
         # If Redis is unreachable, throttle per worker rather than refuse every sign-in.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
