@@ -1,4 +1,5 @@
-"""``flask --app app expert-reminders``: remind experts who have not answered an invitation (idempotent);
+"""``flask --app app expert-reminders``: remind experts who have not answered an invitation, and expire the
+invitations still unanswered after the visit's expiry delay (idempotent);
 ``flask --app app expert-embeddings``: store the meaning of every expert's profile for semantic matching."""
 
 from __future__ import annotations
@@ -12,23 +13,23 @@ from sqlalchemy import select
 from extensions import db
 from programmes.experts.matching.semantic import refresh_embeddings, status
 from programmes.models import Expert
-from programmes.visits.invitations import remind_non_responders
+from programmes.visits.invitations import expire_unanswered, remind_non_responders
 
 
 @click.command("expert-reminders")
 @with_appcontext
 def expert_reminders_command() -> None:
-    """Remind, once, each expert who has not answered an invitation after the visit's reminder delay."""
-    count = remind_non_responders()
-    db.session.commit()
-    click.echo(f"{count} expert reminder(s) queued.")
+    """Remind, once, each expert who has not answered an invitation after the visit's reminder delay, and
+    expire the invitations still unanswered after its expiry delay."""
+    click.echo(expert_reminders_job(None) + ".")
 
 
-def expert_reminders_job(now: datetime) -> str:
+def expert_reminders_job(now: datetime | None) -> str:
     """The scheduler's run of ``flask expert-reminders`` (hourly)."""
-    count = remind_non_responders(now)
+    reminded = remind_non_responders(now)
+    expired = expire_unanswered(now)
     db.session.commit()
-    return f"{count} expert reminder(s) queued"
+    return f"{reminded} expert reminder(s) queued, {expired} invitation(s) expired"
 
 
 def refresh_all_embeddings(batch: int = 500) -> int:

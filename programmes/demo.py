@@ -186,6 +186,7 @@ def _visit(fellow: User, today: date) -> None:
             token = secrets.token_urlsafe(32)
             invitation.token_hash, invitation.sealed_token = ExpertInvitation.hash(token), seal({"token": token})
             invitation.invited_at = utcnow() - timedelta(days=2)
+            invitation.opened_at = utcnow() - timedelta(days=1, hours=6)  # the funnel's "opened"
         if status == "accepted":
             invitation.available = [str(half) for half in visit.half_days()[:4]]
             invitation.responded_at = utcnow() - timedelta(days=1)
@@ -228,7 +229,7 @@ PAST_FEEDBACK = [
 def _past_visit(fellow: User, first_monday: date) -> None:
     """Amelia's first visit week, 26 weeks before the coming one: five meetings held (on the first
     question, the second and the third), rated, with follow-ups; one expert declined, one never answered
-    (their link retired when the visit began)."""
+    (the invitation expired; the link retired when the visit began)."""
     monday = first_monday - timedelta(weeks=26)
     visit = VisitProgramme(
         fellow_id=fellow.id,
@@ -241,7 +242,7 @@ def _past_visit(fellow: User, first_monday: date) -> None:
     questions, experts = _questions_and_experts(fellow)
     invited_at = utcnow() - timedelta(weeks=30)
     for n, expert in enumerate(experts[10:17]):
-        status = "accepted" if n < len(PAST_FEEDBACK) else ("declined" if n == len(PAST_FEEDBACK) else "invited")
+        status = "accepted" if n < len(PAST_FEEDBACK) else ("declined" if n == len(PAST_FEEDBACK) else "expired")
         invitation = ExpertInvitation(
             programme=visit,
             expert=expert,
@@ -251,7 +252,8 @@ def _past_visit(fellow: User, first_monday: date) -> None:
             if status == "accepted"
             else [],
             invited_at=invited_at,
-            responded_at=invited_at + timedelta(days=3) if status != "invited" else None,
+            responded_at=invited_at + timedelta(days=3) if status != "expired" else None,
+            expired_at=invited_at + timedelta(days=visit.expire_after_days) if status == "expired" else None,
         )
         db.session.add(invitation)
         if status != "accepted":

@@ -21,7 +21,7 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 
 from core.forms import FormKeyField, MultiCheckboxField, TextAreaField, strip_filter
 from core.uploads import WholeUpload
-from programmes.models import DEFAULT_MEETING_TARGET, MEETING_MODES, TIERS
+from programmes.models import DEFAULT_EXPIRE_AFTER_DAYS, DEFAULT_MEETING_TARGET, MEETING_MODES, TIERS
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 
@@ -128,6 +128,11 @@ class VisitForm(FlaskForm):
         "Remind experts who have not answered after (days)",
         default=5,
         validators=[InputRequired("Enter a number of days"), NumberRange(1, 60, "Between 1 and 60 days")],
+    )
+    expire_after_days = IntegerField(
+        "Invitations expire unanswered after (days)",
+        default=DEFAULT_EXPIRE_AFTER_DAYS,
+        validators=[Optional(), NumberRange(2, 90, "Between 2 and 90 days")],
     )
 
     def validate_starts_on(self, field):

@@ -181,11 +181,15 @@ class Expert(db.Model):
         return ", ".join(part for part in parts if part)
 
 
+#: Days after which an unanswered invitation expires, unless the visit says otherwise.
+DEFAULT_EXPIRE_AFTER_DAYS = 14
+
 INVITATION_STATUSES = {
     "listed": "On the long list (not invited yet)",
     "invited": "Invited, no reply yet",
     "accepted": "Accepted",
     "declined": "Declined",
+    "expired": "Expired: no answer in time",
 }
 
 
@@ -198,6 +202,7 @@ class VisitProgramme(db.Model):
         CheckConstraint("day_ends > day_starts", name="hours"),
         CheckConstraint("meeting_minutes BETWEEN 10 AND 240", name="meeting_minutes"),
         CheckConstraint("max_per_day BETWEEN 1 AND 20", name="max_per_day"),
+        CheckConstraint("expire_after_days BETWEEN 2 AND 90", name="expire_after_days"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -215,6 +220,9 @@ class VisitProgramme(db.Model):
     max_per_day: Mapped[int] = mapped_column(Integer, default=6)
     #: Experts who have not answered are reminded once, this many days after the invitation.
     reminder_after_days: Mapped[int] = mapped_column(Integer, default=5)
+    #: An invitation still unanswered this many days after it was sent expires (an answer after that is
+    #: still recorded, and shown as late), so the organisers know to ask someone else.
+    expire_after_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_EXPIRE_AFTER_DAYS, server_default="14")
     #: The last solve's reasons for each expert it could not place: {invitation id (as text): reason}.
     unplaced: Mapped[dict[str, str] | None] = mapped_column(JSON)
     solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -271,6 +279,10 @@ class ExpertInvitation(db.Model):
     sealed_token: Mapped[str | None] = mapped_column(Text)
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the expert first opened the private link (the funnel's "opened").
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the invitation expired unanswered; kept after a late answer, which is then shown as late.
+    expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Half-days the expert can do ("YYYY-MM-DD am"), ticked when accepting.
     available: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -17,7 +17,7 @@ from fellows.models import User
 from programmes.models import Appointment, Expert, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
 
 ANSWERED = ("accepted", "declined")
-ASKED = ("invited", "accepted", "declined")
+ASKED = ("invited", "accepted", "declined", "expired")
 #: Experts and departments shown in the rankings.
 TOP = 15
 

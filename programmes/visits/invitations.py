@@ -148,6 +148,19 @@ def find_invitation(token: str) -> ExpertInvitation | None:
     return invitation
 
 
+def mark_opened(invitation: ExpertInvitation) -> None:
+    """The expert opened their private link: the first time counts towards the visit's funnel."""
+    if invitation.opened_at is not None:
+        return
+    db.session.execute(
+        update(ExpertInvitation)
+        .where(ExpertInvitation.id == invitation.id, ExpertInvitation.opened_at.is_(None))
+        .values(opened_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(invitation, ["opened_at"])
+
+
 def _clean(text: str | None) -> str | None:
     text = (text or "").strip()
     if len(text) > MAX_TEXT:
@@ -172,6 +185,8 @@ def respond(invitation: ExpertInvitation, decision: str, *, available=(), sugges
         invitation.suggestion = _clean(suggestion)
     else:
         raise ServiceError("Choose whether you can meet the fellow.")
+    # A late answer (after the invitation expired) is recorded all the same; ``expired_at`` stays, so the
+    # organisers see it came late, perhaps after the week was built.
     invitation.message = _clean(message)
     invitation.responded_at = utcnow()
     db.session.flush()
@@ -212,8 +227,11 @@ def remind_non_responders(now: datetime | None = None) -> int:
     ).all()
     sent = 0
     for invitation in waiting:
-        if invitation.invited_at + timedelta(days=invitation.programme.reminder_after_days) > now:
+        visit = invitation.programme
+        if invitation.invited_at + timedelta(days=visit.reminder_after_days) > now:
             continue
+        if invitation.invited_at + timedelta(days=visit.expire_after_days) <= now:
+            continue  # expiring now (the scheduler was down): a reminder would come too late
         try:
             token = open_seal(invitation.sealed_token)["token"]
         except SealError:
@@ -224,6 +242,27 @@ def remind_non_responders(now: datetime | None = None) -> int:
         sent += 1
     db.session.flush()
     return sent
+
+
+def expire_unanswered(now: datetime | None = None) -> int:
+    """Invitations still unanswered ``expire_after_days`` after they were sent become ``expired``, so the
+    funnel shows whom to stop waiting for; returns how many. Idempotent, and safe beside a late answer: each
+    row changes only while it is still ``invited``. The link keeps working, and a late answer is recorded."""
+    now = now or utcnow()
+    waiting = db.session.execute(
+        select(ExpertInvitation.id, ExpertInvitation.invited_at, VisitProgramme.expire_after_days)
+        .join(VisitProgramme, VisitProgramme.id == ExpertInvitation.programme_id)
+        .where(ExpertInvitation.status == "invited", ExpertInvitation.invited_at.is_not(None))
+    ).all()
+    due = [row.id for row in waiting if row.invited_at + timedelta(days=row.expire_after_days) <= now]
+    if not due:
+        return 0
+    return db.session.execute(
+        update(ExpertInvitation)
+        .where(ExpertInvitation.id.in_(due), ExpertInvitation.status == "invited")
+        .values(status="expired", expired_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def erase_expert(expert: Expert) -> int:

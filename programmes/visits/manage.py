@@ -20,11 +20,18 @@ from extensions import db
 from fellows.models import User
 from programmes.experts.matching import questions_of, suggest_all
 from programmes.forms import BusyConfirmForm, BusyImportForm, LongListForm, VisitForm
-from programmes.models import INVITATION_STATUSES, Expert, ExpertInvitation, PolicyQuestion, VisitProgramme
+from programmes.models import (
+    DEFAULT_EXPIRE_AFTER_DAYS,
+    INVITATION_STATUSES,
+    Expert,
+    ExpertInvitation,
+    PolicyQuestion,
+    VisitProgramme,
+)
 from programmes.tenures.services import local_today
 from programmes.visits import invitations as service
 from programmes.visits.availability import preview
-from programmes.visits.queries import met_before
+from programmes.visits.queries import FUNNEL_STAGES, funnel, met_before
 from programmes.visits.services import VisitInput, invitation_counts, response_rate, save_visit
 from programmes.visits.timetable.queries import changelog_of
 
@@ -63,6 +70,7 @@ def _save(visit: VisitProgramme, form: VisitForm, answered=None) -> bool:
         home_location=form.home_location.data,
         max_per_day=form.max_per_day.data,
         reminder_after_days=form.reminder_after_days.data,
+        expire_after_days=form.expire_after_days.data or DEFAULT_EXPIRE_AFTER_DAYS,
     )
     try:
         save_visit(visit, data)
@@ -128,6 +136,7 @@ def render_visit(visit: VisitProgramme, *, error: str | None = None, status: int
         counts[invitation.status] = counts.get(invitation.status, 0) + 1
     questions = questions_of(visit)
     suggestions = suggest_all(visit, questions)
+    funnel_total, funnel_rows = funnel(invitations)
     return render_template(
         "programmes/visit.html",
         visit=visit,
@@ -139,6 +148,9 @@ def render_visit(visit: VisitProgramme, *, error: str | None = None, status: int
         form=LongListForm(),
         changelog=changelog_of(visit),
         met_before=met_before(visit),
+        funnel_total=funnel_total,
+        funnel_rows=funnel_rows,
+        stages=FUNNEL_STAGES,
         error=error,
         title=visit.title,
     ), status

@@ -18,10 +18,12 @@ from programmes.models import ExpertInvitation, VisitProgramme
 def _answer_line(invitation: ExpertInvitation) -> str:
     expert = invitation.expert.name if invitation.expert else "An expert"
     visit = invitation.programme.title
+    late = " (late: after the invitation expired)" if invitation.expired_at else ""
     if invitation.status == "accepted":
         offered = len(invitation.available or [])
-        return f"{expert} accepted to meet for {visit} ({offered} half-day{'s' if offered != 1 else ''} offered)"
-    return f"{expert} declined to meet for {visit}" + (" and suggested a colleague" if invitation.suggestion else "")
+        return f"{expert} accepted to meet for {visit} ({offered} half-day{'s' if offered != 1 else ''} offered){late}"
+    suggested = " and suggested a colleague" if invitation.suggestion else ""
+    return f"{expert} declined to meet for {visit}{suggested}{late}"
 
 
 def tell_organisers_of_answer(invitation: ExpertInvitation) -> None:

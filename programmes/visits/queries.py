@@ -77,3 +77,55 @@ def met_before(visit: VisitProgramme) -> list[MetBefore]:
                 expert_id, name, affiliation, met_at, visit_id, rating, follow_up, bool(on_list)
             )
     return sorted(seen.values(), key=lambda row: (not row.proposed, row.name))
+
+
+#: The funnel's stages, in order, with the column headings the visit's page shows.
+FUNNEL_STAGES = {
+    "invited": "Invited",
+    "opened": "Opened the link",
+    "answered": "Answered",
+    "accepted": "Accepted",
+    "declined": "Declined",
+    "expired": "Expired unanswered",
+    "late": "Answered late",
+}
+
+
+@dataclass(frozen=True)
+class FunnelRow:
+    #: The policy question, or None for experts invited without one.
+    question: str | None
+    counts: dict[str, int]
+
+
+def _stages(invitation: ExpertInvitation) -> list[str]:
+    if invitation.invited_at is None:
+        return []
+    answered = invitation.status in ("accepted", "declined")
+    stages = ["invited"]
+    stages += ["opened"] if invitation.opened_at or answered else []
+    stages += ["answered", invitation.status] if answered else []
+    stages += ["expired"] if invitation.status == "expired" else []
+    stages += ["late"] if answered and invitation.expired_at else []
+    return stages
+
+
+def funnel(invitations: list[ExpertInvitation]) -> tuple[FunnelRow, list[FunnelRow]]:
+    """The invitation funnel of a visit — the whole visit, then one row per question — counted from its
+    invitations already at hand (their questions loaded with them), so it costs no query of its own.
+
+    An answer implies the link was opened, even when it was opened before opening was recorded."""
+    total = dict.fromkeys(FUNNEL_STAGES, 0)
+    by_question: dict[int | None, tuple[str | None, dict[str, int]]] = {}
+    for invitation in invitations:
+        stages = _stages(invitation)
+        if not stages:
+            continue
+        key = invitation.question_id if invitation.question else None
+        label = invitation.question.question if invitation.question else None
+        row = by_question.setdefault(key, (label, dict.fromkeys(FUNNEL_STAGES, 0)))[1]
+        for stage in stages:
+            total[stage] += 1
+            row[stage] += 1
+    rows = sorted(by_question.items(), key=lambda item: (item[0] is None, item[0] or 0))
+    return FunnelRow(None, total), [FunnelRow(label, counts) for _, (label, counts) in rows]

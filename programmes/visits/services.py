@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from core.errors import ServiceError
 from extensions import db
 from fellows.models import User
-from programmes.models import INVITATION_STATUSES, ExpertInvitation, VisitProgramme
+from programmes.models import DEFAULT_EXPIRE_AFTER_DAYS, INVITATION_STATUSES, ExpertInvitation, VisitProgramme
 
 #: A visit is a week or two of meetings, not a term.
 MAX_VISIT_DAYS = 21
@@ -29,6 +29,7 @@ class VisitInput:
     home_location: str | None = None
     max_per_day: int = 6
     reminder_after_days: int = 5
+    expire_after_days: int = DEFAULT_EXPIRE_AFTER_DAYS
 
 
 def save_visit(visit: VisitProgramme, data: VisitInput) -> VisitProgramme:
@@ -44,6 +45,8 @@ def save_visit(visit: VisitProgramme, data: VisitInput) -> VisitProgramme:
         raise ServiceError("Each day must end after it starts.")
     if not (data.day_starts <= data.lunch_starts < data.lunch_ends <= data.day_ends):
         raise ServiceError("The lunch window must fall within the day and end after it starts.")
+    if data.reminder_after_days >= data.expire_after_days:
+        raise ServiceError("The reminder must go out before the invitation expires: remind after fewer days.")
     visit.fellow_id = data.fellow_id
     for name in (
         "starts_on",
@@ -55,6 +58,7 @@ def save_visit(visit: VisitProgramme, data: VisitInput) -> VisitProgramme:
         "lunch_ends",
         "max_per_day",
         "reminder_after_days",
+        "expire_after_days",
     ):
         setattr(visit, name, getattr(data, name))
     visit.home_location = " ".join((data.home_location or "").split()) or None
@@ -80,6 +84,7 @@ def invitation_counts(visit_ids: list[int]) -> dict[int, dict[str, int]]:
 
 
 def response_rate(counts: dict[str, int]) -> int | None:
-    """Percentage of invited experts who answered (accepted or declined); None before anyone is invited."""
-    asked = counts["invited"] + counts["accepted"] + counts["declined"]
+    """Percentage of invited experts who answered (accepted or declined; an expired invitation counts as asked
+    and unanswered); None before anyone is invited."""
+    asked = counts["invited"] + counts["accepted"] + counts["declined"] + counts["expired"]
     return round(100 * (counts["accepted"] + counts["declined"]) / asked) if asked else None

@@ -91,6 +91,8 @@ def expert_invitation(token: str | None = None, invitation_id: int | None = None
     form = ExpertResponseForm()
     form.available.choices = invitation.programme.half_day_choices()
     if request.method == "GET":
+        service.mark_opened(invitation)
+        db.session.commit()
         form.decision.data = {"accepted": "accept", "declined": "decline"}.get(invitation.status)
         form.available.data = list(invitation.available or [])
         form.suggestion.data, form.message.data = invitation.suggestion, invitation.message
