@@ -139,6 +139,9 @@ def defaults(instance_path: str) -> dict:
         # Expert suggestions add how close in meaning a profile is to a question (wordllama, offline, its
         # weights inside the package); False, or wordllama missing: topics and shared words only.
         "MATCHING_SEMANTIC": True,
+        # Care for the expert network: an expert asked this many times in a term (a quarter: January,
+        # April, July, October), across every fellow, is not suggested again until the next; 0: no cap.
+        "EXPERT_ASKS_PER_TERM": 3,
     }
 
 
@@ -193,6 +196,7 @@ def from_environment() -> dict:
         "RETENTION_BOOKING_ANSWERS_DAYS",
         "RETENTION_EMAIL_DAYS",
         "RETENTION_EXPERT_LINK_DAYS",
+        "EXPERT_ASKS_PER_TERM",
         "UNSUBSCRIBE_LINK_DAYS",
         "TENURE_ENDING_SOON_DAYS",
         "PAGE_SIZE",

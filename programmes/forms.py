@@ -149,6 +149,7 @@ class VisitForm(FlaskForm):
 class LongListForm(FlaskForm):
     expert_id = IntegerField("Expert", validators=[InputRequired("Choose an expert")])
     question_id = IntegerField("Question", validators=[Optional()])
+    override_conflict = BooleanField("Add despite the conflict of interest (this is recorded)")
 
 
 class ExpertResponseForm(FlaskForm):

@@ -15,6 +15,7 @@ from core.upsert import ConflictError, commit_or_retry
 from extensions import db
 from fellows.forms import ConfirmImportForm, CSVUploadForm
 from programmes.experts import importing as expert_import
+from programmes.experts.queries import ask_history
 from programmes.experts.services import ExpertInput, experts_query, merge_experts, possible_duplicates, save_expert
 from programmes.forms import ExpertForm, MergeExpertForm
 from programmes.models import Expert
@@ -95,6 +96,7 @@ def edit_expert(expert_id: int):
         form=form,
         expert=expert,
         duplicates=possible_duplicates(expert),
+        history=ask_history(expert.id),
         merge=MergeExpertForm(formdata=None),
         title=f"Edit {expert.name}",
     ), 400 if form.errors else 200

@@ -15,6 +15,7 @@ from flask import current_app
 from flask_login import AnonymousUserMixin
 from sqlalchemy import delete, select, update
 
+from core import audit
 from core.errors import ServiceError
 from core.lib.halfday import HalfDay
 from core.mail import queue_email
@@ -31,10 +32,30 @@ from programmes.visits.notifications import tell_organisers_of_answer
 MAX_TEXT = 2000
 
 
-def add_to_long_list(visit: VisitProgramme, expert: Expert, question: PolicyQuestion | None) -> ExpertInvitation:
-    """Put ``expert`` on the visit's long list (not invited yet)."""
+def conflict_of_interest(visit: VisitProgramme, expert: Expert) -> str | None:
+    """Why meeting ``expert`` may not be independent advice for the visit's fellow, or None: today, that
+    the expert works at the fellow's own organisation."""
+    fellow = visit.fellow
+    if expert.organisation_id is not None and expert.organisation_id == fellow.organisation_id:
+        return f"{expert.name} works at {expert.organisation.name}, {fellow.name}'s own organisation"
+    return None
+
+
+def add_to_long_list(
+    visit: VisitProgramme,
+    expert: Expert,
+    question: PolicyQuestion | None,
+    *,
+    override_conflict: bool = False,
+    by=None,
+) -> ExpertInvitation:
+    """Put ``expert`` on the visit's long list (not invited yet). An expert with a conflict of interest is
+    added only when the organiser says so, and that is recorded in the audit log."""
     if expert.do_not_contact:
         raise ServiceError(f"{expert.name} is marked do not contact.")
+    conflict = conflict_of_interest(visit, expert)
+    if conflict and not override_conflict:
+        raise ServiceError(f"Conflict of interest: {conflict}. Tick the box to add them anyway.")
     existing = db.session.scalar(
         select(ExpertInvitation).where(
             ExpertInvitation.programme_id == visit.id, ExpertInvitation.expert_id == expert.id
@@ -47,6 +68,10 @@ def add_to_long_list(visit: VisitProgramme, expert: Expert, question: PolicyQues
     invitation = ExpertInvitation(programme=visit, expert=expert, question=question, status="listed", available=[])
     db.session.add(invitation)
     db.session.flush()
+    if conflict:
+        audit.record(
+            by, "expert.conflict_overridden", f"Added despite a conflict of interest: {conflict}", f"visit {visit.id}"
+        )
     return invitation
 
 

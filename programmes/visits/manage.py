@@ -19,6 +19,7 @@ from core.uploads import UploadError, answer_repeat, confirm_once, pack, unpack
 from extensions import db
 from fellows.models import User
 from programmes.experts.matching import questions_of, suggest_all
+from programmes.experts.queries import ask_cap, ask_history
 from programmes.forms import BusyConfirmForm, BusyImportForm, LongListForm, VisitForm
 from programmes.models import (
     DEFAULT_EXPIRE_AFTER_DAYS,
@@ -137,6 +138,8 @@ def render_visit(visit: VisitProgramme, *, error: str | None = None, status: int
     questions = questions_of(visit)
     suggestions = suggest_all(visit, questions)
     funnel_total, funnel_rows = funnel(invitations)
+    shown = [i.expert for i in invitations if i.expert] + [s.expert for _, found in suggestions for s in found]
+    conflicts = {expert.id: service.conflict_of_interest(visit, expert) for expert in shown}
     return render_template(
         "programmes/visit.html",
         visit=visit,
@@ -150,6 +153,8 @@ def render_visit(visit: VisitProgramme, *, error: str | None = None, status: int
         met_before=met_before(visit),
         funnel_total=funnel_total,
         funnel_rows=funnel_rows,
+        asks_per_term=ask_cap(),
+        conflicts={expert_id: why for expert_id, why in conflicts.items() if why},
         stages=FUNNEL_STAGES,
         error=error,
         title=visit.title,
@@ -174,13 +179,22 @@ def add_to_list(visit_id: int):
         return render_visit(visit, error="That expert is no longer in the network.", status=404)
     question = db.session.get(PolicyQuestion, form.question_id.data) if form.question_id.data else None
     try:
-        service.add_to_long_list(visit, expert, question)
+        service.add_to_long_list(
+            visit, expert, question, override_conflict=bool(form.override_conflict.data), by=current_user
+        )
         db.session.commit()
     except (ServiceError, IntegrityError) as error:
         db.session.rollback()
         message = str(error) if isinstance(error, ServiceError) else f"{expert.name} is already on the list."
         return render_visit(visit, error=message, status=409)
     flash(f"{expert.name} is on the long list.", "success")
+    history = ask_history(expert.id)
+    if history.at_cap:
+        flash(
+            f"{expert.name} has been asked {plural(history.this_term, 'time')} this term already (the usual most is "
+            f"{history.cap}): take them off the list unless this meeting matters.",
+            "warning",
+        )
     return redirect(url_for("programmes_manage.visit", visit_id=visit.id, _anchor="long-list"))
 
 

@@ -41,6 +41,7 @@ from core.search import like_pattern
 from extensions import db
 from programmes.experts.matching import semantic
 from programmes.experts.models import ExpertEmbedding
+from programmes.experts.queries import asks_of, at_the_cap
 from programmes.models import Expert, ExpertInvitation, PolicyQuestion, VisitProgramme, expert_topics
 
 TOPIC_POINTS = 3
@@ -66,6 +67,10 @@ class Suggestion:
     #: Topic and word points, plus the semantic points (a tenth of a point) when semantic matching is on.
     score: float
     reasons: list[str] = field(default_factory=list)
+    #: How often the expert was asked this term, and ever, and accepted (across every fellow).
+    asked_this_term: int = 0
+    asked_ever: int = 0
+    accepted_ever: int = 0
 
 
 class Suggestions(list):
@@ -138,7 +143,8 @@ def _word_at(text: str, at: int) -> str:
 
 
 def _excluded(visit: VisitProgramme):
-    """Experts already on the visit's long list, or who declined an earlier invitation from the fellow."""
+    """Experts already on the visit's long list, who declined an earlier invitation from the fellow, or
+    who were asked as often as the term allows (``EXPERT_ASKS_PER_TERM``, by any fellow)."""
     on_list = select(ExpertInvitation.expert_id).where(
         ExpertInvitation.programme_id == visit.id, ExpertInvitation.expert_id.is_not(None)
     )
@@ -151,7 +157,7 @@ def _excluded(visit: VisitProgramme):
             ExpertInvitation.expert_id.is_not(None),
         )
     )
-    return on_list.union(declined_before)
+    return on_list.union(declined_before, at_the_cap())
 
 
 def _full_text(asked: _Asked, postgres: bool):
@@ -296,12 +302,17 @@ def suggest_all(
         found.question_notes = {q.id: semantic.question_notes(q.question) for q in questions}
 
     wanted = {item[3] for picks in chosen for item in picks}
-    experts = {}
+    experts = {}  # expert id: (expert, asked this term, asked ever, accepted ever)
     if wanted:
-        experts = {expert.id: expert for expert in db.session.scalars(select(Expert).where(Expert.id.in_(wanted)))}
+        statement = select(Expert, *asks_of(Expert.id)).where(Expert.id.in_(wanted))
+        experts = {row[0].id: tuple(row) for row in db.session.execute(statement)}
+
+    def suggestion(item) -> Suggestion:
+        expert, this_term, ever, accepted = experts[item[3]]
+        return Suggestion(expert, _shown(item[0]), item[4], this_term, ever, accepted)
+
     found += [
-        (question, [Suggestion(experts[item[3]], _shown(item[0]), item[4]) for item in picks])
-        for question, picks in zip(questions, chosen, strict=True)
+        (question, [suggestion(item) for item in picks]) for question, picks in zip(questions, chosen, strict=True)
     ]
     return found
 
