@@ -192,6 +192,7 @@ account_erasers.register("programme", services.erase_programme, order=60)
 # What this area records in the audit log, and the tables it writes that no cached answer reads.
 for action, text in {
     "expert.erased": "Expert removed from the network",
+    "expert.conflict_overridden": "Expert added despite a conflict of interest",
     "expert.merged": "Experts merged",
     "experts.imported": "Experts imported from CSV",
     "expert.busy_imported": "Busy times taken from an expert's calendar",
