@@ -139,7 +139,7 @@ def render_visit(visit: VisitProgramme, *, error: str | None = None, status: int
     suggestions = suggest_all(visit, questions)
     funnel_total, funnel_rows = funnel(invitations)
     shown = [i.expert for i in invitations if i.expert] + [s.expert for _, found in suggestions for s in found]
-    conflicts = {expert.id: service.conflict_of_interest(visit, expert) for expert in shown}
+    conflicts = {expert.id: why for expert in shown if (why := service.conflict_of_interest(visit, expert))}
     return render_template(
         "programmes/visit.html",
         visit=visit,
@@ -154,7 +154,7 @@ def render_visit(visit: VisitProgramme, *, error: str | None = None, status: int
         funnel_total=funnel_total,
         funnel_rows=funnel_rows,
         asks_per_term=ask_cap(),
-        conflicts={expert_id: why for expert_id, why in conflicts.items() if why},
+        conflicts=conflicts,
         stages=FUNNEL_STAGES,
         error=error,
         title=visit.title,

@@ -14,6 +14,7 @@ from extensions import db
 from programmes.experts.queries import term_start
 from programmes.models import ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
 from tests.events_helpers import text_of
+from tests.programmes_helpers import visit_form
 
 TOPIC = "Digital government"
 
@@ -23,20 +24,7 @@ def _suggestions(page: str) -> str:
 
 
 def _plan_visit(app, organiser, fellow_id: int, weeks_ahead: int) -> int:
-    today = date.today()
-    start = today + timedelta(days=7 * weeks_ahead - today.weekday())
-    form = {
-        "fellow_id": str(fellow_id),
-        "starts_on": start.isoformat(),
-        "ends_on": (start + timedelta(days=4)).isoformat(),
-        "day_starts": "09:00",
-        "day_ends": "17:30",
-        "lunch_starts": "12:30",
-        "lunch_ends": "13:30",
-        "meeting_minutes": "45",
-        "max_per_day": "6",
-        "reminder_after_days": "5",
-    }
+    form = visit_form(fellow_id, weeks_ahead=weeks_ahead)
     assert organiser.post("/organiser/visits/new", data=form).status_code == 302
     with app.app_context():
         return db.session.scalar(select(VisitProgramme.id).where(VisitProgramme.fellow_id == fellow_id))

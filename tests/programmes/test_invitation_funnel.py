@@ -5,7 +5,7 @@ question."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -14,27 +14,14 @@ from extensions import db
 from programmes.models import ExpertInvitation, PolicyQuestion, VisitProgramme
 from tests.conftest import link_in
 from tests.events_helpers import text_of
+from tests.programmes_helpers import visit_form
 
 TRANSPORT = "How should rural bus services be funded?"
 HOUSING = "What would make planning decisions faster?"
 
 
 def _visit_form(fellow_id: int, **changes) -> dict[str, str]:
-    today = date.today()
-    start = today + timedelta(days=21 - today.weekday())
-    return {
-        "fellow_id": str(fellow_id),
-        "starts_on": start.isoformat(),
-        "ends_on": (start + timedelta(days=4)).isoformat(),
-        "day_starts": "09:00",
-        "day_ends": "17:30",
-        "lunch_starts": "12:30",
-        "lunch_ends": "13:30",
-        "meeting_minutes": "45",
-        "max_per_day": "6",
-        "reminder_after_days": "3",
-        "expire_after_days": "7",
-    } | changes
+    return visit_form(fellow_id, **({"reminder_after_days": "3", "expire_after_days": "7"} | changes))
 
 
 @pytest.fixture
