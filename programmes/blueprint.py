@@ -24,6 +24,8 @@ from core.registry import (
 )
 from core.throttling import costly, sends_mail
 from programmes import demo
+from programmes.briefs import services as brief_services
+from programmes.briefs import views as brief_views
 from programmes.cli import (
     expert_embeddings_command,
     expert_embeddings_job,
@@ -49,6 +51,11 @@ bp.add_url_rule(
 )
 bp.add_url_rule(
     "/programme/questions/<int:question_id>/delete", "remove_question", views.remove_question, methods=["POST"]
+)
+
+bp.add_url_rule("/programme/fellows/<int:fellow_id>/brief", "brief", brief_views.brief, methods=["GET", "POST"])
+bp.add_url_rule(
+    "/programme/fellows/<int:fellow_id>/brief/issue", "issue_brief", brief_views.issue_brief, methods=["POST"]
 )
 
 bp.add_url_rule("/programme/visits/<int:visit_id>", "itinerary", itinerary.itinerary, methods=["GET"])
@@ -161,6 +168,7 @@ home_sections.register(
 demo_loaders.register("programmes", demo.load, order=40)
 retention_purges.register("expert links", invitations.retire_links)
 data_export.register("programme", services.export_programme)
+data_export.register("brief", brief_services.export_briefs)
 personal_calendar.register("meetings", CalendarPart(meetings.feed_fingerprint, meetings.feed_entries))
 cli_commands.register("expert-reminders", expert_reminders_command)
 cli_commands.register("expert-embeddings", expert_embeddings_command)
@@ -188,6 +196,7 @@ navigation.register(
 organiser_alerts.register("Experts' answers to visit invitations", visit_notifications.expert_answer_alerts, order=30)
 # After write-ups have let go of the fellow's visits (order 40), before the account row goes.
 account_erasers.register("programme", services.erase_programme, order=60)
+account_erasers.register("brief", brief_services.erase_briefs, order=61)
 
 # What this area records in the audit log, and the tables it writes that no cached answer reads.
 for action, text in {

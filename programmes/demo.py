@@ -17,8 +17,18 @@ from core.timeutil import local_to_utc
 from extensions import db
 from fellows.models import User
 from fellows.services import find_or_create_organisation
+from programmes.briefs.services import snapshot
 from programmes.experts.matching.semantic import refresh_embeddings
-from programmes.models import Appointment, Expert, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
+from programmes.models import (
+    Appointment,
+    BriefComment,
+    BriefVersion,
+    Expert,
+    ExpertInvitation,
+    Meeting,
+    PolicyQuestion,
+    VisitProgramme,
+)
 from programmes.tenures.services import local_today
 
 FELLOW_EMAIL = "amelia.hart@example.org"
@@ -186,6 +196,7 @@ def _visit(fellow: User, today: date) -> None:
             token = secrets.token_urlsafe(32)
             invitation.token_hash, invitation.sealed_token = ExpertInvitation.hash(token), seal({"token": token})
             invitation.invited_at = utcnow() - timedelta(days=2)
+            invitation.brief_version = 2
             invitation.opened_at = utcnow() - timedelta(days=1, hours=6)  # the funnel's "opened"
         if status == "accepted":
             invitation.available = [str(half) for half in visit.half_days()[:4]]
@@ -226,6 +237,48 @@ PAST_FEEDBACK = [
 ]
 
 
+#: The second question as the first version of Amelia's brief put it, before the office's comment.
+FIRST_WORDING = "Should a government use AI to triage casework?"
+
+
+def _briefs(fellow: User, organiser: User | None, issued_at) -> None:
+    """Amelia's brief in two rounds: version 1 (sent with her first visit's invitations), the office's
+    comment on it, her reply, and version 2 with the second question reworded (sent with the coming one)."""
+    current = snapshot(db.session.scalars(select(PolicyQuestion).where(PolicyQuestion.fellow_id == fellow.id)))
+    first = [dict(item) for item in current]
+    if len(first) > 1:
+        first[1] = {**first[1], "question": FIRST_WORDING, "context": None}
+    by = organiser.id if organiser else None
+    db.session.add_all(
+        [
+            BriefVersion(fellow_id=fellow.id, number=1, questions=first, issued_by_id=by, issued_at=issued_at),
+            BriefComment(
+                fellow_id=fellow.id,
+                author_id=by,
+                after=1,
+                body="The AI question is a yes/no one: experts will say more if it asks what to do first. "
+                "A line of background on error rates would help them too.",
+                created_at=issued_at + timedelta(weeks=10),
+            ),
+            BriefComment(
+                fellow_id=fellow.id,
+                author_id=fellow.id,
+                after=1,
+                body="Reworded, and background added.",
+                created_at=issued_at + timedelta(weeks=11),
+            ),
+            BriefVersion(
+                fellow_id=fellow.id,
+                number=2,
+                questions=current,
+                note="The AI question reworded, with background",
+                issued_by_id=by,
+                issued_at=issued_at + timedelta(weeks=12),
+            ),
+        ]
+    )
+
+
 def _past_visit(fellow: User, first_monday: date) -> None:
     """Amelia's first visit week, 26 weeks before the coming one: five meetings held (on the first
     question, the second and the third), rated, with follow-ups; one expert declined, one never answered
@@ -241,6 +294,8 @@ def _past_visit(fellow: User, first_monday: date) -> None:
     db.session.flush()
     questions, experts = _questions_and_experts(fellow)
     invited_at = utcnow() - timedelta(weeks=30)
+    organiser = db.session.scalar(select(User).where(User.role == "organiser").order_by(User.id).limit(1))
+    _briefs(fellow, organiser, invited_at - timedelta(days=1))
     for n, expert in enumerate(experts[10:17]):
         status = "accepted" if n < len(PAST_FEEDBACK) else ("declined" if n == len(PAST_FEEDBACK) else "expired")
         invitation = ExpertInvitation(
@@ -252,6 +307,7 @@ def _past_visit(fellow: User, first_monday: date) -> None:
             if status == "accepted"
             else [],
             invited_at=invited_at,
+            brief_version=1,
             responded_at=invited_at + timedelta(days=3) if status != "expired" else None,
             expired_at=invited_at + timedelta(days=visit.expire_after_days) if status == "expired" else None,
         )

@@ -244,3 +244,22 @@ class MeetingFeedbackForm(FlaskForm):
     follow_up = TextAreaField(
         "Follow-ups (private to you and the organisers)", validators=[Optional(), Length(max=4000)]
     )
+
+
+class BriefCommentForm(FlaskForm):
+    #: A double click or a resend posts one comment (core.forms.submit_once).
+    form_key = FormKeyField()
+    body = TextAreaField(
+        "Comment",
+        filters=[strip_filter],
+        validators=[InputRequired(message="Write the comment"), Length(max=4000)],
+    )
+
+
+class IssueBriefForm(FlaskForm):
+    note = StringField(
+        "What changed (optional)",
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=500)],
+        description="Experts invited from now on are sent this version; those invited before are told it changed.",
+    )

@@ -112,6 +112,47 @@ class PolicyQuestion(db.Model):
     topics: Mapped[list[Tag]] = relationship(secondary=question_topics, order_by=Tag.name)
 
 
+class BriefVersion(db.Model):
+    """One issued version of a fellow's brief: their policy questions as experts are sent them, frozen.
+
+    A brief is refined in rounds: the fellow drafts (the live questions), the office comments, the fellow
+    revises, and the office issues the next version. An invitation names the version it was sent with, so
+    the expert keeps reading what they were asked about, and is told when a later version exists.
+    """
+
+    __tablename__ = "brief_versions"
+    __table_args__ = (UniqueConstraint("fellow_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fellow_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: 1, 2, 3 … per fellow.
+    number: Mapped[int] = mapped_column(Integer)
+    #: The questions as issued: [{"id": question id, "question": text, "context": background or null}].
+    questions: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    #: What changed, in the issuer's words (optional).
+    note: Mapped[str | None] = mapped_column(Text)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
+
+
+class BriefComment(db.Model):
+    """A comment in a brief's rounds (the office on a draft, the fellow in reply), after version ``after``
+    (0 before the first version is issued)."""
+
+    __tablename__ = "brief_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fellow_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    after: Mapped[int] = mapped_column(Integer, default=0)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+
+
 expert_topics = Table(
     "expert_topics",
     db.metadata,
@@ -290,6 +331,8 @@ class ExpertInvitation(db.Model):
     suggestion: Mapped[str | None] = mapped_column(Text)
     #: A note from the expert to the organisers.
     message: Mapped[str | None] = mapped_column(Text)
+    #: The number of the fellow's brief version the invitation was sent with (BriefVersion.number).
+    brief_version: Mapped[int | None] = mapped_column(Integer)
     #: When an organiser cancelled this expert's meeting: solving and repairing leave them out from then on.
     meeting_cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,6 +13,7 @@ from core.tags import tag_choices, tags_by_ids
 from extensions import db
 from fellows.models import User
 from programmes.access import can_edit_questions_of, can_view_programme_of
+from programmes.briefs.services import latest_version, snapshot
 from programmes.forms import QuestionForm
 from programmes.models import Appointment, PolicyQuestion, VisitProgramme
 from programmes.tenures.services import MAX_QUESTIONS, delete_question, local_today, save_question
@@ -60,8 +61,11 @@ def questions(fellow_id: int):
         .options(selectinload(PolicyQuestion.topics))
         .order_by(PolicyQuestion.created_at, PolicyQuestion.id)
     ).all()
+    brief = latest_version(fellow.id)
     return render_template(
         "programmes/questions.html",
+        brief=brief,
+        brief_changed=brief is not None and brief.questions != snapshot(items),
         fellow=fellow,
         appointment=appointment,
         today=local_today(),

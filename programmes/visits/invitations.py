@@ -24,7 +24,8 @@ from core.permissions import can_view_profile
 from core.sealing import SealError, open_seal, seal
 from core.urls import external_url
 from extensions import db
-from programmes.models import Expert, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
+from programmes.briefs.services import draft_of, version_to_send
+from programmes.models import BriefVersion, Expert, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
 from programmes.tenures.services import local_today
 from programmes.visits.notifications import tell_organisers_of_answer
 
@@ -102,11 +103,24 @@ def _link(token: str) -> str:
     return external_url("programmes.expert_invitation", token=token)
 
 
+def brief_as_sent(invitation: ExpertInvitation) -> list[dict]:
+    """The questions the expert was invited on: the brief version the invitation names, or (for an
+    invitation from before versions, or not sent yet) the fellow's questions as they are now."""
+    fellow_id = invitation.programme.fellow_id
+    if invitation.brief_version is not None:
+        version = db.session.scalar(
+            select(BriefVersion).where(
+                BriefVersion.fellow_id == fellow_id, BriefVersion.number == invitation.brief_version
+            )
+        )
+        if version is not None:
+            return version.questions
+    return draft_of(fellow_id)
+
+
 def _queue(invitation: ExpertInvitation, token: str, *, reminder: bool) -> None:
     visit, expert = invitation.programme, invitation.expert
-    questions = db.session.scalars(
-        select(PolicyQuestion).where(PolicyQuestion.fellow_id == visit.fellow_id).order_by(PolicyQuestion.id)
-    ).all()
+    questions = brief_as_sent(invitation)
     fellow = fellow_as_shown_to_experts(visit)
     queue_email(
         expert.email,
@@ -141,6 +155,8 @@ def send_invitations(visit: VisitProgramme) -> int:
     ).all()
     sent = 0
     now = utcnow()
+    # Experts are sent a fixed version of the fellow's questions (issued now if the draft changed).
+    version = version_to_send(visit.fellow_id) if listed else None
     for invitation in listed:
         token = secrets.token_urlsafe(32)
         claimed = db.session.execute(
@@ -151,6 +167,7 @@ def send_invitations(visit: VisitProgramme) -> int:
                 token_hash=ExpertInvitation.hash(token),
                 sealed_token=seal({"token": token}),
                 invited_at=now,
+                brief_version=version.number if version else None,
             )
             .execution_options(synchronize_session=False)
         )

@@ -124,6 +124,9 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
     ("programmes.edit_question", "GET"): (LOGIN, OK, HIDDEN, OK),
     ("programmes.edit_question", "POST"): (LOGIN, OK, HIDDEN, OK),
     ("programmes.remove_question", "POST"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.brief", "GET"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.brief", "POST"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.issue_brief", "POST"): ORGANISERS,
     # A visit's itinerary and meeting feedback: the fellow whose visit it is, and organisers
     ("programmes.itinerary", "GET"): (LOGIN, OK, HIDDEN, OK),
     ("programmes.itinerary_pdf", "GET"): (LOGIN, OK, HIDDEN, OK),

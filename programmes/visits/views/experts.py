@@ -15,8 +15,9 @@ from core.errors import ServiceError
 from core.models import utcnow
 from core.uploads import UploadError, answer_repeat, confirm_once, pack, unpack
 from extensions import db
+from programmes.briefs.queries import compare, invited_with
 from programmes.forms import BusyConfirmForm, BusyImportForm, ExpertFeedbackForm, ExpertResponseForm, RemoveMeForm
-from programmes.models import Meeting, PolicyQuestion
+from programmes.models import Meeting
 from programmes.visits import invitations as service
 from programmes.visits.availability import preview
 from programmes.visits.timetable.services import record_expert_feedback
@@ -61,9 +62,9 @@ def _render(
         feedback_form = ExpertFeedbackForm(formdata=None)
         feedback_form.rating.data = str(meeting.expert_rating) if meeting.expert_rating else None
         feedback_form.comment.data = meeting.expert_comment
-    questions = db.session.scalars(
-        select(PolicyQuestion).where(PolicyQuestion.fellow_id == visit.fellow_id).order_by(PolicyQuestion.id)
-    ).all()
+    sent, latest = invited_with(visit.fellow_id, invitation.brief_version)
+    questions = sent.questions if sent is not None else service.brief_as_sent(invitation)
+    revised = latest if sent is not None and latest.number > sent.number else None
     page = render_template(
         "programmes/expert_invitation.html",
         invitation=invitation,
@@ -71,6 +72,9 @@ def _render(
         visit=visit,
         fellow=service.fellow_as_shown_to_experts(visit),
         questions=questions,
+        brief=sent,
+        revised=revised,
+        revised_changes=compare(sent.questions, revised.questions) if revised else None,
         token=token,
         form=form,
         remove_form=remove_form,
