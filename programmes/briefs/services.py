@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from core.errors import ServiceError
 from extensions import db
@@ -76,10 +76,6 @@ def add_comment(fellow_id: int, body: str, *, by) -> BriefComment:
     db.session.add(comment)
     db.session.flush()
     return comment
-
-
-def version_count(fellow_id: int) -> int:
-    return db.session.scalar(select(func.count(BriefVersion.id)).where(BriefVersion.fellow_id == fellow_id))
 
 
 def export_briefs(user) -> list[dict] | None:
