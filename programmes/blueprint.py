@@ -119,6 +119,7 @@ manage_bp.add_url_rule("/visits/new", "new_visit", visits_manage.new_visit, meth
 manage_bp.add_url_rule("/visits/<int:visit_id>", "visit", visits_manage.visit, methods=["GET"])
 manage_bp.add_url_rule("/visits/<int:visit_id>/edit", "edit_visit", visits_manage.edit_visit, methods=["GET", "POST"])
 manage_bp.add_url_rule("/visits/<int:visit_id>/long-list", "add_to_list", visits_manage.add_to_list, methods=["POST"])
+manage_bp.add_url_rule("/visits/<int:visit_id>/targets", "save_targets", visits_manage.save_targets, methods=["POST"])
 manage_bp.add_url_rule(
     "/visits/<int:visit_id>/invite", "send_invitations", sends_mail(visits_manage.send_invitations), methods=["POST"]
 )

@@ -1,5 +1,6 @@
 """``flask --app app expert-reminders``: remind experts who have not answered an invitation, and expire the
-invitations still unanswered after the visit's expiry delay (idempotent);
+invitations still unanswered after the visit's expiry delay, then invite the next experts on the shortlists
+of questions whose places freed (idempotent);
 ``flask --app app expert-embeddings``: store the meaning of every expert's profile for semantic matching."""
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from sqlalchemy import select
 from extensions import db
 from programmes.experts.matching.semantic import refresh_embeddings, status
 from programmes.models import Expert
-from programmes.visits.invitations import expire_unanswered, remind_non_responders
+from programmes.visits.invitations import expire_unanswered, remind_non_responders, top_up_all
 
 
 @click.command("expert-reminders")
 @with_appcontext
 def expert_reminders_command() -> None:
     """Remind, once, each expert who has not answered an invitation after the visit's reminder delay, and
-    expire the invitations still unanswered after its expiry delay."""
+    expire the invitations still unanswered after its expiry delay; then, for each question with a target,
+    invite the next experts on its shortlist in place of those who declined or did not answer."""
     click.echo(expert_reminders_job(None) + ".")
 
 
@@ -28,8 +30,12 @@ def expert_reminders_job(now: datetime | None) -> str:
     """The scheduler's run of ``flask expert-reminders`` (hourly)."""
     reminded = remind_non_responders(now)
     expired = expire_unanswered(now)
+    invited = top_up_all()
     db.session.commit()
-    return f"{reminded} expert reminder(s) queued, {expired} invitation(s) expired"
+    return (
+        f"{reminded} expert reminder(s) queued, {expired} invitation(s) expired, "
+        f"{invited} expert(s) invited from shortlists"
+    )
 
 
 def refresh_all_embeddings(batch: int = 500) -> int:

@@ -30,6 +30,7 @@ from programmes.models import (
     VisitProgramme,
 )
 from programmes.tenures.services import local_today
+from programmes.visits.models import VisitTarget
 
 FELLOW_EMAIL = "amelia.hart@example.org"
 
@@ -167,7 +168,8 @@ def _experts() -> None:
 
 def _visit(fellow: User, today: date) -> None:
     """Amelia's visit week, four weeks ahead: six experts on the long list, three invited (one accepted,
-    one declined suggesting a colleague, one not answered yet)."""
+    one declined suggesting a colleague, one not answered yet), and two meetings wanted about her first
+    question."""
     if db.session.scalar(select(VisitProgramme.id).where(VisitProgramme.fellow_id == fellow.id).limit(1)):
         return
     monday = today + timedelta(days=28 - today.weekday())
@@ -216,6 +218,9 @@ def _visit(fellow: User, today: date) -> None:
             invitation.suggestion = "My colleague Dr Ana Ruiz works on assisted digital services."
             invitation.responded_at = utcnow() - timedelta(days=1)
         db.session.add(invitation)
+    if questions:
+        # Two meetings wanted about the first question: one accepted, one waiting, so inviting asks one more.
+        db.session.add(VisitTarget(programme=visit, question=questions[0], meetings=2))
 
 
 def _questions_and_experts(fellow: User) -> tuple[list[PolicyQuestion], list[Expert]]:

@@ -9,6 +9,7 @@ from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
     DateField,
+    DecimalField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -21,7 +22,14 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 
 from core.forms import FormKeyField, MultiCheckboxField, TextAreaField, strip_filter
 from core.uploads import WholeUpload
-from programmes.models import DEFAULT_EXPIRE_AFTER_DAYS, DEFAULT_MEETING_TARGET, MEETING_MODES, TIERS
+from programmes.models import (
+    DEFAULT_EXPIRE_AFTER_DAYS,
+    DEFAULT_LONG_SHOTS,
+    DEFAULT_MEETING_TARGET,
+    DEFAULT_OVER_INVITE_PERCENT,
+    MEETING_MODES,
+    TIERS,
+)
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 
@@ -134,6 +142,17 @@ class VisitForm(FlaskForm):
         default=DEFAULT_EXPIRE_AFTER_DAYS,
         validators=[Optional(), NumberRange(2, 90, "Between 2 and 90 days")],
     )
+    over_invite_factor = DecimalField(
+        "Invite how many experts per meeting wanted",
+        places=1,
+        default=DEFAULT_OVER_INVITE_PERCENT / 100,
+        validators=[Optional(), NumberRange(1, 5, "Between 1 and 5")],
+    )
+    long_shots = IntegerField(
+        "Long shots among each question's suggestions",
+        default=DEFAULT_LONG_SHOTS,
+        validators=[Optional(), NumberRange(0, 5, "Between 0 and 5")],
+    )
 
     def validate_starts_on(self, field):
         if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
@@ -144,6 +163,22 @@ class VisitForm(FlaskForm):
             raise ValidationError(f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}")
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError("The visit must end on or after its first day")
+
+
+def targets_form(questions, targets: dict[int, int]) -> FlaskForm:
+    """A form with a "meetings wanted" box for each of ``questions`` (named ``q<id>``), filled from ``targets``
+    ({question id: meetings}) or, on a post, from what was sent."""
+
+    class TargetsForm(FlaskForm):
+        pass
+
+    for question in questions:
+        field = IntegerField(
+            question.question,
+            validators=[Optional(), NumberRange(1, 30, "Between 1 and 30 meetings, or leave it empty")],
+        )
+        setattr(TargetsForm, f"q{question.id}", field)
+    return TargetsForm(data={f"q{question_id}": meetings for question_id, meetings in targets.items()})
 
 
 class LongListForm(FlaskForm):

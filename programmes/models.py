@@ -4,6 +4,7 @@ visit programmes, invitations to experts and the meetings of a timetable."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from sqlalchemy import (
     DDL,
@@ -224,6 +225,10 @@ class Expert(db.Model):
 
 #: Days after which an unanswered invitation expires, unless the visit says otherwise.
 DEFAULT_EXPIRE_AFTER_DAYS = 14
+#: Experts invited at once per meeting a question still wants, in per cent (2× by default).
+DEFAULT_OVER_INVITE_PERCENT = 200
+#: Long shots added to each question's suggestions, unless the visit says otherwise.
+DEFAULT_LONG_SHOTS = 2
 
 INVITATION_STATUSES = {
     "listed": "On the long list (not invited yet)",
@@ -244,6 +249,8 @@ class VisitProgramme(db.Model):
         CheckConstraint("meeting_minutes BETWEEN 10 AND 240", name="meeting_minutes"),
         CheckConstraint("max_per_day BETWEEN 1 AND 20", name="max_per_day"),
         CheckConstraint("expire_after_days BETWEEN 2 AND 90", name="expire_after_days"),
+        CheckConstraint("over_invite_percent BETWEEN 100 AND 500", name="over_invite_percent"),
+        CheckConstraint("long_shots BETWEEN 0 AND 5", name="long_shots"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -264,6 +271,11 @@ class VisitProgramme(db.Model):
     #: An invitation still unanswered this many days after it was sent expires (an answer after that is
     #: still recorded, and shown as late), so the organisers know to ask someone else.
     expire_after_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_EXPIRE_AFTER_DAYS, server_default="14")
+    #: For a question with a target (programmes.visits.models.VisitTarget), experts invited at once per
+    #: meeting still wanted, in per cent: 200 invites twice as many experts as meetings wanted.
+    over_invite_percent: Mapped[int] = mapped_column(Integer, default=DEFAULT_OVER_INVITE_PERCENT, server_default="200")
+    #: Suggestions per question kept for long shots: weaker scores, but a field few experts in the network have.
+    long_shots: Mapped[int] = mapped_column(Integer, default=DEFAULT_LONG_SHOTS, server_default="2")
     #: The last solve's reasons for each expert it could not place: {invitation id (as text): reason}.
     unplaced: Mapped[dict[str, str] | None] = mapped_column(JSON)
     solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -278,6 +290,11 @@ class VisitProgramme(db.Model):
     @property
     def title(self) -> str:
         return f"{self.fellow.name}'s visit"
+
+    @property
+    def over_invite_factor(self) -> Decimal:
+        """``over_invite_percent`` as the factor organisers set: 2.0 for 200."""
+        return Decimal(self.over_invite_percent or DEFAULT_OVER_INVITE_PERCENT) / 100
 
     def days(self) -> list[date]:
         """The weekdays of the visit, in order."""
@@ -506,5 +523,7 @@ for statement in (PROFILE_WORDS_FUNCTION, PROFILE_WORDS_TRIGGER):
     event.listen(Expert.__table__, "after_create", DDL(statement).execute_if(dialect="postgresql"))
 
 
-# Matching's table lives with matching; imported here so that every model module app.py imports declares it.
+# Matching's table lives with matching, the funnel's with visits; imported here so that every model module
+# app.py imports declares them.
 from programmes.experts.models import ExpertEmbedding  # noqa: E402, F401
+from programmes.visits.models import VisitTarget  # noqa: E402, F401

@@ -1,5 +1,6 @@
-"""Inviting experts to meet a fellow during a visit: the long list, the private link, answers, reminders,
-and an expert's own erasure from the network (flush, never commit; the view or command commits).
+"""Inviting experts to meet a fellow during a visit: the long list, the funnel (a target per question,
+invited in waves from its shortlist), the private link, answers, reminders, and an expert's own erasure from
+the network (flush, never commit; the view or command commits).
 
 The private link carries a random token. Only its SHA-256 hash finds the invitation; the token itself
 is kept sealed (core.sealing) so a reminder can repeat it, and both are dropped when the link retires.
@@ -14,6 +15,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_login import AnonymousUserMixin
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
 
 from core import audit
 from core.errors import ServiceError
@@ -22,12 +24,15 @@ from core.mail import queue_email
 from core.models import OutboxMessage, utcnow
 from core.permissions import can_view_profile
 from core.sealing import SealError, open_seal, seal
+from core.upsert import lock_row
 from core.urls import external_url
 from extensions import db
 from programmes.briefs.services import draft_of, version_to_send
 from programmes.models import BriefVersion, Expert, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
 from programmes.tenures.services import local_today
+from programmes.visits.models import VisitTarget
 from programmes.visits.notifications import tell_organisers_of_answer
+from programmes.visits.queries import QuestionPlan, plans, targets_of
 
 #: Longest answer an expert may type in a free-text box.
 MAX_TEXT = 2000
@@ -137,13 +142,9 @@ def _queue(invitation: ExpertInvitation, token: str, *, reminder: bool) -> None:
     )
 
 
-def send_invitations(visit: VisitProgramme) -> int:
-    """Email every contactable expert on the long list a private link; returns how many were invited.
-
-    Each invitation moves from ``listed`` to ``invited`` by a conditional UPDATE, so two organisers
-    pressing the button at once never email an expert twice.
-    """
-    listed = db.session.scalars(
+def _listed(visit: VisitProgramme) -> list[ExpertInvitation]:
+    """The visit's contactable experts on the long list, not invited yet, in the order they were added."""
+    return db.session.scalars(
         select(ExpertInvitation)
         .join(Expert, Expert.id == ExpertInvitation.expert_id)
         .where(
@@ -153,11 +154,19 @@ def send_invitations(visit: VisitProgramme) -> int:
         )
         .order_by(ExpertInvitation.id)
     ).all()
+
+
+def _invite(visit: VisitProgramme, chosen: list[ExpertInvitation]) -> int:
+    """Email each of ``chosen`` a private link; returns how many were invited.
+
+    Each invitation moves from ``listed`` to ``invited`` by a conditional UPDATE, so two organisers
+    pressing the button at once never email an expert twice.
+    """
     sent = 0
     now = utcnow()
     # Experts are sent a fixed version of the fellow's questions (issued now if the draft changed).
-    version = version_to_send(visit.fellow_id) if listed else None
-    for invitation in listed:
+    version = version_to_send(visit.fellow_id) if chosen else None
+    for invitation in chosen:
         token = secrets.token_urlsafe(32)
         claimed = db.session.execute(
             update(ExpertInvitation)
@@ -176,6 +185,64 @@ def send_invitations(visit: VisitProgramme) -> int:
             _queue(invitation, token, reminder=False)
             sent += 1
     return sent
+
+
+def funnel_plans(visit: VisitProgramme) -> dict[int, QuestionPlan]:
+    """{question id: QuestionPlan} of the visit's questions with a target, read afresh from the database
+    (whatever this session has seen before); empty when no question has a target."""
+    targets = targets_of(visit.id)
+    if not targets:
+        return {}
+    invitations = db.session.scalars(
+        select(ExpertInvitation)
+        .where(ExpertInvitation.programme_id == visit.id)
+        .options(joinedload(ExpertInvitation.expert))
+        .execution_options(populate_existing=True)
+    ).all()
+    return plans(visit, invitations, targets)
+
+
+def send_invitations(visit: VisitProgramme) -> int:
+    """Email experts on the long list a private link; returns how many were invited.
+
+    For a question with a target, only as many of its shortlist as the funnel wants now are invited (the
+    meetings still wanted times the over-invite factor, less those waiting for an answer); the rest stay
+    on the list in reserve, for ``top_up``. Every other expert on the list is invited.
+    """
+    allowed = {q: set(plan.reserve[: plan.to_invite]) for q, plan in funnel_plans(visit).items()}
+    chosen = [i for i in _listed(visit) if i.question_id not in allowed or i.id in allowed[i.question_id]]
+    return _invite(visit, chosen)
+
+
+def top_up(visit: VisitProgramme) -> int:
+    """Fill the places a decline, an expiry or a cancelled meeting freed: for each question with a target
+    whose invitations have started, invite the next experts of its shortlist, while the visit is ahead.
+    Returns how many were invited.
+
+    Two declines at once must not both invite the next expert: each takes the visit's row lock first
+    (core.upsert.lock_row), so the second counts what the first invited.
+    """
+    if visit.starts_on <= local_today():
+        return 0
+    lock_row(VisitProgramme, visit.id)
+    due = {i for plan in funnel_plans(visit).values() if plan.started for i in plan.reserve[: plan.to_invite]}
+    if not due:
+        return 0
+    return _invite(visit, [invitation for invitation in _listed(visit) if invitation.id in due])
+
+
+def top_up_all() -> int:
+    """``top_up`` every visit ahead with a target (the scheduled ``expert-reminders`` runs it after expiring
+    invitations); returns how many experts were invited."""
+    ahead = db.session.scalars(
+        select(VisitProgramme)
+        .where(
+            VisitProgramme.starts_on > local_today(),
+            VisitProgramme.id.in_(select(VisitTarget.programme_id)),
+        )
+        .order_by(VisitProgramme.id)
+    ).all()
+    return sum(top_up(visit) for visit in ahead)
 
 
 def find_invitation(token: str) -> ExpertInvitation | None:
@@ -233,6 +300,8 @@ def respond(invitation: ExpertInvitation, decision: str, *, available=(), sugges
     invitation.responded_at = utcnow()
     db.session.flush()
     tell_organisers_of_answer(invitation)
+    if decision == "decline":
+        top_up(visit)  # the place frees for the next expert on the question's shortlist
 
 
 def mark_unavailable(invitation: ExpertInvitation, busy: Iterable[HalfDay], *, by_expert: bool) -> list[str]:

@@ -20,9 +20,11 @@ from extensions import db
 from fellows.models import User
 from programmes.experts.matching import questions_of, suggest_all
 from programmes.experts.queries import ask_cap, ask_history
-from programmes.forms import BusyConfirmForm, BusyImportForm, LongListForm, VisitForm
+from programmes.forms import BusyConfirmForm, BusyImportForm, LongListForm, VisitForm, targets_form
 from programmes.models import (
     DEFAULT_EXPIRE_AFTER_DAYS,
+    DEFAULT_LONG_SHOTS,
+    DEFAULT_OVER_INVITE_PERCENT,
     INVITATION_STATUSES,
     Expert,
     ExpertInvitation,
@@ -32,8 +34,9 @@ from programmes.models import (
 from programmes.tenures.services import local_today
 from programmes.visits import invitations as service
 from programmes.visits.availability import preview
-from programmes.visits.queries import FUNNEL_STAGES, funnel, met_before
+from programmes.visits.queries import FUNNEL_STAGES, funnel, met_before, plans, targets_of
 from programmes.visits.services import VisitInput, invitation_counts, response_rate, save_visit
+from programmes.visits.services import save_targets as save_targets_of
 from programmes.visits.timetable.queries import changelog_of
 
 
@@ -72,6 +75,10 @@ def _save(visit: VisitProgramme, form: VisitForm, answered=None) -> bool:
         max_per_day=form.max_per_day.data,
         reminder_after_days=form.reminder_after_days.data,
         expire_after_days=form.expire_after_days.data or DEFAULT_EXPIRE_AFTER_DAYS,
+        over_invite_percent=(
+            int(form.over_invite_factor.data * 100) if form.over_invite_factor.data else DEFAULT_OVER_INVITE_PERCENT
+        ),
+        long_shots=DEFAULT_LONG_SHOTS if form.long_shots.data is None else form.long_shots.data,
     )
     try:
         save_visit(visit, data)
@@ -124,8 +131,9 @@ def edit_visit(visit_id: int):
     return _render_form(form, visit)
 
 
-def render_visit(visit: VisitProgramme, *, error: str | None = None, status: int = 200):
-    """A visit's page: the tracker, the long list and suggested experts for each question."""
+def render_visit(visit: VisitProgramme, *, error: str | None = None, status: int = 200, targets=None):
+    """A visit's page: the tracker, each question's target, the long list and suggested experts for each
+    question (``targets``: the targets form as posted, to show its errors)."""
     invitations = db.session.scalars(
         select(ExpertInvitation)
         .where(ExpertInvitation.programme_id == visit.id)
@@ -136,8 +144,9 @@ def render_visit(visit: VisitProgramme, *, error: str | None = None, status: int
     for invitation in invitations:
         counts[invitation.status] = counts.get(invitation.status, 0) + 1
     questions = questions_of(visit)
-    suggestions = suggest_all(visit, questions)
+    suggestions = suggest_all(visit, questions, long_shots=visit.long_shots)
     funnel_total, funnel_rows = funnel(invitations)
+    wanted = targets_of(visit.id)
     shown = [i.expert for i in invitations if i.expert] + [s.expert for _, found in suggestions for s in found]
     conflicts = {expert.id: why for expert in shown if (why := service.conflict_of_interest(visit, expert))}
     return render_template(
@@ -156,6 +165,9 @@ def render_visit(visit: VisitProgramme, *, error: str | None = None, status: int
         asks_per_term=ask_cap(),
         conflicts=conflicts,
         stages=FUNNEL_STAGES,
+        questions=questions,
+        plans=plans(visit, invitations, wanted),
+        targets=targets if targets is not None else targets_form(questions, wanted),
         error=error,
         title=visit.title,
     ), status
@@ -215,17 +227,46 @@ def remove_from_list(invitation_id: int):
 
 @organiser_required
 def send_invitations(visit_id: int):
-    """Email every expert on the long list who has not been invited yet."""
+    """Email the experts on the long list who have not been invited yet (for a question with a target, as
+    many as its funnel wants now; the rest wait in reserve)."""
     visit = db.get_or_404(VisitProgramme, visit_id)
     if visit.starts_on <= local_today():
         return render_visit(visit, error="This visit has begun: it is too late to invite experts.", status=409)
     sent = service.send_invitations(visit)
     db.session.commit()
+    reserve = sum(len(plan.reserve) for plan in service.funnel_plans(visit).values())
+    held = (
+        f" {plural(reserve, 'expert')} wait on the shortlists in reserve: the next is invited whenever one declines "
+        "or does not answer in time."
+        if reserve
+        else ""
+    )
     if sent:
-        flash(f"{plural(sent, 'invitation')} sent. Each expert has a private link to answer.", "success")
+        flash(f"{plural(sent, 'invitation')} sent. Each expert has a private link to answer.{held}", "success")
+    elif reserve:
+        flash(f"Nobody was invited: each question's target is covered by the experts asked.{held}", "error")
     else:
         flash("Nobody on the long list was waiting for an invitation.", "error")
     return redirect(url_for("programmes_manage.visit", visit_id=visit.id))
+
+
+@organiser_required
+def save_targets(visit_id: int):
+    """Set the meetings wanted for each of the fellow's questions (an empty box: no target)."""
+    visit = db.get_or_404(VisitProgramme, visit_id)
+    questions = questions_of(visit)
+    form = targets_form(questions, {})
+    if not form.validate_on_submit():
+        first = next((errors[0] for errors in form.errors.values() if errors), "Check the numbers.")
+        return render_visit(visit, error=f"The targets were not saved: {first}", status=400, targets=form)
+    try:
+        save_targets_of(visit, {question.id: form[f"q{question.id}"].data for question in questions})
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        return render_visit(visit, error=str(error), status=409)
+    flash("The targets have been saved.", "success")
+    return redirect(url_for("programmes_manage.visit", visit_id=visit.id, _anchor="targets"))
 
 
 def _accepted_or_refused(invitation_id: int):

@@ -1,4 +1,5 @@
-"""Reads for a visit's page that look beyond the visit itself: whom the fellow met on earlier visits."""
+"""Reads for a visit's page: whom the fellow met on earlier visits, the invitation funnel, and each targeted
+question's place in it (how many more experts to invite)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from extensions import db
 from programmes.models import Expert, ExpertInvitation, Meeting, VisitProgramme
+from programmes.visits.models import VisitTarget
 
 #: A fellow's rating (1–5) under which an expert met before is not proposed again.
 PROPOSE_AGAIN_FROM = 3
@@ -129,3 +131,60 @@ def funnel(invitations: list[ExpertInvitation]) -> tuple[FunnelRow, list[FunnelR
             row[stage] += 1
     rows = sorted(by_question.items(), key=lambda item: (item[0] is None, item[0] or 0))
     return FunnelRow(None, total), [FunnelRow(label, counts) for _, (label, counts) in rows]
+
+
+@dataclass(frozen=True)
+class QuestionPlan:
+    """Where one question with a target stands in the funnel, and how many more experts to invite now."""
+
+    question_id: int
+    #: Meetings wanted about the question.
+    target: int
+    #: Accepted, and their meeting not cancelled.
+    accepted: int
+    #: Invited and not answered yet (an expired invitation no longer counts).
+    waiting: int
+    #: On the shortlist, not invited yet, and still contactable: in the order they were added.
+    reserve: list[int]
+    #: Invitations for the question were sent already (so freed places are filled without asking).
+    started: bool
+    #: Experts to ask at once for each meeting still wanted, in per cent (the visit's over-invite factor).
+    percent: int
+
+    @property
+    def to_invite(self) -> int:
+        """How many of the reserve to invite now: enough that the meetings still wanted, times the
+        over-invite factor, are waiting for an answer (never more than the reserve holds)."""
+        still = max(0, self.target - self.accepted)
+        wanted = -(-still * self.percent // 100)  # rounded up, in whole numbers
+        return max(0, min(len(self.reserve), wanted - self.waiting))
+
+
+def targets_of(visit_id: int) -> dict[int, int]:
+    """{question id: meetings wanted} of a visit's questions that have a target."""
+    rows = db.session.execute(
+        select(VisitTarget.question_id, VisitTarget.meetings).where(VisitTarget.programme_id == visit_id)
+    )
+    return {question_id: meetings for question_id, meetings in rows}
+
+
+def plans(
+    visit: VisitProgramme, invitations: list[ExpertInvitation], targets: dict[int, int]
+) -> dict[int, QuestionPlan]:
+    """{question id: its QuestionPlan} for each question of ``targets``, counted from the visit's invitations at
+    hand (their experts loaded with them): no query of its own."""
+    found = {}
+    for question_id, target in targets.items():
+        mine = [i for i in invitations if i.question_id == question_id and i.expert_id is not None]
+        found[question_id] = QuestionPlan(
+            question_id=question_id,
+            target=target,
+            accepted=sum(1 for i in mine if i.status == "accepted" and i.meeting_cancelled_at is None),
+            waiting=sum(1 for i in mine if i.status == "invited"),
+            reserve=[
+                i.id for i in sorted(mine, key=lambda i: i.id) if i.status == "listed" and not i.expert.do_not_contact
+            ],
+            started=any(i.invited_at is not None for i in mine),
+            percent=visit.over_invite_percent,
+        )
+    return found

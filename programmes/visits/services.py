@@ -10,7 +10,19 @@ from sqlalchemy import func, select
 from core.errors import ServiceError
 from extensions import db
 from fellows.models import User
-from programmes.models import DEFAULT_EXPIRE_AFTER_DAYS, INVITATION_STATUSES, ExpertInvitation, VisitProgramme
+from programmes.models import (
+    DEFAULT_EXPIRE_AFTER_DAYS,
+    DEFAULT_LONG_SHOTS,
+    DEFAULT_OVER_INVITE_PERCENT,
+    INVITATION_STATUSES,
+    ExpertInvitation,
+    PolicyQuestion,
+    VisitProgramme,
+)
+from programmes.visits.models import VisitTarget
+
+#: The most meetings one question may want in a visit (a visit holds about 30 in all).
+MAX_TARGET = 30
 
 #: A visit is a week or two of meetings, not a term.
 MAX_VISIT_DAYS = 21
@@ -30,6 +42,8 @@ class VisitInput:
     max_per_day: int = 6
     reminder_after_days: int = 5
     expire_after_days: int = DEFAULT_EXPIRE_AFTER_DAYS
+    over_invite_percent: int = DEFAULT_OVER_INVITE_PERCENT
+    long_shots: int = DEFAULT_LONG_SHOTS
 
 
 def save_visit(visit: VisitProgramme, data: VisitInput) -> VisitProgramme:
@@ -59,6 +73,8 @@ def save_visit(visit: VisitProgramme, data: VisitInput) -> VisitProgramme:
         "max_per_day",
         "reminder_after_days",
         "expire_after_days",
+        "over_invite_percent",
+        "long_shots",
     ):
         setattr(visit, name, getattr(data, name))
     visit.home_location = " ".join((data.home_location or "").split()) or None
@@ -67,6 +83,29 @@ def save_visit(visit: VisitProgramme, data: VisitInput) -> VisitProgramme:
     if not visit.days():
         raise ServiceError("The visit has no weekday: meetings are arranged Monday to Friday.")
     return visit
+
+
+def save_targets(visit: VisitProgramme, wanted: dict[int, int | None]) -> None:
+    """Set the meetings wanted for each of the fellow's questions ({question id: meetings, or None for no
+    target}); a question not in ``wanted`` keeps its target. Questions of another fellow are refused."""
+    mine = set(db.session.scalars(select(PolicyQuestion.id).where(PolicyQuestion.fellow_id == visit.fellow_id)))
+    if not set(wanted) <= mine:
+        raise ServiceError("That question is not one of this fellow's.")
+    if any(n is not None and not 1 <= n <= MAX_TARGET for n in wanted.values()):
+        raise ServiceError(f"A question may want between 1 and {MAX_TARGET} meetings, or none set.")
+    existing = {
+        target.question_id: target
+        for target in db.session.scalars(select(VisitTarget).where(VisitTarget.programme_id == visit.id))
+    }
+    for question_id, meetings in wanted.items():
+        target = existing.get(question_id)
+        if meetings is None and target is not None:
+            db.session.delete(target)
+        elif meetings is not None and target is None:
+            db.session.add(VisitTarget(programme_id=visit.id, question_id=question_id, meetings=meetings))
+        elif meetings is not None:
+            target.meetings = meetings
+    db.session.flush()
 
 
 def invitation_counts(visit_ids: list[int]) -> dict[int, dict[str, int]]:

@@ -220,6 +220,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
             "programmes_manage.edit_visit": "GET POST",
             "programmes_manage.add_to_list": "POST",
             "programmes_manage.send_invitations": "POST",
+            "programmes_manage.save_targets": "POST",
             "programmes_manage.remove_from_list": "POST",
             "programmes_manage.busy_import": "GET POST",
             "programmes_manage.confirm_busy_import": "POST",

@@ -61,6 +61,12 @@ STOP_WORDS = frozenset(
 )
 
 
+#: A field (an expertise topic) is rare when at most this share of the contactable network has it …
+RARE_SHARE = 0.02
+#: … or at most this many experts, in a small network.
+RARE_HOLDERS = 3
+
+
 @dataclass
 class Suggestion:
     expert: Expert
@@ -71,6 +77,8 @@ class Suggestion:
     asked_this_term: int = 0
     asked_ever: int = 0
     accepted_ever: int = 0
+    #: Suggested beyond the best scores for a field few experts in the network have.
+    long_shot: bool = False
 
 
 class Suggestions(list):
@@ -248,12 +256,51 @@ def profile_columns():
     return (Expert.title, Expert.department, Expert.biography)
 
 
+def _rare_fields(ids: set[int]) -> dict[str, int]:
+    """{topic: experts in the contactable network who have it} of the topics of ``ids`` that are rare: held by at
+    most ``RARE_SHARE`` of the network, or ``RARE_HOLDERS`` experts. One statement."""
+    contactable = select(Expert.id).where(Expert.do_not_contact.is_(False))
+    network = select(func.count()).select_from(contactable.subquery()).scalar_subquery()
+    theirs = select(expert_topics.c.tag_id).where(expert_topics.c.expert_id.in_(ids))
+    holders = func.count(expert_topics.c.expert_id)
+    rows = db.session.execute(
+        select(Tag.name, holders, network)
+        .join(expert_topics, expert_topics.c.tag_id == Tag.id)
+        .where(Tag.id.in_(theirs), expert_topics.c.expert_id.in_(contactable))
+        .group_by(Tag.name)
+    ).all()
+    return {name: n for name, n, total in rows if n <= max(RARE_HOLDERS, int(total * RARE_SHARE))}
+
+
+def _long_shots(scored: list[tuple], profiles: dict[int, _Profile], rare: dict[str, int], count: int) -> list[tuple]:
+    """Up to ``count`` of ``scored`` (those beyond the best) with a rare field: rarest field first, then score;
+    each says why it is there."""
+    shots = []
+    for item in scored:
+        fields = sorted((rare[topic], topic) for topic in profiles[item[3]].topics if topic in rare)
+        if fields:
+            shots.append((fields[0], item))
+    shots.sort(key=lambda pair: (pair[0][0], -pair[1][0], pair[1][2], pair[1][3]))
+    picked = []
+    for (holders, topic), item in shots[:count]:
+        others = "the only expert" if holders == 1 else f"one of {holders} experts"
+        item[4].insert(0, f"Long shot: {others} in the network with expertise in {topic}")
+        picked.append(item)
+    return picked
+
+
 def suggest_all(
-    visit: VisitProgramme, questions: list[PolicyQuestion], limit: int = SUGGESTIONS_PER_QUESTION
+    visit: VisitProgramme,
+    questions: list[PolicyQuestion],
+    limit: int = SUGGESTIONS_PER_QUESTION,
+    *,
+    long_shots: int = 0,
 ) -> Suggestions:
     """The best-scoring experts (score above zero) for each of ``questions``, best first; ties by full-text
-    rank on PostgreSQL, then by name. Three statements however many questions (four with semantic matching):
-    the candidates of every question (one UNION ALL), their topics, and the experts finally suggested."""
+    rank on PostgreSQL, then by name. Then up to ``long_shots`` more per question: experts with weaker scores
+    (above zero) but a field few in the network have. Three statements however many questions (four with
+    semantic matching, one more with long shots): the candidates of every question (one UNION ALL), their
+    topics, (the rare fields among them,) and the experts finally suggested."""
     found = Suggestions()
     found.question_notes = {}
     off = semantic.status()
@@ -284,7 +331,9 @@ def suggest_all(
     texts = {row.id: semantic.profile_text(row.title, row.department, row.biography) for row in rows}
     profiles = {row.id: _Profile(texts[row.id].lower(), frozenset(topics[row.id])) for row in rows}
 
+    rare = _rare_fields(ids) if long_shots and ids else {}
     chosen = []  # per question: (score, rank, name, expert id, reasons, semantic points), best first
+    shots = []  # per question: the long shots, in the same form
     for index, one in enumerate(asked):
         scored = []
         for row in rows:
@@ -297,22 +346,24 @@ def suggest_all(
                     scored.append((points + near, float(row.rank or 0), row.name, row.id, reasons, near))
         scored.sort(key=lambda item: (-item[0], -item[1], item[2], item[3]))
         chosen.append(scored[:limit])
+        shots.append(_long_shots(scored[limit:], profiles, rare, long_shots) if rare else [])
     if cosines is not None:
-        _explain(questions, chosen, texts)
+        _explain(questions, [best + more for best, more in zip(chosen, shots, strict=True)], texts)
         found.question_notes = {q.id: semantic.question_notes(q.question) for q in questions}
 
-    wanted = {item[3] for picks in chosen for item in picks}
+    wanted = {item[3] for picks in chosen + shots for item in picks}
     experts = {}  # expert id: (expert, asked this term, asked ever, accepted ever)
     if wanted:
         statement = select(Expert, *asks_of(Expert.id)).where(Expert.id.in_(wanted))
         experts = {row[0].id: tuple(row) for row in db.session.execute(statement)}
 
-    def suggestion(item) -> Suggestion:
+    def suggestion(item, long_shot: bool = False) -> Suggestion:
         expert, this_term, ever, accepted = experts[item[3]]
-        return Suggestion(expert, _shown(item[0]), item[4], this_term, ever, accepted)
+        return Suggestion(expert, _shown(item[0]), item[4], this_term, ever, accepted, long_shot)
 
     found += [
-        (question, [suggestion(item) for item in picks]) for question, picks in zip(questions, chosen, strict=True)
+        (question, [suggestion(item) for item in picks] + [suggestion(item, True) for item in more])
+        for question, picks, more in zip(questions, chosen, shots, strict=True)
     ]
     return found
 
