@@ -252,9 +252,9 @@ def test_the_demo_visit_shows_its_target_and_invites_the_one_more_it_wants(app, 
     organiser.post("/login", data={"email": ORGANISER_EMAIL, "password": DEMO_PASSWORD})
     with app.app_context():
         visit = db.session.scalar(
-            select(VisitProgramme).join(VisitProgramme.fellow).where(
-                VisitProgramme.fellow.has(email=FELLOW_EMAIL), VisitProgramme.starts_on > datetime.now(UTC).date()
-            )
+            select(VisitProgramme)
+            .join(VisitProgramme.fellow)
+            .where(VisitProgramme.fellow.has(email=FELLOW_EMAIL), VisitProgramme.starts_on > datetime.now(UTC).date())
         )
         first = db.session.get(PolicyQuestion, db.session.scalar(select(VisitTarget.question_id)))
         visit_id, first_question = visit.id, first.question
