@@ -28,9 +28,9 @@ from programmes.models import (
     Meeting,
     PolicyQuestion,
     VisitProgramme,
+    VisitTarget,
 )
 from programmes.tenures.services import local_today
-from programmes.visits.models import VisitTarget
 
 FELLOW_EMAIL = "amelia.hart@example.org"
 

@@ -28,9 +28,16 @@ from core.upsert import lock_row
 from core.urls import external_url
 from extensions import db
 from programmes.briefs.services import draft_of, version_to_send
-from programmes.models import BriefVersion, Expert, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
+from programmes.models import (
+    BriefVersion,
+    Expert,
+    ExpertInvitation,
+    Meeting,
+    PolicyQuestion,
+    VisitProgramme,
+    VisitTarget,
+)
 from programmes.tenures.services import local_today
-from programmes.visits.models import VisitTarget
 from programmes.visits.notifications import tell_organisers_of_answer
 from programmes.visits.queries import QuestionPlan, plans, targets_of
 

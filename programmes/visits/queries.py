@@ -9,8 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from extensions import db
-from programmes.models import Expert, ExpertInvitation, Meeting, VisitProgramme
-from programmes.visits.models import VisitTarget
+from programmes.models import Expert, ExpertInvitation, Meeting, VisitProgramme, VisitTarget
 
 #: A fellow's rating (1–5) under which an expert met before is not proposed again.
 PROPOSE_AGAIN_FROM = 3

@@ -18,8 +18,8 @@ from programmes.models import (
     ExpertInvitation,
     PolicyQuestion,
     VisitProgramme,
+    VisitTarget,
 )
-from programmes.visits.models import VisitTarget
 
 #: The most meetings one question may want in a visit (a visit holds about 30 in all).
 MAX_TARGET = 30

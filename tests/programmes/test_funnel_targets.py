@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from programmes.models import ExpertInvitation, PolicyQuestion, VisitProgramme
-from programmes.visits.models import VisitTarget
+from programmes.models import ExpertInvitation, PolicyQuestion, VisitProgramme, VisitTarget
 from tests.concurrency import at_the_same_moment
 from tests.conftest import link_in
 from tests.events_helpers import text_of

@@ -13,9 +13,8 @@ from bench.semantic import evaluate, labelled_set, load, ndcg_at, recall_at
 from core.models import Tag
 from extensions import db
 from programmes.experts.matching import semantic
-from programmes.experts.models import ExpertEmbedding
 from programmes.experts.services import ExpertInput, merge_experts, save_expert
-from programmes.models import Expert, PolicyQuestion, VisitProgramme
+from programmes.models import Expert, ExpertEmbedding, PolicyQuestion, VisitProgramme
 from tests.events_helpers import text_of
 
 LONELINESS = "How can we reduce loneliness among older people?"
@@ -183,7 +182,7 @@ def test_combined_matching_finds_more_of_the_relevant_experts_than_keywords_alon
 def test_the_embeddings_command_fills_in_profiles_stored_without_one(app, runner, make_expert):
     """Experts added before semantic matching (or by a bulk load) get their stored vector from
     `flask expert-embeddings`; running it again embeds nothing."""
-    from programmes.experts.models import ExpertEmbedding
+    from programmes.models import ExpertEmbedding
 
     make_expert(name="Dr Ruth Ames", biography="Studies social isolation in later life.")
     make_expert(name="Prof Ian Cole", biography="Works on flood defences and coastal erosion.")

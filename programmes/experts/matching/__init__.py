@@ -40,9 +40,8 @@ from core.models import Tag
 from core.search import like_pattern
 from extensions import db
 from programmes.experts.matching import semantic
-from programmes.experts.models import ExpertEmbedding
 from programmes.experts.queries import asks_of, at_the_cap
-from programmes.models import Expert, ExpertInvitation, PolicyQuestion, VisitProgramme, expert_topics
+from programmes.models import Expert, ExpertEmbedding, ExpertInvitation, PolicyQuestion, VisitProgramme, expert_topics
 
 TOPIC_POINTS = 3
 MAX_WORD_POINTS = 5

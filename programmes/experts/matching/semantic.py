@@ -24,8 +24,7 @@ from sqlalchemy import select
 
 from core.models import utcnow
 from extensions import db
-from programmes.experts.models import ExpertEmbedding
-from programmes.models import Expert
+from programmes.models import Expert, ExpertEmbedding
 
 DIMENSIONS = 256
 #: Points for the closest profiles; a profile at or below FLOOR gets none, at CEILING or above all of them.
