@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -15,6 +15,11 @@ def local_zone() -> ZoneInfo:
 def to_local(value: datetime) -> datetime:
     """An aware UTC datetime → the same instant on the configured zone's wall clock."""
     return value.astimezone(local_zone())
+
+
+def local_today() -> date:
+    """Today in the configured zone: a tenure ends, and a visit begins, at a local midnight."""
+    return datetime.now(UTC).astimezone(local_zone()).date()
 
 
 def local_to_utc(naive: datetime) -> datetime:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from core.models import utcnow
 from core.sealing import seal
 from core.tags import find_or_create_tag
-from core.timeutil import local_to_utc
+from core.timeutil import local_to_utc, local_today
 from extensions import db
 from fellows.models import User
 from fellows.services import find_or_create_organisation
@@ -30,7 +30,6 @@ from programmes.models import (
     VisitProgramme,
     VisitTarget,
 )
-from programmes.tenures.services import local_today
 
 FELLOW_EMAIL = "amelia.hart@example.org"
 

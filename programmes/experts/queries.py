@@ -10,11 +10,10 @@ from flask import current_app
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import aliased
 
-from core.timeutil import local_to_utc
+from core.timeutil import local_to_utc, local_today
 from extensions import db
 from fellows.models import User
 from programmes.models import INVITATION_STATUSES, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
-from programmes.tenures.services import local_today
 
 
 def term_start(day: date) -> date:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import lazyload
 from core.errors import ServiceError
 from core.permissions import is_organiser, organiser_required
 from core.request_args import paginate, whole_number
+from core.timeutil import local_today
 from extensions import db
 from programmes.forms import AppointmentForm
 from programmes.models import DEFAULT_MEETING_TARGET, TENURE_STATUSES, Appointment, Meeting, VisitProgramme
@@ -17,7 +18,6 @@ from programmes.tenures.services import (
     appointments_query,
     count_ending_soon,
     fellows_without_appointment,
-    local_today,
     question_counts,
     save_appointment,
 )

@@ -9,8 +9,7 @@ from sqlalchemy import delete, func, select
 
 from core.errors import ServiceError
 from core.mail import erase_mentions
-from core.models import Tag, utcnow
-from core.timeutil import to_local
+from core.models import Tag
 from extensions import db
 from fellows.models import User
 from fellows.services import lock_account
@@ -26,11 +25,6 @@ from programmes.models import (
 
 #: A fellow records a few questions, not a wish list: matching and invitations work per question.
 MAX_QUESTIONS = 8
-
-
-def local_today() -> date:
-    """Today in the configured zone: a tenure ends at the end of its last local day."""
-    return to_local(utcnow()).date()
 
 
 @dataclass

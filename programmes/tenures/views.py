@@ -10,13 +10,14 @@ from sqlalchemy.orm import selectinload
 from core.errors import ServiceError
 from core.permissions import acting_user, is_organiser
 from core.tags import tag_choices, tags_by_ids
+from core.timeutil import local_today
 from extensions import db
 from fellows.models import User
 from programmes.access import can_edit_questions_of, can_view_programme_of
 from programmes.briefs.services import latest_version, snapshot
 from programmes.forms import QuestionForm
 from programmes.models import Appointment, PolicyQuestion, VisitProgramme
-from programmes.tenures.services import MAX_QUESTIONS, delete_question, local_today, save_question
+from programmes.tenures.services import MAX_QUESTIONS, delete_question, save_question
 
 
 @login_required

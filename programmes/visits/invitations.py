@@ -24,6 +24,7 @@ from core.mail import queue_email
 from core.models import OutboxMessage, utcnow
 from core.permissions import can_view_profile
 from core.sealing import SealError, open_seal, seal
+from core.timeutil import local_today
 from core.upsert import lock_row
 from core.urls import external_url
 from extensions import db
@@ -37,7 +38,6 @@ from programmes.models import (
     VisitProgramme,
     VisitTarget,
 )
-from programmes.tenures.services import local_today
 from programmes.visits.notifications import tell_organisers_of_answer
 from programmes.visits.queries import QuestionPlan, plans, targets_of
 

@@ -15,6 +15,7 @@ from core.forms import submit_once
 from core.lib.wording import plural
 from core.permissions import organiser_required
 from core.request_args import paginate, whole_number
+from core.timeutil import local_today
 from core.uploads import UploadError, answer_repeat, confirm_once, pack, unpack
 from extensions import db
 from fellows.models import User
@@ -31,7 +32,6 @@ from programmes.models import (
     PolicyQuestion,
     VisitProgramme,
 )
-from programmes.tenures.services import local_today
 from programmes.visits import invitations as service
 from programmes.visits.availability import preview
 from programmes.visits.queries import FUNNEL_STAGES, funnel, met_before, plans, targets_of
