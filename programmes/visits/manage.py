@@ -34,7 +34,7 @@ from programmes.models import (
 )
 from programmes.visits import invitations as service
 from programmes.visits.availability import preview
-from programmes.visits.queries import FUNNEL_STAGES, funnel, met_before, plans, targets_of
+from programmes.visits.queries import FUNNEL_STAGES, funnel, met_before, plans, questions_and_targets
 from programmes.visits.services import VisitInput, invitation_counts, response_rate, save_visit
 from programmes.visits.services import save_targets as save_targets_of
 from programmes.visits.timetable.queries import changelog_of
@@ -143,10 +143,9 @@ def render_visit(visit: VisitProgramme, *, error: str | None = None, status: int
     counts = dict.fromkeys(INVITATION_STATUSES, 0)  # from the rows at hand: no query of its own
     for invitation in invitations:
         counts[invitation.status] = counts.get(invitation.status, 0) + 1
-    questions = questions_of(visit)
+    questions, wanted = questions_and_targets(visit)
     suggestions = suggest_all(visit, questions, long_shots=visit.long_shots)
     funnel_total, funnel_rows = funnel(invitations)
-    wanted = targets_of(visit.id)
     shown = [i.expert for i in invitations if i.expert] + [s.expert for _, found in suggestions for s in found]
     conflicts = {expert.id: why for expert in shown if (why := service.conflict_of_interest(visit, expert))}
     return render_template(

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from core.models import Tag
 from extensions import db
-from programmes.models import Expert, ExpertInvitation, Meeting, VisitProgramme, VisitTarget
+from programmes.models import Expert, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme, VisitTarget
 
 #: A fellow's rating (1–5) under which an expert met before is not proposed again.
 PROPOSE_AGAIN_FROM = 3
@@ -157,6 +159,20 @@ class QuestionPlan:
         still = max(0, self.target - self.accepted)
         wanted = -(-still * self.percent // 100)  # rounded up, in whole numbers
         return max(0, min(len(self.reserve), wanted - self.waiting))
+
+
+def questions_and_targets(visit: VisitProgramme) -> tuple[list[PolicyQuestion], dict[int, int]]:
+    """The fellow's questions (as ``questions_of`` reads them, topics loaded) and {question id: meetings
+    wanted} of those with a target, from the same statement (the visit's page counts its queries)."""
+    rows = db.session.execute(
+        select(PolicyQuestion, VisitTarget.meetings)
+        .outerjoin(VisitTarget, (VisitTarget.question_id == PolicyQuestion.id) & (VisitTarget.programme_id == visit.id))
+        .where(PolicyQuestion.fellow_id == visit.fellow_id)
+        .options(selectinload(PolicyQuestion.topics.of_type(Tag)))
+        .order_by(PolicyQuestion.id)
+    ).all()
+    questions = [question for question, _ in rows]
+    return questions, {question.id: meetings for question, meetings in rows if meetings is not None}
 
 
 def targets_of(visit_id: int) -> dict[int, int]:

@@ -255,20 +255,25 @@ def profile_columns():
     return (Expert.title, Expert.department, Expert.biography)
 
 
-def _rare_fields(ids: set[int]) -> dict[str, int]:
-    """{topic: experts in the contactable network who have it} of the topics of ``ids`` that are rare: held by at
-    most ``RARE_SHARE`` of the network, or ``RARE_HOLDERS`` experts. One statement."""
+def _rarity_columns():
+    """Two columns for the statement that reads candidates' topics: how many contactable experts hold the
+    row's topic, and how many contactable experts there are (correlated and scalar subqueries, so knowing
+    which fields are rare costs no statement of its own)."""
     contactable = select(Expert.id).where(Expert.do_not_contact.is_(False))
+    held = expert_topics.alias("held")
+    holders = (
+        select(func.count())
+        .select_from(held)
+        .where(held.c.tag_id == Tag.id, held.c.expert_id.in_(contactable))
+        .scalar_subquery()
+    )
     network = select(func.count()).select_from(contactable.subquery()).scalar_subquery()
-    theirs = select(expert_topics.c.tag_id).where(expert_topics.c.expert_id.in_(ids))
-    holders = func.count(expert_topics.c.expert_id)
-    rows = db.session.execute(
-        select(Tag.name, holders, network)
-        .join(expert_topics, expert_topics.c.tag_id == Tag.id)
-        .where(Tag.id.in_(theirs), expert_topics.c.expert_id.in_(contactable))
-        .group_by(Tag.name)
-    ).all()
-    return {name: n for name, n, total in rows if n <= max(RARE_HOLDERS, int(total * RARE_SHARE))}
+    return holders.label("holders"), network.label("network")
+
+
+def _is_rare(holders: int, network: int) -> bool:
+    """A field held by at most ``RARE_SHARE`` of the contactable network, or ``RARE_HOLDERS`` experts."""
+    return holders <= max(RARE_HOLDERS, int(network * RARE_SHARE))
 
 
 def _long_shots(scored: list[tuple], profiles: dict[int, _Profile], rare: dict[str, int], count: int) -> list[tuple]:
@@ -298,8 +303,8 @@ def suggest_all(
     """The best-scoring experts (score above zero) for each of ``questions``, best first; ties by full-text
     rank on PostgreSQL, then by name. Then up to ``long_shots`` more per question: experts with weaker scores
     (above zero) but a field few in the network have. Three statements however many questions (four with
-    semantic matching, one more with long shots): the candidates of every question (one UNION ALL), their
-    topics, (the rare fields among them,) and the experts finally suggested."""
+    semantic matching): the candidates of every question (one UNION ALL), their topics (with how many in the
+    network hold each, for long shots), and the experts finally suggested."""
     found = Suggestions()
     found.question_notes = {}
     off = semantic.status()
@@ -320,17 +325,20 @@ def suggest_all(
 
     ids = {row.id for row in rows}
     topics: dict[int, set[str]] = {expert_id: set() for expert_id in ids}
+    rare: dict[str, int] = {}  # {rare topic: experts holding it}, read only when long shots are wanted
     if ids:
-        for expert_id, name in db.session.execute(
-            select(expert_topics.c.expert_id, Tag.name)
+        rarity = _rarity_columns() if long_shots else ()
+        for row in db.session.execute(
+            select(expert_topics.c.expert_id, Tag.name, *rarity)
             .join(Tag, Tag.id == expert_topics.c.tag_id)
             .where(expert_topics.c.expert_id.in_(ids))
         ):
-            topics[expert_id].add(name)
+            topics[row[0]].add(row[1])
+            if rarity and _is_rare(row[2], row[3]):
+                rare[row[1]] = row[2]
     texts = {row.id: semantic.profile_text(row.title, row.department, row.biography) for row in rows}
     profiles = {row.id: _Profile(texts[row.id].lower(), frozenset(topics[row.id])) for row in rows}
 
-    rare = _rare_fields(ids) if long_shots and ids else {}
     chosen = []  # per question: (score, rank, name, expert id, reasons, semantic points), best first
     shots = []  # per question: the long shots, in the same form
     for index, one in enumerate(asked):
