@@ -61,11 +61,17 @@ class Failures:
         return max(1, round(self._limit().get_expiry() / 60))
 
 
-def _organiser_key() -> str:
+def _account_key(kind: str) -> str:
+    """The signed-in account's own id (never Flask-Login's get_id(), which carries the current second and
+    would start a fresh count every second), or the address when signed out."""
     from flask import request
     from flask_login import current_user
 
-    return f"organiser:{current_user.get_id()}" if current_user.is_authenticated else f"address:{request.remote_addr}"
+    return f"{kind}:{current_user.id}" if current_user.is_authenticated else f"address:{request.remote_addr}"
+
+
+def _organiser_key() -> str:
+    return _account_key("organiser")
 
 
 def sends_mail(view):
@@ -85,10 +91,7 @@ def sends_mail(view):
 
 
 def _person_key() -> str:
-    from flask import request
-    from flask_login import current_user
-
-    return f"person:{current_user.get_id()}" if current_user.is_authenticated else f"address:{request.remote_addr}"
+    return _account_key("person")
 
 
 def _not_searching() -> bool:
