@@ -31,9 +31,12 @@ from programmes.cli import (
     expert_embeddings_job,
     expert_reminders_command,
     expert_reminders_job,
+    follow_up_nudges_command,
+    follow_up_nudges_job,
 )
 from programmes.dashboard import manage as dashboard_manage
 from programmes.experts import manage as experts_manage
+from programmes.outcomes import notifications as outcome_notifications
 from programmes.tenures import manage, services, views
 from programmes.visits import invitations
 from programmes.visits import manage as visits_manage
@@ -65,6 +68,15 @@ bp.add_url_rule(
 bp.add_url_rule(
     "/programme/meetings/<int:meeting_id>/feedback", "rate_meeting", itinerary.rate_meeting, methods=["POST"]
 )
+bp.add_url_rule(
+    "/programme/meetings/<int:meeting_id>/follow-ups", "add_follow_up", itinerary.add_follow_up, methods=["POST"]
+)
+for rule, endpoint, view in (
+    ("done", "mark_follow_up_done", itinerary.mark_follow_up_done),
+    ("reopen", "reopen_follow_up", itinerary.reopen_follow_up),
+    ("delete", "remove_follow_up", itinerary.remove_follow_up),
+):
+    bp.add_url_rule(f"/programme/follow-ups/<int:follow_up_id>/{rule}", endpoint, view, methods=["POST"])
 # The expert's private link: no account; the token is the only key. Opened, it is swapped for the session
 # and a clean address that names only the invitation (core.private_links).
 # A calendar upload or free/busy address (the server fetches it) counts against the per-address limit.
@@ -173,8 +185,10 @@ data_export.register("brief", brief_services.export_briefs)
 personal_calendar.register("meetings", CalendarPart(meetings.feed_fingerprint, meetings.feed_entries))
 cli_commands.register("expert-reminders", expert_reminders_command)
 cli_commands.register("expert-embeddings", expert_embeddings_command)
+cli_commands.register("follow-up-nudges", follow_up_nudges_command)
 scheduled_jobs.register("expert-reminders", ScheduledJob(expert_reminders_job, minutes=60), order=30)
 scheduled_jobs.register("expert-embeddings", ScheduledJob(expert_embeddings_job, at="03:30"), order=35)
+scheduled_jobs.register("follow-up-nudges", ScheduledJob(follow_up_nudges_job, at="08:00"), order=36)
 navigation.register("programmes.mine", NavEntry("My programme", "programmes.mine", "fellow"), order=70)
 navigation.register(
     "programmes_manage.tenures",
@@ -195,6 +209,7 @@ navigation.register(
     order=80,
 )
 organiser_alerts.register("Experts' answers to visit invitations", visit_notifications.expert_answer_alerts, order=30)
+organiser_alerts.register("Follow-ups due (the team's and experts')", outcome_notifications.follow_up_alerts, order=31)
 # After write-ups have let go of the fellow's visits (order 40), before the account row goes.
 account_erasers.register("programme", services.erase_programme, order=60)
 account_erasers.register("brief", brief_services.erase_briefs, order=61)

@@ -1,7 +1,8 @@
 """``flask --app app expert-reminders``: remind experts who have not answered an invitation, and expire the
 invitations still unanswered after the visit's expiry delay, then invite the next experts on the shortlists
 of questions whose places freed (idempotent);
-``flask --app app expert-embeddings``: store the meaning of every expert's profile for semantic matching."""
+``flask --app app expert-embeddings``: store the meaning of every expert's profile for semantic matching;
+``flask --app app follow-up-nudges``: email that follow-ups agreed at meetings are due (idempotent)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from core.timeutil import local_today, to_local
 from extensions import db
 from programmes.experts.matching.semantic import refresh_embeddings, status
 from programmes.models import Expert
+from programmes.outcomes.notifications import nudge_due_follow_ups
 from programmes.visits.invitations import expire_unanswered, remind_non_responders, top_up_all
 
 
@@ -65,3 +68,18 @@ def expert_embeddings_job(now: datetime) -> str:
     if status():
         return "semantic matching is off"
     return f"{refresh_all_embeddings()} expert profile(s) embedded"
+
+
+@click.command("follow-up-nudges")
+@with_appcontext
+def follow_up_nudges_command() -> None:
+    """Nudge, once, about each follow-up due today or before and not done: the fellow for her own, the
+    organisers for the team's and the experts'."""
+    click.echo(follow_up_nudges_job(None) + ".")
+
+
+def follow_up_nudges_job(now: datetime | None) -> str:
+    """The scheduler's daily run of ``flask follow-up-nudges`` (08:00, after the digest)."""
+    nudged = nudge_due_follow_ups(to_local(now).date() if now else local_today())
+    db.session.commit()
+    return f"{nudged} follow-up nudge(s) queued"

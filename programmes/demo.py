@@ -13,7 +13,7 @@ from sqlalchemy import select
 from core.models import utcnow
 from core.sealing import seal
 from core.tags import find_or_create_tag
-from core.timeutil import local_to_utc, local_today
+from core.timeutil import local_to_utc, local_today, to_local
 from extensions import db
 from fellows.models import User
 from fellows.services import find_or_create_organisation
@@ -25,6 +25,7 @@ from programmes.models import (
     BriefVersion,
     Expert,
     ExpertInvitation,
+    FollowUp,
     Meeting,
     PolicyQuestion,
     VisitProgramme,
@@ -241,6 +242,19 @@ PAST_FEEDBACK = [
 ]
 
 
+#: The follow-ups agreed at the first past meetings (by meeting, as PAST_FEEDBACK): the action, who does
+#: it, when it is due (days after the meeting; None: two weeks from today) and whether it is done.
+PAST_FOLLOW_UPS = {
+    0: [
+        ("Send the assisted-digital survey results", "fellow", 7, True),
+        ("Ask about a return visit in the spring", "organiser", None, False),
+    ],
+    1: [("Read the Bennett Institute paper on local delivery", "fellow", 14, True)],
+    3: [("Ask for a colleague in Law for the triage question", "organiser", 21, False)],
+    4: [("Introduce Amelia to the department's data ethics board", "expert", 28, False)],
+}
+
+
 #: The second question as the first version of Amelia's brief put it, before the office's comment.
 FIRST_WORDING = "Should a government use AI to triage casework?"
 
@@ -320,17 +334,37 @@ def _past_visit(fellow: User, first_monday: date) -> None:
             continue
         rating, follow_up, expert_rating, expert_comment = PAST_FEEDBACK[n]
         starts = local_to_utc(datetime.combine(monday + timedelta(days=n % 5), time((10, 11, 14)[n % 3], 0)))
+        meeting = Meeting(
+            programme=visit,
+            invitation=invitation,
+            starts_at=starts,
+            ends_at=starts + timedelta(minutes=visit.meeting_minutes),
+            place=None if expert.meeting_mode == "online" else expert.location,
+            rating=rating,
+            follow_up=follow_up,
+            expert_rating=expert_rating,
+            expert_comment=expert_comment,
+        )
+        db.session.add(meeting)
+        _follow_ups(meeting, fellow, n)
+
+
+def _follow_ups(meeting: Meeting, fellow: User, n: int) -> None:
+    """The ledger of a past meeting: done, overdue (nudged on its day) and one still ahead."""
+    met_on = to_local(meeting.starts_at).date()
+    for action, owner, after, done in PAST_FOLLOW_UPS.get(n, []):
+        due_on = met_on + timedelta(days=after) if after is not None else local_today() + timedelta(weeks=2)
+        due_at = local_to_utc(datetime.combine(due_on, time(8, 0)))
         db.session.add(
-            Meeting(
-                programme=visit,
-                invitation=invitation,
-                starts_at=starts,
-                ends_at=starts + timedelta(minutes=visit.meeting_minutes),
-                place=None if expert.meeting_mode == "online" else expert.location,
-                rating=rating,
-                follow_up=follow_up,
-                expert_rating=expert_rating,
-                expert_comment=expert_comment,
+            FollowUp(
+                meeting=meeting,
+                action=action,
+                owner=owner,
+                due_on=due_on,
+                done_at=due_at - timedelta(days=2) if done else None,
+                nudged_at=due_at if due_at <= utcnow() else None,
+                created_by_id=fellow.id,
+                created_at=meeting.ends_at,
             )
         )
 

@@ -27,6 +27,7 @@ from programmes.models import (
     DEFAULT_LONG_SHOTS,
     DEFAULT_MEETING_TARGET,
     DEFAULT_OVER_INVITE_PERCENT,
+    FOLLOW_UP_OWNERS,
     MEETING_MODES,
     TIERS,
 )
@@ -279,6 +280,21 @@ class MeetingFeedbackForm(FlaskForm):
     follow_up = TextAreaField(
         "Follow-ups (private to you and the organisers)", validators=[Optional(), Length(max=4000)]
     )
+
+
+class FollowUpForm(FlaskForm):
+    """An action agreed at a meeting, for the follow-ups ledger."""
+
+    #: A double click or a resend records one follow-up (core.forms.submit_once).
+    form_key = FormKeyField()
+    action = StringField(
+        "What is to be done",
+        filters=[strip_filter],
+        validators=[InputRequired(message="Say what is to be done"), Length(max=300)],
+        description="For example: send the 2023 evaluation, introduce them to the analysis team.",
+    )
+    owner = SelectField("Who does it", choices=FOLLOW_UP_OWNERS, default="fellow")
+    due_on = DateField("Due", validators=[InputRequired(message="Enter the date it is due, such as 2027-03-01")])
 
 
 class BriefCommentForm(FlaskForm):

@@ -1,5 +1,6 @@
 """The programme dashboard: per fellow and per cohort, meetings held, questions covered (a question with
-no meeting is flagged), acceptance rates per expert and per department, and the experts most met.
+no meeting is flagged), follow-ups done, open and overdue (with the overdue to chase), acceptance rates
+per expert and per department, and the experts most met.
 
 Every figure comes from a few grouped queries, so the page costs the same however many fellows,
 invitations and meetings there are.
@@ -12,9 +13,11 @@ from datetime import datetime
 
 from sqlalchemy import case, func, select
 
+from core.timeutil import to_local
 from extensions import db
 from fellows.models import User
 from programmes.models import Appointment, Expert, ExpertInvitation, Meeting, PolicyQuestion, VisitProgramme
+from programmes.outcomes.queries import Counts, Ledger, count_columns, to_chase
 
 ANSWERED = ("accepted", "declined")
 ASKED = ("invited", "accepted", "declined", "expired")
@@ -38,6 +41,8 @@ class FellowRow:
     uncovered: list[str] = field(default_factory=list)
     #: Meetings the tenure aims for (Appointment.meeting_target); None without an appointment.
     target: int | None = None
+    #: The follow-ups agreed at the fellow's meetings.
+    follow_ups: Counts = field(default_factory=Counts)
 
     @property
     def acceptance(self) -> int | None:
@@ -72,6 +77,7 @@ class Dashboard:
     departments: list[RateRow]
     most_met: list[RateRow]
     cohorts: list[int]
+    follow_ups: Ledger = field(default_factory=Ledger)
 
     @property
     def totals(self) -> FellowRow:
@@ -96,8 +102,15 @@ def build(now: datetime, *, cohort: int | None = None, fellow_id: int | None = N
     """The dashboard for everyone, one cohort, or one fellow (only fellows with a visit or a question)."""
     chosen = _fellow_ids(cohort, fellow_id)
     rows: dict[int, FellowRow] = {}
+    today = to_local(now).date()
     people = db.session.execute(
-        select(User.id, User.name, func.coalesce(Appointment.cohort, User.cohort), Appointment.meeting_target)
+        select(
+            User.id,
+            User.name,
+            func.coalesce(Appointment.cohort, User.cohort),
+            Appointment.meeting_target,
+            *count_columns(today, User.id),
+        )
         .outerjoin(Appointment, Appointment.fellow_id == User.id)
         .where(
             User.id.in_(chosen),
@@ -105,8 +118,8 @@ def build(now: datetime, *, cohort: int | None = None, fellow_id: int | None = N
         )
         .order_by(User.name, User.id)
     )
-    for person_id, name, person_cohort, target in people:
-        rows[person_id] = FellowRow(person_id, name, person_cohort, target=target)
+    for person_id, name, person_cohort, target, *follow_ups in people:
+        rows[person_id] = FellowRow(person_id, name, person_cohort, target=target, follow_ups=Counts(*follow_ups))
     ids = list(rows)
 
     for person_id, visits in db.session.execute(
@@ -200,7 +213,8 @@ def build(now: datetime, *, cohort: int | None = None, fellow_id: int | None = N
     cohorts = sorted(
         {c for c in db.session.scalars(select(Appointment.cohort).distinct()) if c is not None}, reverse=True
     )
-    return Dashboard(list(rows.values()), expert_rates, department_rates, most_met, cohorts)
+    follow_ups = Ledger({row.fellow_id: row.follow_ups for row in rows.values()}, to_chase(today, ids))
+    return Dashboard(list(rows.values()), expert_rates, department_rates, most_met, cohorts, follow_ups)
 
 
 CSV_HEADER = [
@@ -217,6 +231,9 @@ CSV_HEADER = [
     "Questions",
     "Questions with a meeting",
     "Questions without a meeting",
+    "Follow-ups done",
+    "Follow-ups open",
+    "Follow-ups overdue",
 ]
 
 
@@ -236,6 +253,9 @@ def csv_rows(dashboard: Dashboard) -> list[list]:
             row.questions,
             row.covered,
             "; ".join(row.uncovered),
+            row.follow_ups.done,
+            row.follow_ups.open,
+            row.follow_ups.overdue,
         ]
         for row in dashboard.fellows
     ]

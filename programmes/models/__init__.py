@@ -1,6 +1,7 @@
 """The fellowship programme's tables, one module per part: tenures (appointments and policy questions),
 briefs, experts, visits (programmes, invitations, targets) and timetable (meetings, itinerary versions,
-repair proposals). Every model is importable from here: ``from programmes.models import Expert``."""
+repair proposals) and outcomes (follow-ups). Every model is importable from here:
+``from programmes.models import Expert``."""
 
 from programmes.models.briefs import BriefComment, BriefVersion
 from programmes.models.experts import (
@@ -11,6 +12,7 @@ from programmes.models.experts import (
     ExpertEmbedding,
     expert_topics,
 )
+from programmes.models.outcomes import FOLLOW_UP_OWNERS, FollowUp
 from programmes.models.tenures import (
     DEFAULT_MEETING_TARGET,
     TENURE_STATUSES,
@@ -44,6 +46,7 @@ __all__ = [
     "DEFAULT_LONG_SHOTS",
     "DEFAULT_MEETING_TARGET",
     "DEFAULT_OVER_INVITE_PERCENT",
+    "FOLLOW_UP_OWNERS",
     "INVITATION_STATUSES",
     "MEETING_MODES",
     "PROFILE_WORDS_FUNCTION",
@@ -56,6 +59,7 @@ __all__ = [
     "Expert",
     "ExpertEmbedding",
     "ExpertInvitation",
+    "FollowUp",
     "ItineraryChange",
     "ItineraryVersion",
     "Meeting",

@@ -18,6 +18,7 @@ from programmes.models import (
     TIERS,
     Appointment,
     ExpertInvitation,
+    FollowUp,
     Meeting,
     PolicyQuestion,
     VisitProgramme,
@@ -130,7 +131,7 @@ def delete_question(question: PolicyQuestion) -> None:
 
 def export_programme(user: User) -> dict | None:
     """A fellow's programme for "Download my data": appointment, questions, visits and their meetings
-    (with the fellow's own ratings and follow-ups)."""
+    (with the fellow's own ratings, notes and follow-ups)."""
     appointment = db.session.scalar(select(Appointment).where(Appointment.fellow_id == user.id))
     questions = db.session.scalars(
         select(PolicyQuestion).where(PolicyQuestion.fellow_id == user.id).order_by(PolicyQuestion.id)
@@ -143,6 +144,11 @@ def export_programme(user: User) -> dict | None:
     meetings = db.session.scalars(
         select(Meeting).where(Meeting.programme_id.in_([visit.id for visit in visits])).order_by(Meeting.starts_at)
     ).all()
+    follow_ups: dict[int, list[FollowUp]] = {}
+    for follow_up in db.session.scalars(
+        select(FollowUp).where(FollowUp.meeting_id.in_([m.id for m in meetings])).order_by(FollowUp.id)
+    ):
+        follow_ups.setdefault(follow_up.meeting_id, []).append(follow_up)
     return {
         "appointment": {
             "tier": appointment.tier_label,
@@ -167,6 +173,15 @@ def export_programme(user: User) -> dict | None:
                         "place": meeting.place or "online",
                         "rating": meeting.rating,
                         "follow_up": meeting.follow_up,
+                        "follow_ups": [
+                            {
+                                "action": f.action,
+                                "owner": f.owner_label,
+                                "due_on": f.due_on.isoformat(),
+                                "done_at": f.done_at.isoformat() if f.done_at else None,
+                            }
+                            for f in follow_ups.get(meeting.id, [])
+                        ],
                     }
                     for meeting in meetings
                     if meeting.programme_id == visit.id
@@ -179,10 +194,12 @@ def export_programme(user: User) -> dict | None:
 
 def erase_programme(user) -> None:
     """Account deletion: the fellow's tenure, policy questions and visits go, with the experts' invitations,
-    answers, meetings and feedback of those visits; emails to experts that quote her questions are erased
+    answers, meetings, feedback and follow-ups of those visits; emails to experts that quote her questions are erased
     too (those that name her go with the fellows' sweep). Runs after write-ups have let go of her visits."""
     questions = list(db.session.scalars(select(PolicyQuestion.question).where(PolicyQuestion.fellow_id == user.id)))
     visit_ids = select(VisitProgramme.id).where(VisitProgramme.fellow_id == user.id).scalar_subquery()
+    meeting_ids = select(Meeting.id).where(Meeting.programme_id.in_(visit_ids)).scalar_subquery()
+    db.session.execute(delete(FollowUp).where(FollowUp.meeting_id.in_(meeting_ids)))
     db.session.execute(delete(Meeting).where(Meeting.programme_id.in_(visit_ids)))
     db.session.execute(delete(ExpertInvitation).where(ExpertInvitation.programme_id.in_(visit_ids)))
     db.session.execute(delete(VisitProgramme).where(VisitProgramme.fellow_id == user.id))

@@ -33,6 +33,7 @@ from programmes.models import (
     Appointment,
     Expert,
     ExpertInvitation,
+    FollowUp,
     Meeting,
     PolicyQuestion,
     TimetableProposal,
@@ -131,6 +132,10 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
     ("programmes.itinerary", "GET"): (LOGIN, OK, HIDDEN, OK),
     ("programmes.itinerary_pdf", "GET"): (LOGIN, OK, HIDDEN, OK),
     ("programmes.rate_meeting", "POST"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.add_follow_up", "POST"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.mark_follow_up_done", "POST"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.reopen_follow_up", "POST"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.remove_follow_up", "POST"): (LOGIN, OK, HIDDEN, OK),
     # An expert's private link (no account): the token is the only key, whoever holds it.
     ("programmes.expert_invitation", "GET"): TOKEN,
     ("programmes.expert_invitation", "POST"): TOKEN,
@@ -365,7 +370,10 @@ def world(app, make_fellow, make_organiser) -> World:
             ends_at=now - timedelta(days=1, hours=1),
         )
         proposal = TimetableProposal(programme=visit, fingerprint="0" * 64, changes=[])
-        db.session.add_all([appointment, question, expert, invited_expert, visit, listed, asked, meeting, proposal])
+        follow_up = FollowUp(meeting=meeting, action="Send the paper", owner="fellow", due_on=now.date())
+        db.session.add_all(
+            [appointment, question, expert, invited_expert, visit, listed, asked, meeting, proposal, follow_up]
+        )
         db.session.commit()
         world = World(
             users={"fellow": fellow, "other": other, "organiser": organiser},
@@ -395,6 +403,7 @@ def world(app, make_fellow, make_organiser) -> World:
                 "asked_invitation_id": asked.id,
                 "meeting_id": meeting.id,
                 "proposal_id": proposal.id,
+                "follow_up_id": follow_up.id,
             },
             tokens={
                 "auth.reset_password": _sealed_link("password_reset"),

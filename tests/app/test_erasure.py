@@ -9,10 +9,11 @@ import re
 
 from sqlalchemy import JSON, String, Text, select
 
+from core.timeutil import local_today
 from events.models import Booking, Event
 from extensions import db
 from fellows.models import User
-from programmes.models import PolicyQuestion, VisitProgramme
+from programmes.models import FollowUp, Meeting, PolicyQuestion, VisitProgramme
 from tests.events_helpers import text_of
 from writeups.models import Note
 
@@ -82,7 +83,18 @@ def test_a_deleted_fellow_leaves_no_trace_but_pseudonymised_audit_entries(app, r
             if text
         ]
         own_words = [amelia.biography[:60], amelia.job_title]
-    assert questions and past != coming and all(own_words)
+        # The follow-ups of her past meetings; one the programme team owes is nudged to the organisers
+        # (an email that names her and quotes the action) before she goes.
+        follow_ups = db.session.scalars(
+            select(FollowUp).join(Meeting).where(Meeting.programme_id == past).order_by(FollowUp.id)
+        ).all()
+        actions = [f.action for f in follow_ups]
+        owed = next(f for f in follow_ups if f.owner == "organiser" and f.due_on < local_today())
+        owed.nudged_at = None
+        db.session.scalar(select(User).where(User.email == ORGANISER_EMAIL)).organiser_alerts = "each"
+        db.session.commit()
+    assert questions and past != coming and all(own_words) and actions
+    assert "1 follow-up nudge(s) queued" in runner.invoke(args=["follow-up-nudges"]).output
     organiser = _signed_in(app, ORGANISER_EMAIL, DEMO_PASSWORD)
     # Experts invited by email for her coming visit (the emails carry her name, job and questions).
     page = text_of(organiser.get(f"/organiser/visits/{coming}"))
@@ -109,7 +121,7 @@ def test_a_deleted_fellow_leaves_no_trace_but_pseudonymised_audit_entries(app, r
     with app.app_context():
         assert db.session.get(User, amelia_id) is None
         first, last = name.split()[0], name.split()[-1]
-        found = _where_found([name, FELLOW_EMAIL, first + " " + last, *questions, *answers, *own_words])
+        found = _where_found([name, FELLOW_EMAIL, first + " " + last, *questions, *answers, *own_words, *actions])
         leftovers = [place for place in found if not place.startswith("audit_entries.")]
         assert leftovers == []
         # The audit log keeps what happened, pseudonymised: no entry names her.

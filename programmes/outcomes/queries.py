@@ -1,0 +1,137 @@
+"""Reads of the follow-ups ledger: a visit's follow-ups by meeting (the itinerary), the figures and the
+overdue list for the dashboard (counts inside the statement that reads the fellows, and one list, however
+many there are), and the follow-ups whose nudge is due."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from core.timeutil import to_local
+from extensions import db
+from programmes.models import ExpertInvitation, FollowUp, Meeting, VisitProgramme
+
+#: Rows of the dashboard's list of follow-ups to chase.
+TO_CHASE = 15
+
+
+def follow_ups_by_meeting(visit: VisitProgramme) -> dict[int, list[FollowUp]]:
+    """Each meeting's follow-ups, open first by due date, then the done ones."""
+    by_meeting: dict[int, list[FollowUp]] = {}
+    for follow_up in db.session.scalars(
+        select(FollowUp)
+        .join(Meeting, Meeting.id == FollowUp.meeting_id)
+        .where(Meeting.programme_id == visit.id)
+        .order_by(FollowUp.done_at.is_not(None), FollowUp.due_on, FollowUp.id)
+    ):
+        by_meeting.setdefault(follow_up.meeting_id, []).append(follow_up)
+    return by_meeting
+
+
+@dataclass
+class Counts:
+    """How many follow-ups are open (of which overdue) and done."""
+
+    open: int = 0
+    overdue: int = 0
+    done: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.open + self.done
+
+
+@dataclass
+class Ledger:
+    """The dashboard's follow-ups: the counts per fellow and together, and the overdue ones to chase."""
+
+    by_fellow: dict[int, Counts] = field(default_factory=dict)
+    to_chase: list[FollowUp] = field(default_factory=list)
+
+    @property
+    def totals(self) -> Counts:
+        return Counts(
+            sum(c.open for c in self.by_fellow.values()),
+            sum(c.overdue for c in self.by_fellow.values()),
+            sum(c.done for c in self.by_fellow.values()),
+        )
+
+
+def count_columns(today: date, fellow_id) -> tuple:
+    """Three correlated counts for a statement that reads fellows (``fellow_id`` is its fellow's id
+    column): the follow-ups of her meetings open, overdue and done. A page adds them to the statement that
+    reads its fellows, so the ledger costs no statement of its own however many fellows there are."""
+    not_done = FollowUp.done_at.is_(None)
+
+    def count(*where):
+        return (
+            select(func.count(FollowUp.id))
+            .join(Meeting, Meeting.id == FollowUp.meeting_id)
+            .join(VisitProgramme, VisitProgramme.id == Meeting.programme_id)
+            .where(VisitProgramme.fellow_id == fellow_id, *where)
+            .correlate_except(FollowUp, Meeting, VisitProgramme)
+            .scalar_subquery()
+        )
+
+    return (
+        count(not_done).label("follow_ups_open"),
+        count(not_done, FollowUp.due_on < today).label("follow_ups_overdue"),
+        count(FollowUp.done_at.is_not(None)).label("follow_ups_done"),
+    )
+
+
+def to_chase(today: date, fellow_ids: list[int]) -> list[FollowUp]:
+    """The oldest overdue follow-ups of the fellows ``fellow_ids``, with their meeting, fellow and expert."""
+    return list(
+        db.session.scalars(
+            select(FollowUp)
+            .join(FollowUp.meeting)
+            .join(Meeting.programme)
+            .where(VisitProgramme.fellow_id.in_(fellow_ids), FollowUp.done_at.is_(None), FollowUp.due_on < today)
+            .options(
+                contains_eager(FollowUp.meeting).contains_eager(Meeting.programme).selectinload(VisitProgramme.fellow),
+                contains_eager(FollowUp.meeting).selectinload(Meeting.invitation).selectinload(ExpertInvitation.expert),
+            )
+            .order_by(FollowUp.due_on, FollowUp.id)
+            .limit(TO_CHASE)
+        )
+    )
+
+
+def due_for_a_nudge(today: date) -> list[FollowUp]:
+    """Follow-ups due today or before, not done, whose nudge has not been queued."""
+    return list(
+        db.session.scalars(
+            select(FollowUp)
+            .where(FollowUp.done_at.is_(None), FollowUp.nudged_at.is_(None), FollowUp.due_on <= today)
+            .options(
+                selectinload(FollowUp.meeting).selectinload(Meeting.programme).selectinload(VisitProgramme.fellow),
+                selectinload(FollowUp.meeting).selectinload(Meeting.invitation).selectinload(ExpertInvitation.expert),
+            )
+            .order_by(FollowUp.id)
+        )
+    )
+
+
+def due_between(since: datetime, until: datetime) -> list[FollowUp]:
+    """The team's and experts' open follow-ups whose due day (in the configured zone) began in the window."""
+    first, last = to_local(since).date(), to_local(until).date()
+    return list(
+        db.session.scalars(
+            select(FollowUp)
+            .where(
+                FollowUp.done_at.is_(None),
+                FollowUp.owner.in_(("expert", "organiser")),
+                FollowUp.due_on > first,
+                FollowUp.due_on <= last,
+            )
+            .options(
+                selectinload(FollowUp.meeting).selectinload(Meeting.programme).selectinload(VisitProgramme.fellow),
+                selectinload(FollowUp.meeting).selectinload(Meeting.invitation).selectinload(ExpertInvitation.expert),
+            )
+            .order_by(FollowUp.due_on, FollowUp.id)
+        )
+    )

@@ -1,0 +1,288 @@
+"""Issue 26 item 2, the follow-ups ledger: after a meeting the fellow (or an organiser for her) records the
+actions agreed, with who does each and by when; they are marked done or reopened on the itinerary; a
+nudge goes out when one falls due (the fellow for her own, the organisers for the team's and the
+experts'); the dashboard counts done, open and overdue and lists the overdue to chase."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from core.timeutil import local_today, to_local
+from extensions import db
+from programmes.models import Expert, ExpertInvitation, FollowUp, Meeting, VisitProgramme
+from tests.conftest import link_in
+from tests.events_helpers import text_of
+
+
+@pytest.fixture
+def held(app, make_fellow, make_organiser, make_expert, login):
+    """Ada's visit: a meeting with Priya Shah held yesterday, and one with Tom Ward next week."""
+    ada = make_fellow(name="Ada Lovelace", email="ada@example.org")
+    grace = make_fellow(name="Grace Hopper", email="grace@example.org")
+    organiser = make_organiser(name="Olive Organiser", organiser_alerts="each")
+    experts = [make_expert(name) for name in ("Priya Shah", "Tom Ward")]
+    now = datetime.now(UTC).replace(microsecond=0)
+    with app.app_context():
+        visit = VisitProgramme(
+            fellow_id=ada.id, starts_on=local_today() - timedelta(days=3), ends_on=local_today() + timedelta(days=9)
+        )
+        db.session.add(visit)
+        meetings = []
+        for expert_id, starts in zip(experts, (now - timedelta(days=1), now + timedelta(days=7)), strict=True):
+            invitation = ExpertInvitation(programme=visit, expert=db.session.get(Expert, expert_id), status="accepted")
+            meeting = Meeting(
+                programme=visit, invitation=invitation, starts_at=starts, ends_at=starts + timedelta(hours=1)
+            )
+            db.session.add(meeting)
+            meetings.append(meeting)
+        db.session.commit()
+        ids = {"visit": visit.id, "past": meetings[0].id, "coming": meetings[1].id}
+    return ids | {"ada": login(ada), "grace": login(grace), "organiser": login(organiser), "organiser_user": organiser}
+
+
+def _today():
+    """Today in the configured zone (Europe/London), as the app counts it."""
+    return datetime.now(UTC).astimezone(ZoneInfo("Europe/London")).date()
+
+
+def _add(client, meeting_id, action="Send the casework data", owner="fellow", due=None, **extra):
+    due = (_today() + timedelta(days=7)).isoformat() if due is None else due
+    data = {f"u{meeting_id}-action": action, f"u{meeting_id}-owner": owner, f"u{meeting_id}-due_on": due}
+    return client.post(f"/programme/meetings/{meeting_id}/follow-ups", data=data | extra)
+
+
+def _follow_ups(app):
+    with app.app_context():
+        return [
+            (f.action, f.owner, f.due_on, f.done_at is not None)
+            for f in db.session.scalars(select(FollowUp).order_by(FollowUp.id))
+        ]
+
+
+def test_the_fellow_records_follow_ups_marks_them_done_reopens_and_removes_them(app, held):
+    ada, visit = held["ada"], held["visit"]
+    page = text_of(ada.get(f"/programme/visits/{visit}"))
+    assert "No follow-up recorded yet" in page and page.count("Add the follow-up") == 1  # the held meeting only
+    due = _today() + timedelta(days=14)
+    response = _add(ada, held["past"], "Send  the casework data ", "fellow", due.isoformat())
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"#meeting-{held['past']}")
+    _add(ada, held["past"], "Introduce Ada to the ethics board", "expert")
+    assert _follow_ups(app) == [
+        ("Send the casework data", "fellow", due, False),
+        ("Introduce Ada to the ethics board", "expert", _today() + timedelta(days=7), False),
+    ]
+    page = text_of(ada.get(f"/programme/visits/{visit}"))
+    assert f"Send the casework data · The fellow · due {due:%-d %B %Y}" in page
+    assert "Introduce Ada to the ethics board · The expert" in page
+
+    with app.app_context():
+        first = db.session.scalar(select(FollowUp.id).where(FollowUp.owner == "fellow"))
+    assert ada.post(f"/programme/follow-ups/{first}/done").status_code == 302
+    assert ada.post(f"/programme/follow-ups/{first}/done").status_code == 302  # a second click: no change
+    page = text_of(ada.get(f"/programme/visits/{visit}", follow_redirects=True))
+    assert "Done Send the casework data" in page and "Reopen" in page
+    assert _follow_ups(app)[0][3] is True
+    ada.post(f"/programme/follow-ups/{first}/reopen")
+    assert _follow_ups(app)[0][3] is False
+    ada.post(f"/programme/follow-ups/{first}/delete")
+    assert [row[0] for row in _follow_ups(app)] == ["Introduce Ada to the ethics board"]
+    # An organiser records one for her too.
+    assert _add(held["organiser"], held["past"], "Book a second meeting", "organiser").status_code == 302
+    assert len(_follow_ups(app)) == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("action", "   ", "Say what is to be done"),
+        ("action", "x" * 301, "300"),
+        ("owner", "the minister", "Not a valid choice"),
+        ("due_on", "31/02/2027", "Not a valid date value"),
+        ("due_on", "", "Enter the date it is due"),
+        ("due_on", "2001-01-01", "cannot be before the meeting"),
+        ("due_on", "2099-01-01", "more than three years away"),
+    ],
+)
+def test_a_follow_up_that_does_not_validate_says_why_keeps_what_was_typed_and_saves_nothing(
+    app, held, field, value, message
+):
+    data = {
+        "action": "Send the casework data",
+        "owner": "expert",
+        "due": (_today() + timedelta(days=3)).isoformat(),
+    }
+    data[{"due_on": "due"}.get(field, field)] = value
+    response = _add(held["ada"], held["past"], data["action"], data["owner"], data["due"])
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "There is a problem" in page and message in page
+    if field != "action":
+        assert "Send the casework data" in page  # what was typed is still there
+    assert _follow_ups(app) == []
+
+
+def test_follow_ups_wait_for_the_meeting_and_are_private_to_the_fellow_and_organisers(app, held, client):
+    early = _add(held["ada"], held["coming"])
+    assert early.status_code == 400 and "once the meeting has taken place" in early.get_data(as_text=True)
+    _add(held["ada"], held["past"])
+    with app.app_context():
+        follow_up = db.session.scalar(select(FollowUp.id))
+    grace = held["grace"]
+    assert _add(grace, held["past"], "Spam").status_code == 404
+    for action in ("done", "reopen", "delete"):
+        assert grace.post(f"/programme/follow-ups/{follow_up}/{action}").status_code == 404
+        assert client.post(f"/programme/follow-ups/{follow_up}/{action}").status_code == 302  # to sign in
+    assert "Send the casework data" not in grace.get("/organiser/programme-dashboard").get_data(as_text=True)
+    assert _follow_ups(app) == [("Send the casework data", "fellow", _today() + timedelta(days=7), False)]
+    assert held["ada"].get(f"/programme/follow-ups/{follow_up}/done").status_code == 405  # changes are POSTs
+
+
+def test_a_double_click_records_one_follow_up(app, held):
+    form = held["ada"].get(f"/programme/visits/{held['visit']}").get_data(as_text=True)
+    key = re.search(rf'name="u{held["past"]}-form_key"[^>]*value="([^"]+)"', form).group(1)
+    for _ in range(2):
+        assert _add(held["ada"], held["past"], **{f"u{held['past']}-form_key": key}).status_code == 302
+    assert len(_follow_ups(app)) == 1
+
+
+def test_a_nudge_goes_once_when_due_to_the_fellow_or_the_organisers(app, held, runner, outbox):
+    today = _today()
+    with app.app_context():
+        meeting = db.session.get(Meeting, held["past"])
+        db.session.add_all(
+            [
+                FollowUp(meeting=meeting, action="Send the casework data", owner="fellow", due_on=today),
+                FollowUp(meeting=meeting, action="Send Ada the 2023 evaluation", owner="expert", due_on=today),
+                FollowUp(meeting=meeting, action="Book a second meeting", owner="organiser", due_on=today),
+                FollowUp(meeting=meeting, action="Not yet", owner="fellow", due_on=today + timedelta(days=1)),
+                FollowUp(
+                    meeting=meeting, action="Already done", owner="fellow", due_on=today, done_at=datetime.now(UTC)
+                ),
+            ]
+        )
+        db.session.commit()
+    assert "3 follow-up nudge(s) queued." in runner.invoke(args=["follow-up-nudges"]).output
+    [to_fellow] = outbox(kind="follow_up_due")
+    assert (
+        to_fellow.to_address == "ada@example.org" and to_fellow.subject == "A follow-up is due: Send the casework data"
+    )
+    assert "your meeting with Priya Shah" in to_fellow.sent_text
+    assert link_in(to_fellow, f"/programme/visits/{held['visit']}").endswith(f"#meeting-{held['past']}")
+    alerts = outbox(kind="organiser_alert")
+    assert {alert.to_address for alert in alerts} == {held["organiser_user"].email}
+    assert sorted(re.search(r"The (expert|programme team) to [^:]+", a.text_body).group(0) for a in alerts) == [
+        "The expert to send Ada the 2023 evaluation",
+        "The programme team to book a second meeting",
+    ]
+    assert "agreed by Ada Lovelace with Priya Shah" in alerts[0].text_body
+    # Once: a rerun sends nothing; reopened after being done, it is nudged again.
+    assert "0 follow-up nudge(s) queued." in runner.invoke(args=["follow-up-nudges"]).output
+    with app.app_context():
+        first = db.session.scalar(select(FollowUp.id).where(FollowUp.action == "Send the casework data"))
+    held["ada"].post(f"/programme/follow-ups/{first}/done")
+    held["ada"].post(f"/programme/follow-ups/{first}/reopen")
+    assert "1 follow-up nudge(s) queued." in runner.invoke(args=["follow-up-nudges"]).output
+
+
+def test_a_follow_up_recorded_on_or_after_its_day_is_not_nudged(app, held, runner, outbox):
+    _add(held["ada"], held["past"], due=_today().isoformat())
+    assert "0 follow-up nudge(s) queued." in runner.invoke(args=["follow-up-nudges"]).output
+    assert outbox(kind="follow_up_due") == []
+
+
+def test_organisers_who_chose_the_digest_read_the_teams_follow_ups_there(app, held, runner, outbox, make_organiser):
+    reader = make_organiser(name="Dee Digest", organiser_alerts="digest")
+    with app.app_context():
+        meeting = db.session.get(Meeting, held["past"])
+        db.session.add(FollowUp(meeting=meeting, action="Book a second meeting", owner="organiser", due_on=_today()))
+        db.session.add(FollowUp(meeting=meeting, action="Fellow's own", owner="fellow", due_on=_today()))
+        db.session.commit()
+    runner.invoke(args=["digest"])
+    [digest] = [m for m in outbox(kind="organiser_digest") if m.to_address == reader.email]
+    assert "The programme team to book a second meeting" in digest.text_body
+    assert "Fellow's own" not in digest.text_body  # the fellow is nudged herself
+
+
+def test_the_dashboard_counts_follow_ups_and_lists_the_overdue_to_chase(app, held, count_queries):
+    organiser = held["organiser"]
+    page = text_of(organiser.get("/organiser/programme-dashboard"))
+    assert "No follow-up has been recorded yet" in page
+    today = _today()
+
+    def add(n, **fields):
+        with app.app_context():
+            meeting = db.session.get(Meeting, held["past"])
+            for i in range(n):
+                db.session.add(FollowUp(meeting=meeting, action=f"Action {i}", owner="fellow", **fields))
+            db.session.commit()
+
+    add(2, due_on=today - timedelta(days=3))
+    add(1, due_on=today + timedelta(days=3))
+    add(1, due_on=today - timedelta(days=9), done_at=datetime.now(UTC))
+    page = text_of(organiser.get("/organiser/programme-dashboard"))
+    assert "Follow-ups done 1 of 4" in page and "Follow-ups overdue 2" in page
+    assert "1 done, 3 open 2 overdue" in page  # Ada's row
+    assert f"Overdue {today - timedelta(days=3):%-d %B %Y} Action 0 The fellow Ada Lovelace Priya Shah" in page
+    csv = organiser.get("/organiser/programme-dashboard.csv").get_data(as_text=True)
+    assert csv.splitlines()[0].endswith("Follow-ups done,Follow-ups open,Follow-ups overdue")
+    assert csv.splitlines()[1].endswith(",1,3,2")
+
+    with count_queries() as few:
+        organiser.get("/organiser/programme-dashboard")
+    add(10, due_on=today - timedelta(days=1))
+    with count_queries() as many:
+        organiser.get("/organiser/programme-dashboard")
+    # The signed-in organiser is read again after a write (the cache of signed-in people): not the page's.
+    page_statements = [
+        [st for st in counter.statements if not re.search(r"WHERE users.id = (\?|%\(\w+\)s)\s*$", st)]
+        for counter in (few, many)
+    ]
+    assert len(page_statements[1]) == len(page_statements[0]), page_statements[1]
+    assert "Follow-ups overdue 12" in text_of(organiser.get("/organiser/programme-dashboard"))
+
+
+def test_download_my_data_carries_the_follow_ups(app, held):
+    _add(held["ada"], held["past"])
+    data = held["ada"].post("/account/export").get_json()
+    [meeting] = [m for visit in data["programme"]["visits"] for m in visit["meetings"] if m["follow_ups"]]
+    assert meeting["follow_ups"] == [
+        {
+            "action": "Send the casework data",
+            "owner": "The fellow",
+            "due_on": (_today() + timedelta(days=7)).isoformat(),
+            "done_at": None,
+        }
+    ]
+
+
+def test_the_demo_fellows_past_visit_has_follow_ups_to_work_through(app, runner, login):
+    from fellows.demo import DEMO_PASSWORD, ORGANISER_EMAIL
+    from programmes.demo import FELLOW_EMAIL
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    amelia = app.test_client()
+    assert amelia.post("/login", data={"email": FELLOW_EMAIL, "password": DEMO_PASSWORD}).status_code == 302
+    with app.app_context():
+        past = db.session.scalars(select(VisitProgramme).order_by(VisitProgramme.starts_on)).first()
+        overdue = db.session.scalar(
+            select(FollowUp).where(FollowUp.action == "Ask for a colleague in Law for the triage question")
+        )
+        overdue_id, meeting_id, met_on = overdue.id, overdue.meeting_id, to_local(overdue.meeting.starts_at)
+    page = text_of(amelia.get(f"/programme/visits/{past.id}"))
+    assert "Done Send the assisted-digital survey results" in page
+    assert "Overdue Ask for a colleague in Law for the triage question · The programme team" in page
+    assert "Ask about a return visit in the spring · The programme team" in page
+    assert met_on.date() < _today()
+    organiser = app.test_client()
+    organiser.post("/login", data={"email": ORGANISER_EMAIL, "password": DEMO_PASSWORD})
+    board = text_of(organiser.get("/organiser/programme-dashboard"))
+    assert "Follow-ups done 2 of 5" in board and "Follow-ups overdue 2" in board
+    assert amelia.post(f"/programme/follow-ups/{overdue_id}/done").status_code == 302
+    assert "Follow-ups overdue 1" in text_of(organiser.get("/organiser/programme-dashboard"))
+    # The demo's overdue follow-ups were nudged on their day: the first scheduled run sends nothing about them.
+    assert "0 follow-up nudge(s) queued." in runner.invoke(args=["follow-up-nudges"]).output
+    assert _add(amelia, meeting_id, "Share the pilot's results", "fellow").status_code == 302
