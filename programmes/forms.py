@@ -278,7 +278,7 @@ class ExpertFeedbackForm(FlaskForm):
 class MeetingFeedbackForm(FlaskForm):
     rating = _usefulness("How useful was this meeting?")
     follow_up = TextAreaField(
-        "Follow-ups (private to you and the organisers)", validators=[Optional(), Length(max=4000)]
+        "Notes from the meeting (private to you and the organisers)", validators=[Optional(), Length(max=4000)]
     )
 
 
