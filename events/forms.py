@@ -92,7 +92,7 @@ class SpeakerForm(Form):
 
 class EventForm(FlaskForm):
     title = StringField(
-        "Title", filters=[strip_filter], validators=[InputRequired(message="Enter a title"), Length(max=200)]
+        "Title", filters=[strip_filter], validators=[DataRequired(message="Enter a title"), Length(max=200)]
     )
     kind = SelectField("Kind of event", choices=dict(EVENT_KINDS), default="lunch")
     summary = StringField(
@@ -309,12 +309,12 @@ class EventMessageForm(FlaskForm):
     subject = StringField(
         "Subject",
         filters=[strip_filter],
-        validators=[InputRequired(message="Enter a subject"), Length(max=200)],
+        validators=[DataRequired(message="Enter a subject"), Length(max=200)],
     )
     body = TextAreaField(
         "Message",
         filters=[strip_filter],
-        validators=[InputRequired(message="Write the message"), Length(max=10_000)],
+        validators=[DataRequired(message="Write the message"), Length(max=10_000)],
         description="Plain text. Each person's email starts with their name and ends with the event's details.",
     )
     #: Set by the preview: sending the same preview twice (a double click, a resubmitted page) sends once.

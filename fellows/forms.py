@@ -15,7 +15,16 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import Email, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from core.forms import (
     FormKeyField,
@@ -111,16 +120,16 @@ class JoinRequestForm(FlaskForm):
     #: A double click or a resend sends one request (core.forms.submit_once).
     form_key = FormKeyField()
     name = StringField(
-        "Full name", filters=[strip_filter], validators=[InputRequired("Enter your name"), Length(max=200)]
+        "Full name", filters=[strip_filter], validators=[DataRequired("Enter your name"), Length(max=200)]
     )
     email = _email_field()
     organisation = StringField(
-        "Organisation", filters=[strip_filter], validators=[InputRequired("Enter your organisation"), Length(max=200)]
+        "Organisation", filters=[strip_filter], validators=[DataRequired("Enter your organisation"), Length(max=200)]
     )
     reason = TextAreaField(
         "Why would you like to join?",
         filters=[strip_filter],
-        validators=[InputRequired("Tell us briefly why you would like to join"), Length(max=2000)],
+        validators=[DataRequired("Tell us briefly why you would like to join"), Length(max=2000)],
         description="A sentence or two is enough, e.g. which cohort you belong to.",
     )
 
@@ -140,7 +149,7 @@ class ProfileForm(FlaskForm):
     honorific = SelectField(
         "Title", choices={h: h or "—" for h in HONORIFICS}, filters=[strip_filter], validators=[Optional()]
     )
-    name = StringField("Full name", filters=[strip_filter], validators=[InputRequired("Enter a name"), Length(max=200)])
+    name = StringField("Full name", filters=[strip_filter], validators=[DataRequired("Enter a name"), Length(max=200)])
     job_title = StringField("Job title", filters=[empty_to_none], validators=[Optional(), Length(max=200)])
     organisation = StringField(
         "Organisation",
@@ -220,7 +229,7 @@ class FellowAdminForm(ProfileForm):
 
 
 class InviteFellowForm(FlaskForm):
-    name = StringField("Full name", filters=[strip_filter], validators=[InputRequired("Enter a name"), Length(max=200)])
+    name = StringField("Full name", filters=[strip_filter], validators=[DataRequired("Enter a name"), Length(max=200)])
     email = _email_field()
     organisation = StringField("Organisation", filters=[empty_to_none], validators=[Optional(), Length(max=200)])
     sector = SelectField(
@@ -239,7 +248,7 @@ class DeclineJoinRequestForm(FlaskForm):
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField("Name", filters=[strip_filter], validators=[InputRequired("Enter a name"), Length(max=200)])
+    name = StringField("Name", filters=[strip_filter], validators=[DataRequired("Enter a name"), Length(max=200)])
     kind = SelectField("Kind", choices=dict(ORGANISATION_KINDS))
     website = StringField(
         "Website", filters=[empty_to_none], validators=[Optional(), Length(max=500), validate_web_url]
@@ -247,7 +256,7 @@ class OrganisationForm(FlaskForm):
 
 
 class TagForm(FlaskForm):
-    name = StringField("Topic", filters=[strip_filter], validators=[InputRequired("Enter a topic"), Length(max=80)])
+    name = StringField("Topic", filters=[strip_filter], validators=[DataRequired("Enter a topic"), Length(max=80)])
 
 
 class CSVUploadForm(FlaskForm):

@@ -11,7 +11,7 @@ from wtforms import (
     RadioField,
     StringField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from core.forms import FormKeyField, MultiCheckboxField, TextAreaField, empty_to_none, strip_filter
 from writeups.models import NOTE_AUDIENCES
@@ -51,11 +51,11 @@ class NoteForm(FlaskForm):
 
     #: The note version the form was opened at: a save made to an older version is refused.
     version = HiddenField()
-    title = StringField("Title", filters=[strip_filter], validators=[InputRequired("Enter a title"), Length(max=200)])
+    title = StringField("Title", filters=[strip_filter], validators=[DataRequired("Enter a title"), Length(max=200)])
     summary = TextAreaField(
         "Summary",
         filters=[strip_filter],
-        validators=[InputRequired("Write a short summary for listings"), Length(max=500)],
+        validators=[DataRequired("Write a short summary for listings"), Length(max=500)],
         description="One or two sentences shown in lists, the feed and emails (plain text, up to 500 characters).",
     )
     body = TextAreaField(
@@ -129,13 +129,13 @@ class ReviewLinkForm(FlaskForm):
     reviewer_name = StringField(
         "Reviewer's name",
         filters=[strip_filter],
-        validators=[InputRequired("Enter the reviewer's name"), Length(max=200)],
+        validators=[DataRequired("Enter the reviewer's name"), Length(max=200)],
     )
     reviewer_email = EmailField(
         "Reviewer's email address",
         filters=[strip_filter],
         validators=[
-            InputRequired("Enter an email address"),
+            DataRequired("Enter an email address"),
             Email("Enter an email address like name@example.org", check_deliverability=False),
             Length(max=320),
         ],

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from core.models import Tag
 from events.models import Event
 from extensions import db
-from fellows.models import User
+from fellows.models import JoinRequest, User
 from tests.events_helpers import event_form, text_of
 from tests.notes_helpers import make_note_fixture, past  # noqa: F401  (make_note is a fixture)
 
@@ -280,3 +280,29 @@ def test_control_characters_pasted_into_a_note_keep_the_atom_feed_readable(clien
     feed = feedparser.parse(client.get("/notes/feed.atom").data)
     assert not feed.bozo, feed.get("bozo_exception")
     assert [entry.title for entry in feed.entries] == ["Policylunch"]
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "data", "message"),
+    [
+        (
+            "anonymous",
+            "/join",
+            {"name": "   ", "email": "n@example.org", "organisation": "HMT", "reason": "Hi"},
+            "Enter your name",
+        ),
+        ("organiser", "/organiser/topics", {"name": " \t "}, "Enter a topic"),
+        ("organiser", "/organiser/fellows/invite", {"name": "  ", "email": "n@example.org"}, "Enter a name"),
+        ("fellow", "/profile/edit", {"name": "   ", "fellow_status": "current"}, "Enter a name"),
+    ],
+)
+def test_a_required_box_holding_only_spaces_is_empty(app, as_role, make_fellow, login, who, path, data, message):
+    """Spaces are stripped before saving, so a box of spaces is refused as empty, not saved blank."""
+    client = login(make_fellow()) if who == "fellow" else as_role(who) if who != "anonymous" else app.test_client()
+    before = {model: count(app, model) for model in (Tag, User, JoinRequest)}
+    response = client.post(path, data=data)
+    assert response.status_code == 400 and message in text_of(response)
+    assert {model: count(app, model) for model in (Tag, User, JoinRequest)} == before
+    if who == "fellow":
+        with app.app_context():
+            assert all(user.name.strip() for user in db.session.scalars(select(User)))
