@@ -36,7 +36,11 @@ from programmes.cli import (
 )
 from programmes.dashboard import manage as dashboard_manage
 from programmes.experts import manage as experts_manage
+from programmes.outcomes import manage as outcomes_manage
 from programmes.outcomes import notifications as outcome_notifications
+from programmes.outcomes import queries as outcome_queries
+from programmes.outcomes import services as outcome_services
+from programmes.outcomes import views as outcome_views
 from programmes.tenures import manage, services, views
 from programmes.visits import invitations
 from programmes.visits import manage as visits_manage
@@ -77,6 +81,20 @@ for rule, endpoint, view in (
     ("delete", "remove_follow_up", itinerary.remove_follow_up),
 ):
     bp.add_url_rule(f"/programme/follow-ups/<int:follow_up_id>/{rule}", endpoint, view, methods=["POST"])
+bp.add_url_rule("/programme/fellows/<int:fellow_id>/impact", "impact", outcome_views.impact, methods=["GET", "POST"])
+bp.add_url_rule(
+    "/programme/fellows/<int:fellow_id>/impact.pdf", "impact_story", outcome_views.impact_story, methods=["GET"]
+)
+bp.add_url_rule(
+    "/programme/impact/<int:record_id>/edit", "edit_impact", outcome_views.edit_impact, methods=["GET", "POST"]
+)
+bp.add_url_rule(
+    "/programme/impact/<int:record_id>/delete", "remove_impact", outcome_views.remove_impact, methods=["POST"]
+)
+bp.add_url_rule("/programme/impact/<int:record_id>/quotes", "add_quote", outcome_views.add_quote, methods=["POST"])
+bp.add_url_rule(
+    "/programme/impact-quotes/<int:quote_id>/delete", "remove_quote", outcome_views.remove_quote, methods=["POST"]
+)
 # The expert's private link: no account; the token is the only key. Opened, it is swapped for the session
 # and a clean address that names only the invitation (core.private_links).
 # A calendar upload or free/busy address (the server fetches it) counts against the per-address limit.
@@ -127,6 +145,7 @@ manage_bp.add_url_rule("/programme-dashboard", "dashboard", dashboard_manage.das
 manage_bp.add_url_rule(
     "/programme-dashboard.csv", "export_dashboard", dashboard_manage.export_dashboard, methods=["GET"]
 )
+manage_bp.add_url_rule("/impact.csv", "export_impact", costly(outcomes_manage.export_impact), methods=["GET"])
 manage_bp.add_url_rule("/visits/new", "new_visit", visits_manage.new_visit, methods=["GET", "POST"])
 manage_bp.add_url_rule("/visits/<int:visit_id>", "visit", visits_manage.visit, methods=["GET"])
 manage_bp.add_url_rule("/visits/<int:visit_id>/edit", "edit_visit", visits_manage.edit_visit, methods=["GET", "POST"])
@@ -182,6 +201,7 @@ demo_loaders.register("programmes", demo.load, order=40)
 retention_purges.register("expert links", invitations.retire_links)
 data_export.register("programme", services.export_programme)
 data_export.register("brief", brief_services.export_briefs)
+data_export.register("impact", outcome_queries.export_impact_of)
 personal_calendar.register("meetings", CalendarPart(meetings.feed_fingerprint, meetings.feed_entries))
 cli_commands.register("expert-reminders", expert_reminders_command)
 cli_commands.register("expert-embeddings", expert_embeddings_command)
@@ -213,6 +233,7 @@ organiser_alerts.register("Follow-ups due (the team's and experts')", outcome_no
 # After write-ups have let go of the fellow's visits (order 40), before the account row goes.
 account_erasers.register("programme", services.erase_programme, order=60)
 account_erasers.register("brief", brief_services.erase_briefs, order=61)
+account_erasers.register("impact", outcome_services.erase_impact, order=62)
 
 # What this area records in the audit log, and the tables it writes that no cached answer reads.
 for action, text in {

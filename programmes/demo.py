@@ -26,6 +26,8 @@ from programmes.models import (
     Expert,
     ExpertInvitation,
     FollowUp,
+    ImpactQuote,
+    ImpactRecord,
     Meeting,
     PolicyQuestion,
     VisitProgramme,
@@ -314,6 +316,7 @@ def _past_visit(fellow: User, first_monday: date) -> None:
     invited_at = utcnow() - timedelta(weeks=30)
     organiser = db.session.scalar(select(User).where(User.role == "organiser").order_by(User.id).limit(1))
     _briefs(fellow, organiser, invited_at - timedelta(days=1))
+    held: list[Meeting] = []
     for n, expert in enumerate(experts[10:17]):
         status = "accepted" if n < len(PAST_FEEDBACK) else ("declined" if n == len(PAST_FEEDBACK) else "expired")
         invitation = ExpertInvitation(
@@ -347,6 +350,33 @@ def _past_visit(fellow: User, first_monday: date) -> None:
         )
         db.session.add(meeting)
         _follow_ups(meeting, fellow, n)
+        held.append(meeting)
+    _impact(fellow, held, monday)
+
+
+def _impact(fellow: User, meetings: list[Meeting], monday: date) -> None:
+    """What came of Amelia's first visit: a change in her department's guidance, drawn from two of its
+    meetings, with a quote its speaker agreed to."""
+    record = ImpactRecord(
+        fellow_id=fellow.id,
+        title="Assisted-digital support written into the service standard",
+        what_changed=(
+            "The department's service standard now asks every new online service to plan assisted-digital "
+            "support from its first phase, after the survey results and the data ethics board's review."
+        ),
+        evidence="Service standard, revision 4 (section 2.3), published eight weeks after the visit.",
+        happened_on=monday + timedelta(weeks=8),
+        meetings=meetings[:2],
+        created_by_id=fellow.id,
+    )
+    record.quotes.append(
+        ImpactQuote(
+            text="The fellowship meetings gave us the evidence to make assisted digital a day-one requirement.",
+            speaker="Deputy Director, Digital Services",
+            consent_on=monday + timedelta(weeks=9),
+        )
+    )
+    db.session.add(record)
 
 
 def _follow_ups(meeting: Meeting, fellow: User, n: int) -> None:

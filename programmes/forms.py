@@ -18,7 +18,7 @@ from wtforms import (
     StringField,
     TimeField,
 )
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from core.forms import FormKeyField, MultiCheckboxField, TextAreaField, strip_filter
 from core.uploads import WholeUpload
@@ -71,7 +71,7 @@ class QuestionForm(FlaskForm):
     question = StringField(
         "Policy question",
         filters=[strip_filter],
-        validators=[InputRequired(message="Write the question"), Length(max=500)],
+        validators=[DataRequired(message="Write the question"), Length(max=500)],
         description="One question, as you would put it to a researcher, e.g. “How can digital services "
         "stay usable for people who are not online?”",
     )
@@ -85,13 +85,13 @@ def _text(label: str, length: int = 200, **kwargs):
 
 class ExpertForm(FlaskForm):
     name = StringField(
-        "Name", filters=[strip_filter], validators=[InputRequired("Enter the expert's name"), Length(max=200)]
+        "Name", filters=[strip_filter], validators=[DataRequired("Enter the expert's name"), Length(max=200)]
     )
     email = EmailField(
         "Email address",
         filters=[strip_filter],
         validators=[
-            InputRequired("Enter an email address"),
+            DataRequired("Enter an email address"),
             Email("Enter an email address like name@example.org", check_deliverability=False),
             Length(max=320),
         ],
@@ -252,8 +252,8 @@ class CancelMeetingForm(FlaskForm):
 
 
 class TravelTimeForm(FlaskForm):
-    place_a = StringField("From", filters=[strip_filter], validators=[InputRequired("Name a place"), Length(max=120)])
-    place_b = StringField("To", filters=[strip_filter], validators=[InputRequired("Name a place"), Length(max=120)])
+    place_a = StringField("From", filters=[strip_filter], validators=[DataRequired("Name a place"), Length(max=120)])
+    place_b = StringField("To", filters=[strip_filter], validators=[DataRequired("Name a place"), Length(max=120)])
     minutes = IntegerField(
         "Minutes", validators=[InputRequired("Enter the minutes"), NumberRange(0, 240, "Between 0 and 240 minutes")]
     )
@@ -290,11 +290,59 @@ class FollowUpForm(FlaskForm):
     action = StringField(
         "What is to be done",
         filters=[strip_filter],
-        validators=[InputRequired(message="Say what is to be done"), Length(max=300)],
+        validators=[DataRequired(message="Say what is to be done"), Length(max=300)],
         description="For example: send the 2023 evaluation, introduce them to the analysis team.",
     )
     owner = SelectField("Who does it", choices=FOLLOW_UP_OWNERS, default="fellow")
     due_on = DateField("Due", validators=[InputRequired(message="Enter the date it is due, such as 2027-03-01")])
+
+
+class ImpactForm(FlaskForm):
+    """An impact record: what changed in the fellow's policy work, how we know, and what led to it."""
+
+    title = StringField(
+        "Title",
+        filters=[strip_filter],
+        validators=[DataRequired(message="Give the change a short title"), Length(max=200)],
+        description="For example: Casework triage guidance rewritten.",
+    )
+    what_changed = TextAreaField(
+        "What changed",
+        filters=[strip_filter],
+        validators=[DataRequired(message="Say what changed"), Length(max=4000)],
+        description="In the fellow's policy work: a decision, a policy, a plan, a way of working.",
+    )
+    evidence = TextAreaField(
+        "Evidence (optional)",
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=4000)],
+        description="How we know: a document, a date, a figure, who can confirm it.",
+    )
+    happened_on = DateField("When it happened (optional)", validators=[Optional()])
+    meetings = MultiCheckboxField("Meetings it drew on", coerce=int, choices=[], validate_choice=True)
+
+
+class QuoteForm(FlaskForm):
+    """A quote about a change, kept only with the speaker's consent."""
+
+    text = TextAreaField(
+        "Quote",
+        filters=[strip_filter],
+        validators=[DataRequired(message="Write the quote"), Length(max=2000)],
+    )
+    speaker = StringField(
+        "Who said it",
+        filters=[strip_filter],
+        validators=[DataRequired(message="Say who said it"), Length(max=200)],
+        description="As they agreed to be named, e.g. Director of Policy, DSIT.",
+    )
+    consent = BooleanField(
+        "They agreed to be quoted in impact stories",
+        validators=[InputRequired(message="A quote is kept only with the speaker's consent")],
+    )
+    consent_on = DateField(
+        "The day they agreed", validators=[InputRequired(message="Enter the day they agreed, such as 2027-03-01")]
+    )
 
 
 class BriefCommentForm(FlaskForm):
@@ -303,7 +351,7 @@ class BriefCommentForm(FlaskForm):
     body = TextAreaField(
         "Comment",
         filters=[strip_filter],
-        validators=[InputRequired(message="Write the comment"), Length(max=4000)],
+        validators=[DataRequired(message="Write the comment"), Length(max=4000)],
     )
 
 

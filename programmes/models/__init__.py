@@ -1,6 +1,6 @@
 """The fellowship programme's tables, one module per part: tenures (appointments and policy questions),
 briefs, experts, visits (programmes, invitations, targets) and timetable (meetings, itinerary versions,
-repair proposals) and outcomes (follow-ups). Every model is importable from here:
+repair proposals) and outcomes (follow-ups, impact records). Every model is importable from here:
 ``from programmes.models import Expert``."""
 
 from programmes.models.briefs import BriefComment, BriefVersion
@@ -12,7 +12,7 @@ from programmes.models.experts import (
     ExpertEmbedding,
     expert_topics,
 )
-from programmes.models.outcomes import FOLLOW_UP_OWNERS, FollowUp
+from programmes.models.outcomes import FOLLOW_UP_OWNERS, FollowUp, ImpactQuote, ImpactRecord, impact_meetings
 from programmes.models.tenures import (
     DEFAULT_MEETING_TARGET,
     TENURE_STATUSES,
@@ -60,6 +60,8 @@ __all__ = [
     "ExpertEmbedding",
     "ExpertInvitation",
     "FollowUp",
+    "ImpactQuote",
+    "ImpactRecord",
     "ItineraryChange",
     "ItineraryVersion",
     "Meeting",
@@ -69,6 +71,7 @@ __all__ = [
     "VisitProgramme",
     "VisitTarget",
     "expert_topics",
+    "impact_meetings",
     "question_topics",
     "when_text",
 ]

@@ -1,14 +1,16 @@
-"""What came of the meetings: the follow-ups agreed at each one (an action, who does it, by when)."""
+"""What came of the meetings: the follow-ups agreed at each one (an action, who does it, by when), and the
+impact records of each fellow (what changed, the evidence, the meetings it drew on, quotes with consent)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import UTCDateTime, utcnow
 from extensions import db
+from fellows.models import User
 from programmes.models.timetable import Meeting
 
 #: Who does a follow-up, as the pages say it. An expert's actions are chased by the programme team (experts
@@ -49,3 +51,55 @@ class FollowUp(db.Model):
         if self.due_on < today:
             return "overdue"
         return "due" if self.due_on == today else "open"
+
+
+#: Which meetings an impact record draws on (a meeting may feed several).
+impact_meetings = db.Table(
+    "impact_meetings",
+    Column("record_id", ForeignKey("impact_records.id", ondelete="CASCADE"), primary_key=True),
+    Column("meeting_id", ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class ImpactRecord(db.Model):
+    """What changed in a fellow's policy work because of the programme, with the evidence for it: the
+    material of an impact story (the shape research-impact assessments ask for: the change, the evidence,
+    the meetings that led to it, and what people said)."""
+
+    __tablename__ = "impact_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fellow_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: What changed: a policy, a decision, a plan, a way of working.
+    what_changed: Mapped[str] = mapped_column(Text)
+    #: How we know: a document, a date, a figure, who can confirm it.
+    evidence: Mapped[str | None] = mapped_column(Text)
+    #: When the change happened (as far as known).
+    happened_on: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    fellow: Mapped[User] = relationship(foreign_keys=[fellow_id])
+    meetings: Mapped[list[Meeting]] = relationship(secondary=impact_meetings, order_by=Meeting.starts_at)
+    quotes: Mapped[list[ImpactQuote]] = relationship(
+        back_populates="record", cascade="all, delete-orphan", order_by="ImpactQuote.id"
+    )
+
+
+class ImpactQuote(db.Model):
+    """Something a person said about the change, kept only with their consent to be quoted."""
+
+    __tablename__ = "impact_quotes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("impact_records.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    #: Who said it and in what role ("Director of Policy, DSIT"), as they agreed to be named.
+    speaker: Mapped[str] = mapped_column(String(200))
+    #: The day the speaker agreed to be quoted in impact stories; a quote is not kept without it.
+    consent_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    record: Mapped[ImpactRecord] = relationship(back_populates="quotes")

@@ -1,4 +1,5 @@
-"""Reads of the follow-ups ledger: a visit's follow-ups by meeting (the itinerary), the figures and the
+"""Reads of the outcomes: a fellow's impact records (and the meetings they can draw on, and every record
+as CSV rows); of the follow-ups ledger: a visit's follow-ups by meeting (the itinerary), the figures and the
 overdue list for the dashboard (counts inside the statement that reads the fellows, and one list, however
 many there are), and the follow-ups whose nudge is due."""
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from core.timeutil import to_local
 from extensions import db
-from programmes.models import ExpertInvitation, FollowUp, Meeting, VisitProgramme
+from programmes.models import ExpertInvitation, FollowUp, ImpactRecord, Meeting, VisitProgramme
 
 #: Rows of the dashboard's list of follow-ups to chase.
 TO_CHASE = 15
@@ -135,3 +136,102 @@ def due_between(since: datetime, until: datetime) -> list[FollowUp]:
             .order_by(FollowUp.due_on, FollowUp.id)
         )
     )
+
+
+def impact_of(fellow_id: int) -> list[ImpactRecord]:
+    """A fellow's impact records, newest change first, with their meetings (and experts) and quotes."""
+    return list(
+        db.session.scalars(
+            select(ImpactRecord)
+            .where(ImpactRecord.fellow_id == fellow_id)
+            .options(
+                selectinload(ImpactRecord.meetings)
+                .selectinload(Meeting.invitation)
+                .selectinload(ExpertInvitation.expert),
+                selectinload(ImpactRecord.quotes),
+            )
+            .order_by(ImpactRecord.happened_on.desc().nulls_last(), ImpactRecord.id.desc())
+        )
+    )
+
+
+def held_meetings_of(fellow_id: int, now: datetime) -> list[Meeting]:
+    """The fellow's meetings that have taken place, newest first: what an impact record can draw on."""
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .join(VisitProgramme, VisitProgramme.id == Meeting.programme_id)
+            .where(VisitProgramme.fellow_id == fellow_id, Meeting.ends_at <= now)
+            .options(selectinload(Meeting.invitation).selectinload(ExpertInvitation.expert))
+            .order_by(Meeting.starts_at.desc())
+        )
+    )
+
+
+IMPACT_CSV_HEADER = [
+    "Fellow",
+    "Cohort",
+    "Title",
+    "What changed",
+    "Evidence",
+    "When",
+    "Meetings it drew on",
+    "Quotes (with consent)",
+    "Recorded",
+]
+
+
+def _meeting_label(meeting: Meeting) -> str:
+    return f"{meeting.expert.name if meeting.expert else 'an expert'} ({to_local(meeting.starts_at):%Y-%m-%d})"
+
+
+def impact_csv_rows() -> list[list]:
+    """Every fellow's impact records, for the organisers' CSV (one row per record)."""
+    records = db.session.scalars(
+        select(ImpactRecord)
+        .options(
+            selectinload(ImpactRecord.fellow),
+            selectinload(ImpactRecord.meetings).selectinload(Meeting.invitation).selectinload(ExpertInvitation.expert),
+            selectinload(ImpactRecord.quotes),
+        )
+        .order_by(ImpactRecord.fellow_id, ImpactRecord.id)
+    )
+    return [
+        [
+            record.fellow.name,
+            record.fellow.cohort or "",
+            record.title,
+            record.what_changed,
+            record.evidence or "",
+            record.happened_on.isoformat() if record.happened_on else "",
+            "; ".join(
+                f"{m.expert.name if m.expert else 'an expert'} ({to_local(m.starts_at):%Y-%m-%d})"
+                for m in record.meetings
+            ),
+            " | ".join(
+                f"\u201c{q.text}\u201d ({q.speaker}, consent {q.consent_on.isoformat()})" for q in record.quotes
+            ),
+            to_local(record.created_at).date().isoformat(),
+        ]
+        for record in records
+    ]
+
+
+def export_impact_of(user) -> list[dict] | None:
+    """A fellow's impact records for "Download my data"."""
+    records = impact_of(user.id)
+    if not records:
+        return None
+    return [
+        {
+            "title": record.title,
+            "what_changed": record.what_changed,
+            "evidence": record.evidence,
+            "happened_on": record.happened_on.isoformat() if record.happened_on else None,
+            "meetings": [_meeting_label(m) for m in record.meetings],
+            "quotes": [
+                {"text": q.text, "speaker": q.speaker, "consent_on": q.consent_on.isoformat()} for q in record.quotes
+            ],
+        }
+        for record in records
+    ]

@@ -1,15 +1,18 @@
-"""Follow-ups: recorded after a meeting by the fellow or an organiser, marked done, reopened or removed.
-Flush, never commit: the view commits."""
+"""Follow-ups (recorded after a meeting by the fellow or an organiser, marked done, reopened or removed)
+and impact records (what changed, the evidence, the meetings, quotes with consent). Flush, never commit:
+the view commits."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sqlalchemy import delete, select
+
 from core.errors import ServiceError
 from core.models import utcnow
 from core.timeutil import local_today, to_local
 from extensions import db
-from programmes.models import FOLLOW_UP_OWNERS, FollowUp, Meeting
+from programmes.models import FOLLOW_UP_OWNERS, FollowUp, ImpactQuote, ImpactRecord, Meeting, VisitProgramme
 
 #: How far ahead a due date may be: past the two-year tenure is a typing slip, not a plan.
 LATEST_DUE = timedelta(days=3 * 365)
@@ -59,4 +62,76 @@ def reopen(follow_up: FollowUp) -> bool:
 
 def remove_follow_up(follow_up: FollowUp) -> None:
     db.session.delete(follow_up)
+    db.session.flush()
+
+
+def _held_meetings_of(fellow_id: int, meeting_ids: list[int]) -> list[Meeting]:
+    """The fellow's own meetings among ``meeting_ids`` that have taken place; another's is refused."""
+    if not meeting_ids:
+        return []
+    meetings = list(
+        db.session.scalars(
+            select(Meeting)
+            .join(VisitProgramme, VisitProgramme.id == Meeting.programme_id)
+            .where(Meeting.id.in_(meeting_ids), VisitProgramme.fellow_id == fellow_id, Meeting.ends_at <= utcnow())
+        )
+    )
+    if len(meetings) != len(set(meeting_ids)):
+        raise ServiceError("Choose among the fellow's meetings that have taken place.")
+    return meetings
+
+
+def save_impact(
+    record: ImpactRecord,
+    fellow_id: int,
+    actor,
+    *,
+    title: str,
+    what_changed: str,
+    evidence: str | None,
+    happened_on: date | None,
+    meeting_ids: list[int],
+) -> ImpactRecord:
+    """Create or update an impact record of the fellow: what changed, the evidence, the meetings it drew on."""
+    if happened_on is not None and happened_on > local_today():
+        raise ServiceError("The change cannot have happened in the future: leave the date empty if unsure.")
+    record.meetings = _held_meetings_of(fellow_id, meeting_ids)
+    record.fellow_id = fellow_id
+    record.title = " ".join(title.split())
+    record.what_changed = what_changed.strip()
+    record.evidence = (evidence or "").strip() or None
+    record.happened_on = happened_on
+    if record.id is None:
+        record.created_by_id = actor.id
+        db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def remove_impact(record: ImpactRecord) -> None:
+    db.session.delete(record)
+    db.session.flush()
+
+
+def add_quote(record: ImpactRecord, text: str, speaker: str, consent_on: date | None) -> ImpactQuote:
+    """A quote about the change, kept only with the day the speaker agreed to be quoted."""
+    if consent_on is None:
+        raise ServiceError("A quote is kept only with the speaker's consent: record the day they agreed.")
+    if consent_on > local_today():
+        raise ServiceError("The day of consent cannot be in the future.")
+    quote = ImpactQuote(record=record, text=text.strip(), speaker=" ".join(speaker.split()), consent_on=consent_on)
+    db.session.add(quote)
+    db.session.flush()
+    return quote
+
+
+def remove_quote(quote: ImpactQuote) -> None:
+    """Withdrawn consent, or a mistake: the quote goes."""
+    db.session.delete(quote)
+    db.session.flush()
+
+
+def erase_impact(user) -> None:
+    """Account deletion: the fellow's impact records go, with their quotes and links to meetings."""
+    db.session.execute(delete(ImpactRecord).where(ImpactRecord.fellow_id == user.id))
     db.session.flush()

@@ -34,6 +34,8 @@ from programmes.models import (
     Expert,
     ExpertInvitation,
     FollowUp,
+    ImpactQuote,
+    ImpactRecord,
     Meeting,
     PolicyQuestion,
     TimetableProposal,
@@ -136,6 +138,15 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
     ("programmes.mark_follow_up_done", "POST"): (LOGIN, OK, HIDDEN, OK),
     ("programmes.reopen_follow_up", "POST"): (LOGIN, OK, HIDDEN, OK),
     ("programmes.remove_follow_up", "POST"): (LOGIN, OK, HIDDEN, OK),
+    # A fellow's impact records and story: the fellow and organisers
+    ("programmes.impact", "GET"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.impact", "POST"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.impact_story", "GET"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.edit_impact", "GET"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.edit_impact", "POST"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.remove_impact", "POST"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.add_quote", "POST"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.remove_quote", "POST"): (LOGIN, OK, HIDDEN, OK),
     # An expert's private link (no account): the token is the only key, whoever holds it.
     ("programmes.expert_invitation", "GET"): TOKEN,
     ("programmes.expert_invitation", "POST"): TOKEN,
@@ -232,6 +243,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
             "programmes_manage.timetable": "GET",
             "programmes_manage.dashboard": "GET",
             "programmes_manage.export_dashboard": "GET",
+            "programmes_manage.export_impact": "GET",
             "programmes_manage.solve": "POST",
             "programmes_manage.travel_time": "POST",
             "programmes_manage.move_meeting": "POST",
@@ -371,9 +383,12 @@ def world(app, make_fellow, make_organiser) -> World:
         )
         proposal = TimetableProposal(programme=visit, fingerprint="0" * 64, changes=[])
         follow_up = FollowUp(meeting=meeting, action="Send the paper", owner="fellow", due_on=now.date())
+        impact = ImpactRecord(fellow_id=ada.id, title="Guidance rewritten", what_changed="The triage guidance.")
+        quote = ImpactQuote(record=impact, text="It helped.", speaker="A director", consent_on=now.date())
         db.session.add_all(
             [appointment, question, expert, invited_expert, visit, listed, asked, meeting, proposal, follow_up]
         )
+        db.session.add_all([impact, quote])
         db.session.commit()
         world = World(
             users={"fellow": fellow, "other": other, "organiser": organiser},
@@ -404,6 +419,8 @@ def world(app, make_fellow, make_organiser) -> World:
                 "meeting_id": meeting.id,
                 "proposal_id": proposal.id,
                 "follow_up_id": follow_up.id,
+                "record_id": impact.id,
+                "quote_id": quote.id,
             },
             tokens={
                 "auth.reset_password": _sealed_link("password_reset"),

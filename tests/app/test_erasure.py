@@ -13,7 +13,7 @@ from core.timeutil import local_today
 from events.models import Booking, Event
 from extensions import db
 from fellows.models import User
-from programmes.models import FollowUp, Meeting, PolicyQuestion, VisitProgramme
+from programmes.models import FollowUp, ImpactRecord, Meeting, PolicyQuestion, VisitProgramme
 from tests.events_helpers import text_of
 from writeups.models import Note
 
@@ -89,6 +89,9 @@ def test_a_deleted_fellow_leaves_no_trace_but_pseudonymised_audit_entries(app, r
             select(FollowUp).join(Meeting).where(Meeting.programme_id == past).order_by(FollowUp.id)
         ).all()
         actions = [f.action for f in follow_ups]
+        # Her impact record and the quote in it.
+        impact = db.session.scalar(select(ImpactRecord).where(ImpactRecord.fellow_id == amelia_id))
+        actions += [impact.what_changed, impact.evidence, *(q.text for q in impact.quotes)]
         owed = next(f for f in follow_ups if f.owner == "organiser" and f.due_on < local_today())
         owed.nudged_at = None
         db.session.scalar(select(User).where(User.email == ORGANISER_EMAIL)).organiser_alerts = "each"
