@@ -313,12 +313,12 @@ class ImpactForm(FlaskForm):
         description="In the fellow's policy work: a decision, a policy, a plan, a way of working.",
     )
     evidence = TextAreaField(
-        "Evidence (optional)",
+        "Evidence",
         filters=[strip_filter],
         validators=[Optional(), Length(max=4000)],
         description="How we know: a document, a date, a figure, who can confirm it.",
     )
-    happened_on = DateField("When it happened (optional)", validators=[Optional()])
+    happened_on = DateField("When it happened", validators=[Optional()])
     meetings = MultiCheckboxField("Meetings it drew on", coerce=int, choices=[], validate_choice=True)
 
 
