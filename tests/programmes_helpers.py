@@ -21,3 +21,28 @@ def visit_form(fellow_id: int, *, weeks_ahead: int = 3, **changes) -> dict[str, 
         "max_per_day": "6",
         "reminder_after_days": "5",
     } | changes
+
+
+def visit_with_meetings(app, fellow_id: int, expert_ids: list[int], starts: list) -> dict:
+    """A visit of the fellow around today with an hour's meeting with each expert at each of ``starts``
+    (aware datetimes); returns the visit's id and the meetings' ids, in order."""
+    from core.timeutil import local_today
+    from extensions import db
+    from programmes.models import Expert, ExpertInvitation, Meeting, VisitProgramme
+
+    with app.app_context():
+        today = local_today()
+        visit = VisitProgramme(
+            fellow_id=fellow_id, starts_on=today - timedelta(days=9), ends_on=today + timedelta(days=9)
+        )
+        db.session.add(visit)
+        meetings = []
+        for expert_id, start in zip(expert_ids, starts, strict=True):
+            invitation = ExpertInvitation(programme=visit, expert=db.session.get(Expert, expert_id), status="accepted")
+            meeting = Meeting(
+                programme=visit, invitation=invitation, starts_at=start, ends_at=start + timedelta(hours=1)
+            )
+            db.session.add(meeting)
+            meetings.append(meeting)
+        db.session.commit()
+        return {"visit": visit.id, "meetings": [meeting.id for meeting in meetings]}

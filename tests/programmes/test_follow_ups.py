@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from core.timeutil import local_today, to_local
+from core.timeutil import to_local
 from extensions import db
-from programmes.models import Expert, ExpertInvitation, FollowUp, Meeting, VisitProgramme
+from programmes.models import FollowUp, Meeting, VisitProgramme
 from tests.conftest import link_in
 from tests.events_helpers import text_of
+from tests.programmes_helpers import visit_with_meetings
 
 
 @pytest.fixture
@@ -27,21 +28,8 @@ def held(app, make_fellow, make_organiser, make_expert, login):
     organiser = make_organiser(name="Olive Organiser", organiser_alerts="each")
     experts = [make_expert(name) for name in ("Priya Shah", "Tom Ward")]
     now = datetime.now(UTC).replace(microsecond=0)
-    with app.app_context():
-        visit = VisitProgramme(
-            fellow_id=ada.id, starts_on=local_today() - timedelta(days=3), ends_on=local_today() + timedelta(days=9)
-        )
-        db.session.add(visit)
-        meetings = []
-        for expert_id, starts in zip(experts, (now - timedelta(days=1), now + timedelta(days=7)), strict=True):
-            invitation = ExpertInvitation(programme=visit, expert=db.session.get(Expert, expert_id), status="accepted")
-            meeting = Meeting(
-                programme=visit, invitation=invitation, starts_at=starts, ends_at=starts + timedelta(hours=1)
-            )
-            db.session.add(meeting)
-            meetings.append(meeting)
-        db.session.commit()
-        ids = {"visit": visit.id, "past": meetings[0].id, "coming": meetings[1].id}
+    made = visit_with_meetings(app, ada.id, experts, [now - timedelta(days=1), now + timedelta(days=7)])
+    ids = {"visit": made["visit"], "past": made["meetings"][0], "coming": made["meetings"][1]}
     return ids | {"ada": login(ada), "grace": login(grace), "organiser": login(organiser), "organiser_user": organiser}
 
 

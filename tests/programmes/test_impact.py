@@ -16,8 +16,9 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from extensions import db
-from programmes.models import Expert, ExpertInvitation, ImpactQuote, ImpactRecord, Meeting, VisitProgramme
+from programmes.models import ImpactQuote, ImpactRecord
 from tests.events_helpers import text_of
+from tests.programmes_helpers import visit_with_meetings
 
 
 def _today():
@@ -31,21 +32,8 @@ def world(app, make_fellow, make_organiser, make_expert, login):
     grace = make_fellow(name="Grace Hopper", email="grace@example.org")
     experts = [make_expert(name) for name in ("Priya Shah", "Tom Ward")]
     now = datetime.now(UTC).replace(microsecond=0)
-    with app.app_context():
-        visit = VisitProgramme(
-            fellow_id=ada.id, starts_on=_today() - timedelta(days=9), ends_on=_today() + timedelta(days=9)
-        )
-        db.session.add(visit)
-        meetings = []
-        for expert_id, starts in zip(experts, (now - timedelta(days=7), now + timedelta(days=7)), strict=True):
-            invitation = ExpertInvitation(programme=visit, expert=db.session.get(Expert, expert_id), status="accepted")
-            meeting = Meeting(
-                programme=visit, invitation=invitation, starts_at=starts, ends_at=starts + timedelta(hours=1)
-            )
-            db.session.add(meeting)
-            meetings.append(meeting)
-        db.session.commit()
-        ids = {"ada_id": ada.id, "past": meetings[0].id, "coming": meetings[1].id}
+    made = visit_with_meetings(app, ada.id, experts, [now - timedelta(days=7), now + timedelta(days=7)])
+    ids = {"ada_id": ada.id, "past": made["meetings"][0], "coming": made["meetings"][1]}
     return ids | {"ada": login(ada), "grace": login(grace), "organiser": login(make_organiser())}
 
 
