@@ -36,6 +36,7 @@ from programmes.cli import (
 )
 from programmes.dashboard import manage as dashboard_manage
 from programmes.experts import manage as experts_manage
+from programmes.network import manage as network_manage
 from programmes.outcomes import manage as outcomes_manage
 from programmes.outcomes import notifications as outcome_notifications
 from programmes.outcomes import queries as outcome_queries
@@ -145,6 +146,7 @@ manage_bp.add_url_rule("/programme-dashboard", "dashboard", dashboard_manage.das
 manage_bp.add_url_rule(
     "/programme-dashboard.csv", "export_dashboard", dashboard_manage.export_dashboard, methods=["GET"]
 )
+manage_bp.add_url_rule("/programme-network", "network", network_manage.network, methods=["GET"])
 manage_bp.add_url_rule("/impact.csv", "export_impact", costly(outcomes_manage.export_impact), methods=["GET"])
 manage_bp.add_url_rule("/visits/new", "new_visit", visits_manage.new_visit, methods=["GET", "POST"])
 manage_bp.add_url_rule("/visits/<int:visit_id>", "visit", visits_manage.visit, methods=["GET"])

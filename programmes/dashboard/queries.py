@@ -88,7 +88,8 @@ class Dashboard:
         return total
 
 
-def _fellow_ids(cohort: int | None, fellow_id: int | None):
+def fellows_in_scope(cohort: int | None, fellow_id: int | None):
+    """The ids of the fellows in a scope (everyone, a cohort by appointment or profile, one fellow), as a subquery."""
     query = select(User.id).where(User.role == "fellow")
     if fellow_id is not None:
         query = query.where(User.id == fellow_id)
@@ -100,7 +101,7 @@ def _fellow_ids(cohort: int | None, fellow_id: int | None):
 
 def build(now: datetime, *, cohort: int | None = None, fellow_id: int | None = None) -> Dashboard:
     """The dashboard for everyone, one cohort, or one fellow (only fellows with a visit or a question)."""
-    chosen = _fellow_ids(cohort, fellow_id)
+    chosen = fellows_in_scope(cohort, fellow_id)
     rows: dict[int, FellowRow] = {}
     today = to_local(now).date()
     people = db.session.execute(
@@ -210,11 +211,13 @@ def build(now: datetime, *, cohort: int | None = None, fellow_id: int | None = N
             .limit(TOP)
         )
     ]
-    cohorts = sorted(
-        {c for c in db.session.scalars(select(Appointment.cohort).distinct()) if c is not None}, reverse=True
-    )
     follow_ups = Ledger({row.fellow_id: row.follow_ups for row in rows.values()}, to_chase(today, ids))
-    return Dashboard(list(rows.values()), expert_rates, department_rates, most_met, cohorts, follow_ups)
+    return Dashboard(list(rows.values()), expert_rates, department_rates, most_met, cohorts(), follow_ups)
+
+
+def cohorts() -> list[int]:
+    """The cohorts tenures name, newest first: the choices of a scope."""
+    return sorted({c for c in db.session.scalars(select(Appointment.cohort).distinct()) if c is not None}, reverse=True)
 
 
 CSV_HEADER = [

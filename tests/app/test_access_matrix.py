@@ -242,6 +242,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
             "programmes_manage.confirm_busy_import": "POST",
             "programmes_manage.timetable": "GET",
             "programmes_manage.dashboard": "GET",
+            "programmes_manage.network": "GET",
             "programmes_manage.export_dashboard": "GET",
             "programmes_manage.export_impact": "GET",
             "programmes_manage.solve": "POST",

@@ -153,6 +153,7 @@ def _pages(ids: dict) -> list[tuple[str, str, str]]:
         ("home_organiser", "/", "organiser"),
         ("visit", f"/organiser/visits/{ids['visit']}", "organiser"),
         ("dashboard", "/organiser/programme-dashboard", "organiser"),
+        ("network", "/organiser/programme-network", "organiser"),
     ]
 
 

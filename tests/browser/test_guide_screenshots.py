@@ -36,7 +36,7 @@ def _picture(locator, name: str) -> None:
     assert path.stat().st_size > 5_000, f"{name}.png is nearly empty"
 
 
-def test_the_organisers_guide_pictures_show_the_demo_funnel_and_brief(app, runner, page):
+def test_the_organisers_guide_pictures_show_the_demo_funnel_brief_and_network(app, runner, page):
     from programmes.models import VisitProgramme
 
     assert runner.invoke(args=["demo"]).exit_code == 0
@@ -58,3 +58,9 @@ def test_the_organisers_guide_pictures_show_the_demo_funnel_and_brief(app, runne
     expect(organiser.get_by_role("heading", name="Version 2")).to_be_visible()
     expect(organiser.locator("ins").first).to_be_visible()  # the words version 2 added
     _picture(organiser.locator("main"), "organiser-brief")
+
+    organiser.goto("/organiser/programme-network")
+    fields = organiser.locator("section[aria-labelledby=fields]")
+    expect(fields.locator("figure.chart svg")).to_be_visible()
+    expect(fields.locator("#field-table")).to_contain_text("Thin")
+    _picture(fields, "organiser-network")
