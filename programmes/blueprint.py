@@ -105,6 +105,15 @@ bp.add_url_rule("/expert/<token>/remove", "expert_remove_me", expert_views.remov
 bp.add_url_rule("/expert/<token>/feedback", "expert_feedback", expert_views.expert_feedback, methods=["POST"])
 bp.add_url_rule("/expert/<token>/calendar", "expert_calendar", expert_calendar, methods=["POST"])
 bp.add_url_rule(
+    "/expert/<token>/stories/<int:record_id>/withhold",
+    "withhold_story_name",
+    expert_views.withhold_story_name,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/expert/<token>/stories/<int:record_id>/name", "name_in_story", expert_views.name_in_story, methods=["POST"]
+)
+bp.add_url_rule(
     "/expert/<token>/calendar/confirm",
     "expert_calendar_confirm",
     expert_views.expert_calendar_confirm,
@@ -116,6 +125,8 @@ for rule, endpoint, view, methods in (
     ("/feedback", "expert_feedback", expert_views.expert_feedback, ["POST"]),
     ("/calendar", "expert_calendar", expert_calendar, ["POST"]),
     ("/calendar/confirm", "expert_calendar_confirm", expert_views.expert_calendar_confirm, ["POST"]),
+    ("/stories/<int:record_id>/withhold", "withhold_story_name", expert_views.withhold_story_name, ["POST"]),
+    ("/stories/<int:record_id>/name", "name_in_story", expert_views.name_in_story, ["POST"]),
 ):
     bp.add_url_rule(f"/expert/invitations/<int:invitation_id>{rule}", endpoint, view, methods=methods)
 
@@ -245,5 +256,7 @@ for action, text in {
     "experts.imported": "Experts imported from CSV",
     "expert.busy_imported": "Busy times taken from an expert's calendar",
     "programme.exported": "Programme dashboard downloaded",
+    "impact.name_withheld": "Expert asked not to be named in an impact story",
+    "impact.name_allowed": "Expert agreed to be named in an impact story again",
 }.items():
     audit_labels.register(action, text)

@@ -12,7 +12,14 @@ from programmes.models.experts import (
     ExpertEmbedding,
     expert_topics,
 )
-from programmes.models.outcomes import FOLLOW_UP_OWNERS, FollowUp, ImpactQuote, ImpactRecord, impact_meetings
+from programmes.models.outcomes import (
+    FOLLOW_UP_OWNERS,
+    FollowUp,
+    ImpactQuote,
+    ImpactRecord,
+    ImpactWithheld,
+    impact_meetings,
+)
 from programmes.models.tenures import (
     DEFAULT_MEETING_TARGET,
     TENURE_STATUSES,
@@ -62,6 +69,7 @@ __all__ = [
     "FollowUp",
     "ImpactQuote",
     "ImpactRecord",
+    "ImpactWithheld",
     "ItineraryChange",
     "ItineraryVersion",
     "Meeting",

@@ -86,6 +86,32 @@ class ImpactRecord(db.Model):
     quotes: Mapped[list[ImpactQuote]] = relationship(
         back_populates="record", cascade="all, delete-orphan", order_by="ImpactQuote.id"
     )
+    #: Experts who asked not to be named in this story (from their private link).
+    withheld: Mapped[list[ImpactWithheld]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+    def names(self, meeting: Meeting) -> bool:
+        """Whether the story may name the expert of ``meeting``: not once they asked it not to."""
+        return meeting.expert is not None and meeting.expert.id not in {w.expert_id for w in self.withheld}
+
+    def expert_in_story(self, meeting: Meeting) -> str:
+        """The expert of a linked meeting as the story (PDF, CSV, data download) names them."""
+        if self.names(meeting):
+            return meeting.expert.name
+        return "an expert (who asked not to be named)" if meeting.expert is not None else "an expert"
+
+
+class ImpactWithheld(db.Model):
+    """An expert who took part in a meeting an impact story draws on, and asked not to be named in it.
+
+    The meeting still counts in the story; the story says "an expert" instead of their name. Removing
+    the row (the expert's *Name me again*) names them again.
+    """
+
+    __tablename__ = "impact_withheld"
+
+    record_id: Mapped[int] = mapped_column(ForeignKey("impact_records.id", ondelete="CASCADE"), primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("experts.id", ondelete="CASCADE"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ImpactQuote(db.Model):

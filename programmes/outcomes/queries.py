@@ -1,7 +1,7 @@
-"""Reads of the outcomes: a fellow's impact records (and the meetings they can draw on, and every record
-as CSV rows); of the follow-ups ledger: a visit's follow-ups by meeting (the itinerary), the figures and the
-overdue list for the dashboard (counts inside the statement that reads the fellows, and one list, however
-many there are), and the follow-ups whose nudge is due."""
+"""Reads of the outcomes: a fellow's impact records (the meetings they can draw on, the stories that name
+an expert, every record as CSV rows); of the follow-ups ledger: a visit's follow-ups by meeting (the
+itinerary), the figures and the overdue list for the dashboard (counts inside the statement that reads the
+fellows, and one list, however many there are), and the follow-ups whose nudge is due."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from core.timeutil import to_local
 from extensions import db
-from programmes.models import ExpertInvitation, FollowUp, ImpactRecord, Meeting, VisitProgramme
+from programmes.models import ExpertInvitation, FollowUp, ImpactRecord, Meeting, VisitProgramme, impact_meetings
 
 #: Rows of the dashboard's list of follow-ups to chase.
 TO_CHASE = 15
@@ -149,6 +149,7 @@ def impact_of(fellow_id: int) -> list[ImpactRecord]:
                 .selectinload(Meeting.invitation)
                 .selectinload(ExpertInvitation.expert),
                 selectinload(ImpactRecord.quotes),
+                selectinload(ImpactRecord.withheld),
             )
             .order_by(ImpactRecord.happened_on.desc().nulls_last(), ImpactRecord.id.desc())
         )
@@ -181,8 +182,8 @@ IMPACT_CSV_HEADER = [
 ]
 
 
-def _meeting_label(meeting: Meeting) -> str:
-    return f"{meeting.expert.name if meeting.expert else 'an expert'} ({to_local(meeting.starts_at):%Y-%m-%d})"
+def _meeting_label(record: ImpactRecord, meeting: Meeting) -> str:
+    return f"{record.expert_in_story(meeting)} ({to_local(meeting.starts_at):%Y-%m-%d})"
 
 
 def impact_csv_rows() -> list[list]:
@@ -193,6 +194,7 @@ def impact_csv_rows() -> list[list]:
             selectinload(ImpactRecord.fellow),
             selectinload(ImpactRecord.meetings).selectinload(Meeting.invitation).selectinload(ExpertInvitation.expert),
             selectinload(ImpactRecord.quotes),
+            selectinload(ImpactRecord.withheld),
         )
         .order_by(ImpactRecord.fellow_id, ImpactRecord.id)
     )
@@ -204,10 +206,7 @@ def impact_csv_rows() -> list[list]:
             record.what_changed,
             record.evidence or "",
             record.happened_on.isoformat() if record.happened_on else "",
-            "; ".join(
-                f"{m.expert.name if m.expert else 'an expert'} ({to_local(m.starts_at):%Y-%m-%d})"
-                for m in record.meetings
-            ),
+            "; ".join(_meeting_label(record, m) for m in record.meetings),
             " | ".join(
                 f"\u201c{q.text}\u201d ({q.speaker}, consent {q.consent_on.isoformat()})" for q in record.quotes
             ),
@@ -228,10 +227,45 @@ def export_impact_of(user) -> list[dict] | None:
             "what_changed": record.what_changed,
             "evidence": record.evidence,
             "happened_on": record.happened_on.isoformat() if record.happened_on else None,
-            "meetings": [_meeting_label(m) for m in record.meetings],
+            "meetings": [_meeting_label(record, m) for m in record.meetings],
             "quotes": [
                 {"text": q.text, "speaker": q.speaker, "consent_on": q.consent_on.isoformat()} for q in record.quotes
             ],
         }
         for record in records
     ]
+
+
+@dataclass
+class Story:
+    """An impact story as the expert who took part sees it from their private link."""
+
+    record: ImpactRecord
+    #: The expert's meetings the story draws on.
+    meetings: list[Meeting]
+
+    @property
+    def named(self) -> bool:
+        return all(self.record.names(m) for m in self.meetings)
+
+
+def stories_naming(expert_id: int) -> list[Story]:
+    """The impact records that draw on a meeting of this expert (and so name them unless they asked not
+    to be), newest change first, each with the expert's meetings it draws on."""
+    rows = db.session.execute(
+        select(ImpactRecord, Meeting)
+        .join(impact_meetings, impact_meetings.c.record_id == ImpactRecord.id)
+        .join(Meeting, Meeting.id == impact_meetings.c.meeting_id)
+        .join(ExpertInvitation, ExpertInvitation.id == Meeting.invitation_id)
+        .where(ExpertInvitation.expert_id == expert_id)
+        .options(
+            selectinload(ImpactRecord.withheld),
+            selectinload(ImpactRecord.fellow),
+            selectinload(Meeting.invitation).selectinload(ExpertInvitation.expert),
+        )
+        .order_by(ImpactRecord.happened_on.desc().nulls_last(), ImpactRecord.id.desc(), Meeting.starts_at)
+    )
+    stories: dict[int, Story] = {}
+    for record, meeting in rows:
+        stories.setdefault(record.id, Story(record, [])).meetings.append(meeting)
+    return list(stories.values())

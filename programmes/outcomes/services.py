@@ -12,7 +12,15 @@ from core.errors import ServiceError
 from core.models import utcnow
 from core.timeutil import local_today, to_local
 from extensions import db
-from programmes.models import FOLLOW_UP_OWNERS, FollowUp, ImpactQuote, ImpactRecord, Meeting, VisitProgramme
+from programmes.models import (
+    FOLLOW_UP_OWNERS,
+    FollowUp,
+    ImpactQuote,
+    ImpactRecord,
+    ImpactWithheld,
+    Meeting,
+    VisitProgramme,
+)
 
 #: How far ahead a due date may be: past the two-year tenure is a typing slip, not a plan.
 LATEST_DUE = timedelta(days=3 * 365)
@@ -129,6 +137,27 @@ def remove_quote(quote: ImpactQuote) -> None:
     """Withdrawn consent, or a mistake: the quote goes."""
     db.session.delete(quote)
     db.session.flush()
+
+
+def withhold_name(record: ImpactRecord, expert) -> bool:
+    """The expert asks not to be named in this story (which must draw on one of their meetings); False if
+    they had already asked."""
+    if not any(m.expert is not None and m.expert.id == expert.id for m in record.meetings):
+        raise ServiceError("This story does not draw on a meeting of yours.")
+    if any(w.expert_id == expert.id for w in record.withheld):
+        return False
+    record.withheld.append(ImpactWithheld(expert_id=expert.id))
+    db.session.flush()
+    return True
+
+
+def name_again(record: ImpactRecord, expert) -> bool:
+    """The expert lets the story name them again; False if it already did."""
+    withheld = [w for w in record.withheld if w.expert_id == expert.id]
+    for row in withheld:
+        record.withheld.remove(row)
+    db.session.flush()
+    return bool(withheld)
 
 
 def erase_impact(user) -> None:

@@ -154,6 +154,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
     ("programmes.expert_feedback", "POST"): TOKEN,
     ("programmes.expert_calendar", "POST"): TOKEN,
     ("programmes.expert_calendar_confirm", "POST"): TOKEN,
+    ("programmes.withhold_story_name", "POST"): TOKEN,
+    ("programmes.name_in_story", "POST"): TOKEN,
     # Organisers' pages
     **{
         (endpoint, method): ORGANISERS
@@ -384,7 +386,9 @@ def world(app, make_fellow, make_organiser) -> World:
         )
         proposal = TimetableProposal(programme=visit, fingerprint="0" * 64, changes=[])
         follow_up = FollowUp(meeting=meeting, action="Send the paper", owner="fellow", due_on=now.date())
-        impact = ImpactRecord(fellow_id=ada.id, title="Guidance rewritten", what_changed="The triage guidance.")
+        impact = ImpactRecord(
+            fellow_id=ada.id, title="Guidance rewritten", what_changed="The triage guidance.", meetings=[meeting]
+        )
         quote = ImpactQuote(record=impact, text="It helped.", speaker="A director", consent_on=now.date())
         db.session.add_all(
             [appointment, question, expert, invited_expert, visit, listed, asked, meeting, proposal, follow_up]
@@ -435,6 +439,8 @@ def world(app, make_fellow, make_organiser) -> World:
                 "programmes.expert_feedback": expert_token,
                 "programmes.expert_calendar": expert_token,
                 "programmes.expert_calendar_confirm": expert_token,
+                "programmes.withhold_story_name": expert_token,
+                "programmes.name_in_story": expert_token,
             },
         )
         assert all(opened_bodies(m) for m in db.session.scalars(select(OutboxMessage)))
@@ -458,6 +464,8 @@ ARGUMENTS = {
     "programmes.expert_feedback": {"invitation_id": "asked_invitation_id"},
     "programmes.expert_calendar": {"invitation_id": "asked_invitation_id"},
     "programmes.expert_calendar_confirm": {"invitation_id": "asked_invitation_id"},
+    "programmes.withhold_story_name": {"invitation_id": "asked_invitation_id"},
+    "programmes.name_in_story": {"invitation_id": "asked_invitation_id"},
 }
 
 #: A private link's clean address (core.private_links) opens only in the browser that opened this link.
@@ -467,6 +475,8 @@ OPENED_BY = {
     "programmes.expert_feedback": "programmes.expert_invitation",
     "programmes.expert_calendar": "programmes.expert_invitation",
     "programmes.expert_calendar_confirm": "programmes.expert_invitation",
+    "programmes.withhold_story_name": "programmes.expert_invitation",
+    "programmes.name_in_story": "programmes.expert_invitation",
 }
 
 

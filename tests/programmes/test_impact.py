@@ -233,3 +233,95 @@ def test_the_demo_fellows_impact_shows_edits_and_downloads(app, runner):
     organiser.post("/login", data={"email": ORGANISER_EMAIL, "password": DEMO_PASSWORD})
     csv_text = organiser.get("/organiser/impact.csv").data.decode("utf-8-sig")
     assert "Assisted-digital support written into the service standard" in csv_text
+
+
+# The experts who took part see the stories that draw on their meetings, and may ask not to be named.
+
+PRIYA_TOKEN = "priya-private-link-token-0123456789abcdef"
+TOM_TOKEN = "tom-private-link-token-0123456789abcdef01"
+
+
+def _expert_links(app, world, client_factory):
+    """Private links for Priya (met Ada last week) and Tom (meets her next week), each opened in a browser."""
+    from programmes.models import ExpertInvitation, Meeting
+
+    with app.app_context():
+        for meeting_id, token in ((world["past"], PRIYA_TOKEN), (world["coming"], TOM_TOKEN)):
+            invitation = db.session.get(ExpertInvitation, db.session.get(Meeting, meeting_id).invitation_id)
+            invitation.token_hash = ExpertInvitation.hash(token)
+        db.session.commit()
+    links = {}
+    for name, token in (("priya", PRIYA_TOKEN), ("tom", TOM_TOKEN)):
+        client = client_factory()
+        opened = client.get(f"/expert/{token}", follow_redirects=True)
+        assert opened.status_code == 200
+        links[name] = (client, opened.request.path)
+    return links
+
+
+def _story_pdf(world) -> str:
+    pdf = world["ada"].get(f"/programme/fellows/{world['ada_id']}/impact.pdf")
+    return " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf.data)).pages)
+
+
+def test_an_expert_sees_the_story_that_names_them_and_can_ask_not_to_be_named(app, world):
+    _record(world["ada"], world["ada_id"], meetings=[str(world["past"])])
+    with app.app_context():
+        record_id = db.session.scalar(select(ImpactRecord.id))
+    links = _expert_links(app, world, app.test_client)
+    priya, priya_page = links["priya"]
+
+    page = text_of(priya.get(priya_page))
+    assert "Impact stories that name you" in page and "Casework triage guidance rewritten" in page
+    assert "Ada Lovelace" in page and "This story names you." in page
+    assert "Priya Shah" in _story_pdf(world)
+
+    withhold = f"{priya_page}/stories/{record_id}/withhold"
+    assert priya.get(withhold).status_code == 405
+    done = priya.post(withhold)
+    assert done.status_code == 302 and done.headers["Location"].endswith("#stories")
+    assert priya.post(withhold).status_code == 302  # a second click changes nothing
+    page = text_of(priya.get(priya_page))
+    assert "Not named You asked not to be named" in page and "This story names you." not in page
+
+    story = _story_pdf(world)
+    assert "Priya Shah" not in story and "a meeting with an expert" in story
+    csv_text = world["organiser"].get("/organiser/impact.csv").data.decode("utf-8-sig")
+    assert "an expert (who asked not to be named)" in csv_text and "Priya Shah" not in csv_text
+    organisers_view = text_of(world["organiser"].get(f"/programme/fellows/{world['ada_id']}/impact"))
+    assert "Priya Shah Not named in the story" in organisers_view
+    with app.app_context():
+        from core.models import AuditEntry
+
+        actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("impact.%"))).all()
+    assert actions == ["impact.name_withheld"]
+
+    assert priya.post(f"{priya_page}/stories/{record_id}/name").status_code == 302
+    assert "Priya Shah" in _story_pdf(world)
+    assert "This story names you." in text_of(priya.get(priya_page))
+
+
+def test_an_expert_cannot_touch_a_story_that_does_not_draw_on_their_meeting(app, world):
+    _record(world["ada"], world["ada_id"], meetings=[str(world["past"])])
+    with app.app_context():
+        record_id = db.session.scalar(select(ImpactRecord.id))
+    tom, tom_page = _expert_links(app, world, app.test_client)["tom"]
+    assert "Impact stories that name you" not in text_of(tom.get(tom_page))
+    assert tom.post(f"{tom_page}/stories/{record_id}/withhold").status_code == 404
+    assert tom.post(f"{tom_page}/stories/{record_id + 99}/withhold").status_code == 404
+    assert app.test_client().post(f"/expert/invitations/1/stories/{record_id}/withhold").status_code == 404
+    assert "Priya Shah" in _story_pdf(world)  # unchanged
+
+
+def test_an_expert_who_leaves_the_network_takes_their_choice_with_them(app, world):
+    from programmes.models import ImpactWithheld
+
+    _record(world["ada"], world["ada_id"], meetings=[str(world["past"])])
+    with app.app_context():
+        record_id = db.session.scalar(select(ImpactRecord.id))
+    priya, priya_page = _expert_links(app, world, app.test_client)["priya"]
+    assert priya.post(f"{priya_page}/stories/{record_id}/withhold").status_code == 302
+    assert priya.post(f"{priya_page}/remove", data={"confirm": "y"}).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ImpactWithheld)) == 0
+    assert "Priya Shah" not in _story_pdf(world)  # erased: the story keeps "an expert"

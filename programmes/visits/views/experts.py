@@ -2,7 +2,8 @@
 
 It says who the fellow is (as far as the fellow's visibility allows), the questions they bring and
 the days; the expert accepts with the half-days they can do, declines (perhaps suggesting a
-colleague), and can remove themselves from the network. It also says what is kept about them and why.
+colleague), and can remove themselves from the network. It also says what is kept about them and why, and lists the
+impact stories that draw on their meetings, each of which they can ask not to name them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from core.uploads import UploadError, answer_repeat, confirm_once, pack, unpack
 from extensions import db
 from programmes.briefs.queries import compare, invited_with
 from programmes.forms import BusyConfirmForm, BusyImportForm, ExpertFeedbackForm, ExpertResponseForm, RemoveMeForm
-from programmes.models import Meeting
+from programmes.models import ImpactRecord, Meeting
+from programmes.outcomes import services as outcome_services
+from programmes.outcomes.queries import stories_naming
 from programmes.visits import invitations as service
 from programmes.visits.availability import preview
 from programmes.visits.timetable.services import record_expert_feedback
@@ -80,6 +83,7 @@ def _render(
         remove_form=remove_form,
         calendar_form=calendar_form or BusyImportForm(formdata=None),
         meeting=meeting,
+        stories=stories_naming(invitation.expert.id) if invitation.expert is not None else [],
         feedback_form=feedback_form if meeting is not None and meeting.ends_at <= utcnow() else None,
         retention_days=current_app.config.get("RETENTION_EXPERT_LINK_DAYS", 30),
         title="An invitation to meet a Policy Fellow",
@@ -243,3 +247,48 @@ def expert_calendar_confirm(token: str | None = None, invitation_id: int | None 
         "success",
     )
     return _back(invitation)
+
+
+def _story_or_404(invitation, record_id: int):
+    """An impact story that draws on one of this expert's meetings; 404 for any other (none is revealed)."""
+    record = db.session.get(ImpactRecord, record_id)
+    expert = invitation.expert
+    if (
+        record is None
+        or expert is None
+        or not any(m.expert is not None and m.expert.id == expert.id for m in record.meetings)
+    ):
+        abort(404)
+    return record
+
+
+def withhold_story_name(record_id: int, token: str | None = None, invitation_id: int | None = None):
+    """The expert asks an impact story that draws on their meeting not to name them."""
+    invitation, token, _ = _opened(token, invitation_id)
+    record = _story_or_404(invitation, record_id)
+    if outcome_services.withhold_name(record, invitation.expert):
+        audit.record(
+            None, "impact.name_withheld", f"An expert asked not to be named in “{record.title}”",
+            f"impact {record.id}", actor_name="the expert",
+        )  # fmt: skip
+    db.session.commit()
+    flash("Done: the story now says “an expert” where it named you.", "success")
+    return private_links.private(
+        redirect(url_for("programmes.expert_invitation", invitation_id=invitation.id, _anchor="stories"))
+    )
+
+
+def name_in_story(record_id: int, token: str | None = None, invitation_id: int | None = None):
+    """The expert lets the story name them again."""
+    invitation, token, _ = _opened(token, invitation_id)
+    record = _story_or_404(invitation, record_id)
+    if outcome_services.name_again(record, invitation.expert):
+        audit.record(
+            None, "impact.name_allowed", f"An expert agreed to be named in “{record.title}” again",
+            f"impact {record.id}", actor_name="the expert",
+        )  # fmt: skip
+    db.session.commit()
+    flash("Done: the story names you again.", "success")
+    return private_links.private(
+        redirect(url_for("programmes.expert_invitation", invitation_id=invitation.id, _anchor="stories"))
+    )
