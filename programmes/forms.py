@@ -360,5 +360,9 @@ class IssueBriefForm(FlaskForm):
         "What changed (optional)",
         filters=[strip_filter],
         validators=[Optional(), Length(max=500)],
-        description="Experts invited from now on are sent this version; those invited before are told it changed.",
+        description="Experts invited from now on are sent this version; those invited before see it on their page.",
+    )
+    tell_experts = BooleanField(
+        "Email the experts already asked (not answered yet, or accepted) that the questions changed",
+        default=True,
     )

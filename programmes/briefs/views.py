@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from core.errors import ServiceError
 from core.forms import submit_once
+from core.lib.wording import plural
 from core.permissions import is_organiser
 from extensions import db
 from fellows.models import User
@@ -15,6 +16,7 @@ from programmes.access import can_view_programme_of
 from programmes.briefs import queries, services
 from programmes.briefs.notifications import tell_of_comment
 from programmes.forms import BriefCommentForm, IssueBriefForm
+from programmes.visits import invitations
 
 
 def _fellow_or_404(fellow_id: int) -> User:
@@ -75,6 +77,11 @@ def issue_brief(fellow_id: int):
         db.session.rollback()
         form.note.errors.append(str(error))
         return _page(fellow, BriefCommentForm(formdata=None), form, 409)
+    told = invitations.tell_of_revision(version) if form.tell_experts.data else 0
     db.session.commit()
-    flash(f"Version {version.number} of the brief has been issued.", "success")
+    flash(
+        f"Version {version.number} of the brief has been issued"
+        + (f"; {plural(told, 'expert')} already asked will be emailed." if told else "."),
+        "success",
+    )
     return redirect(url_for("programmes.brief", fellow_id=fellow.id))

@@ -245,3 +245,61 @@ def test_the_demo_brief_shows_two_rounds_and_the_itinerary_names_the_version(app
     exported = json.loads(fellow.post("/account/export").get_data(as_text=True))
     assert [version["number"] for version in exported["brief"]["versions"]] == [1, 2]
     assert any("AI question" in comment["text"] for comment in exported["brief"]["comments"])
+
+
+def test_issuing_a_version_emails_the_experts_already_asked_with_what_changed(
+    app, make_fellow, make_organiser, make_expert, login, outbox
+):
+    ada = make_fellow(name="Ada Lovelace")
+    ai, housing = _with_questions(app, ada, FIRST, HOUSING)
+    office = login(make_organiser())
+    assert office.post("/organiser/visits/new", data=visit_form(ada.id)).status_code == 302
+    with app.app_context():
+        visit_id = db.session.scalar(select(VisitProgramme.id))
+    experts = {
+        name: make_expert(f"{name.title()} Expert", email=f"{name}@uni.example")
+        for name in ("waiting", "accepted", "declined", "unasked", "stopped")
+    }
+    for name in ("waiting", "accepted", "declined", "stopped"):
+        assert (
+            office.post(f"/organiser/visits/{visit_id}/long-list", data={"expert_id": experts[name]}).status_code == 302
+        )
+    assert office.post(f"/organiser/visits/{visit_id}/invite").status_code == 302  # version 1
+    with app.app_context():
+        from programmes.models import Expert
+
+        for invitation in db.session.scalars(select(ExpertInvitation)):
+            invitation.status = {experts["accepted"]: "accepted", experts["declined"]: "declined"}.get(
+                invitation.expert_id, invitation.status
+            )
+        db.session.get(Expert, experts["stopped"]).do_not_contact = True
+        db.session.commit()
+    assert (
+        office.post(f"/organiser/visits/{visit_id}/long-list", data={"expert_id": experts["unasked"]}).status_code
+        == 302
+    )
+
+    # Ada rewords one question and drops the other; the office issues version 2 and tells the experts.
+    fellow = login(ada)
+    _edit(fellow, ai, REVISED)
+    assert fellow.post(f"/programme/questions/{housing}/delete").status_code == 302
+    issued = office.post(
+        f"/programme/fellows/{ada.id}/brief/issue", data={"note": "AI question reworded", "tell_experts": "y"},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert "Version 2 of the brief has been issued; 2 experts already asked will be emailed." in text_of(issued)
+    told = {m.to_address: m for m in outbox(kind="expert_brief_revised")}
+    assert set(told) == {"waiting@uni.example", "accepted@uni.example"}
+    waiting = told["waiting@uni.example"]
+    assert waiting.subject == "Ada Lovelace's questions have changed"
+    assert f"- {REVISED} (revised)" in waiting.text_body and f"- {HOUSING} (dropped)" in waiting.text_body
+    assert "version 2 of their brief: AI question reworded" in waiting.text_body
+    assert "your answer and meeting stand" in told["accepted@uni.example"].text_body
+    # The link in the email opens their page, which shows the change word by word.
+    page = app.test_client().get(link_in(waiting, "/expert/"), follow_redirects=True).get_data(as_text=True)
+    assert "<del>Should </del><ins>What should </ins>" in page
+
+    # Version 3, the box unticked (a browser then sends the form without it): nobody is emailed.
+    _edit(fellow, ai, FIRST)
+    assert office.post(f"/programme/fellows/{ada.id}/brief/issue", data={"note": ""}).status_code == 302
+    assert len(outbox(kind="expert_brief_revised")) == 2
