@@ -42,6 +42,9 @@ from programmes.outcomes import notifications as outcome_notifications
 from programmes.outcomes import queries as outcome_queries
 from programmes.outcomes import services as outcome_services
 from programmes.outcomes import views as outcome_views
+from programmes.rapid import manage as rapid_manage
+from programmes.rapid import services as rapid_services
+from programmes.rapid import views as rapid_views
 from programmes.tenures import manage, services, views
 from programmes.visits import invitations
 from programmes.visits import manage as visits_manage
@@ -130,7 +133,22 @@ for rule, endpoint, view, methods in (
 ):
     bp.add_url_rule(f"/expert/invitations/<int:invitation_id>{rule}", endpoint, view, methods=methods)
 
+# A rapid-response panel member's private link, swapped on first use like the invitation's.
+bp.add_url_rule("/panel/<token>", "panel_answer", rapid_views.panel_answer, methods=["GET", "POST"])
+bp.add_url_rule("/panel/answers/<int:member_id>", "panel_answer", rapid_views.panel_answer, methods=["GET", "POST"])
+
 manage_bp = Blueprint("programmes_manage", __name__, url_prefix="/organiser")
+manage_bp.add_url_rule("/rapid", "rapid_questions", rapid_manage.rapid_questions, methods=["GET"])
+manage_bp.add_url_rule("/rapid/new", "new_rapid_question", rapid_manage.new_rapid_question, methods=["GET", "POST"])
+manage_bp.add_url_rule("/rapid/<int:rapid_id>", "rapid_question", rapid_manage.rapid_question, methods=["GET"])
+manage_bp.add_url_rule("/rapid/<int:rapid_id>/panel", "add_to_panel", rapid_manage.add_to_panel, methods=["POST"])
+manage_bp.add_url_rule(
+    "/panel-members/<int:member_id>/remove", "remove_panel_member", rapid_manage.remove_panel_member, methods=["POST"]
+)
+manage_bp.add_url_rule("/rapid/<int:rapid_id>/ask", "ask_panel", sends_mail(rapid_manage.ask_panel), methods=["POST"])
+manage_bp.add_url_rule(
+    "/rapid/<int:rapid_id>/thank", "thank_panel", sends_mail(rapid_manage.thank_panel), methods=["POST"]
+)
 manage_bp.add_url_rule("/tenures", "tenures", manage.tenures, methods=["GET"])
 manage_bp.add_url_rule("/tenures/new", "new_appointment", manage.new_appointment, methods=["GET", "POST"])
 manage_bp.add_url_rule(
@@ -212,6 +230,7 @@ home_sections.register(
 )
 demo_loaders.register("programmes", demo.load, order=40)
 retention_purges.register("expert links", invitations.retire_links)
+retention_purges.register("panel links", rapid_services.retire_links)
 data_export.register("programme", services.export_programme)
 data_export.register("brief", brief_services.export_briefs)
 data_export.register("impact", outcome_queries.export_impact_of)
@@ -237,6 +256,11 @@ navigation.register(
     "programmes_manage.visits", NavEntry("Visits", "programmes_manage.visits", "organiser", menu="organiser"), order=70
 )
 navigation.register(
+    "programmes_manage.rapid_questions",
+    NavEntry("Rapid response", "programmes_manage.rapid_questions", "organiser", menu="organiser"),
+    order=75,
+)
+navigation.register(
     "programmes_manage.dashboard",
     NavEntry("Programme dashboard", "programmes_manage.dashboard", "organiser", menu="organiser"),
     order=80,
@@ -256,6 +280,7 @@ for action, text in {
     "experts.imported": "Experts imported from CSV",
     "expert.busy_imported": "Busy times taken from an expert's calendar",
     "programme.exported": "Programme dashboard downloaded",
+    "rapid.asked": "Rapid-response panel asked",
     "impact.name_withheld": "Expert asked not to be named in an impact story",
     "impact.name_allowed": "Expert agreed to be named in an impact story again",
 }.items():

@@ -366,3 +366,45 @@ class IssueBriefForm(FlaskForm):
         "Email the experts already asked (not answered yet, or accepted) that the questions changed",
         default=True,
     )
+
+
+class RapidQuestionForm(FlaskForm):
+    """An organiser opens a rapid-response question: what is asked, by whom and why, and by when."""
+
+    form_key = FormKeyField()
+    question = StringField(
+        "The question",
+        filters=[strip_filter],
+        validators=[DataRequired(message="Write the question"), Length(max=500)],
+        description="As the panel will read it, e.g. “What does the evidence say about four-day weeks in "
+        "the public sector?”",
+    )
+    context = TextAreaField(
+        "Who is asking and why (optional)",
+        validators=[Optional(), Length(max=4000)],
+        description="The panel reads this with the question: the department, what the answer is for.",
+    )
+    topics = MultiCheckboxField("Topics", choices=[], validate_choice=False)
+    deadline_on = DateField("Answers by (day)", validators=[InputRequired(message="Enter the day answers are due")])
+    deadline_time = TimeField("Answers by (time)", default=time(17, 0), validators=[InputRequired("Enter a time")])
+
+
+class PanelForm(FlaskForm):
+    experts = MultiCheckboxField("Experts", choices=[], validate_choice=False)
+
+
+class PanelAnswerForm(FlaskForm):
+    answer = TextAreaField(
+        "Your answer",
+        filters=[strip_filter],
+        validators=[DataRequired(message="Write your answer"), Length(max=10_000)],
+        description="A few paragraphs is plenty; the evidence you would point a policymaker to is most useful.",
+    )
+
+
+class PanelThanksForm(FlaskForm):
+    note = TextAreaField(
+        "A line to add to the thanks (optional)",
+        validators=[Optional(), Length(max=1000)],
+        description="e.g. how the brief was used.",
+    )

@@ -1,5 +1,6 @@
-"""A visit programme as something a write-up can be of. The write-ups area sits above this one and asks
-``describe`` (``writeups.subjects`` names it there); this area never imports write-ups.
+"""A visit programme and a rapid-response question as things a write-up can be of. The write-ups area sits
+above this one and asks ``describe`` and ``describe_rapid`` (``writeups.subjects`` names them there); this
+area never imports write-ups.
 
 What readers see of the subject names nobody: a write-up is usually under the Chatham House Rule, and
 the fellow's own visibility choice decides where their name appears. The people it lists for the
@@ -22,7 +23,7 @@ from core.lib.wording import plural
 from core.timeutil import local_to_utc
 from extensions import db
 from programmes.experts.matching import questions_of
-from programmes.models import ExpertInvitation, Meeting, VisitProgramme
+from programmes.models import ExpertInvitation, Meeting, PanelMember, RapidQuestion, VisitProgramme
 
 
 @dataclass(frozen=True)
@@ -124,4 +125,57 @@ def describe(visit_ids: Collection[int]) -> dict[int, WriteupSubject]:
             manage_url=url_for("programmes_manage.visit", visit_id=visit.id),
         )
         for visit in visits
+    }
+
+
+def _panel_people(rapid) -> list[tuple[str, str, str]]:
+    """(key, name, role) of each expert on the panel, for the Chatham House check."""
+    return [(f"expert:{m.expert.id}", m.expert.name, "panel member") for m in rapid.panel if m.expert is not None]
+
+
+def _panel_draft(rapid) -> tuple[str, str, str]:
+    """Title, summary and Markdown body of a rapid-response brief: the question, then each answer in full,
+    numbered, with no names (the Chatham House Rule)."""
+    answered = sorted((m for m in rapid.panel if m.answered_at is not None), key=lambda m: (m.answered_at, m.id))
+    lines = ["## The question", "", rapid.question, ""]
+    if rapid.context:
+        lines += [rapid.context, ""]
+    lines += [
+        "## What the panel said",
+        "",
+        "_Edit the answers below into the brief's findings. Under the Chatham House Rule, report what was said,"
+        " not who said it: the check before publishing flags the panel's names._",
+        "",
+    ]
+    for number, member in enumerate(answered, 1):
+        lines += [
+            f"### Answer {number}",
+            "",
+            *(f"> {line}" if line else ">" for line in member.answer.splitlines()),
+            "",
+        ]
+    if not answered:
+        lines += ["_No answer yet._", ""]
+    lines += ["## What follows", "", "_What the department will do with it; follow-ups with the panel._"]
+    summary = f"A rapid-response brief drawing on {plural(len(answered), 'written answer')} from researchers."
+    return f"Rapid response: {rapid.question}"[:200], summary, "\n".join(lines)
+
+
+def describe_rapid(rapid_ids: Collection[int]) -> dict[int, WriteupSubject]:
+    """The rapid-response questions with these ids that still exist, as write-up subjects."""
+    questions = db.session.scalars(
+        select(RapidQuestion)
+        .where(RapidQuestion.id.in_(list(rapid_ids)))
+        .options(selectinload(RapidQuestion.panel).selectinload(PanelMember.expert))
+    )
+    return {
+        rapid.id: WriteupSubject(
+            kind_label="Rapid response",
+            title=rapid.question,
+            starts_at=rapid.deadline_at,
+            people=partial(_panel_people, rapid),
+            draft=partial(_panel_draft, rapid),
+            manage_url=url_for("programmes_manage.rapid_question", rapid_id=rapid.id),
+        )
+        for rapid in questions
     }

@@ -70,8 +70,9 @@ def _subject_filter(value: str) -> tuple[str, int] | None:
 
 @organiser_required
 def create_about(kind: str, subject_id: int):
-    """Start a write-up of something that is not an event (a fellow's visit programme): a draft under
-    the Chatham House Rule, from the text its area suggests, then the usual editing and workflow."""
+    """Start a write-up of something that is not an event (a visit programme, a rapid-response question):
+    a draft under the Chatham House Rule, from the text its area suggests, then the usual editing and
+    workflow."""
     if describer(kind) is None:
         abort(404)
     try:
@@ -80,7 +81,7 @@ def create_about(kind: str, subject_id: int):
         db.session.rollback()
         abort(404)
     db.session.commit()
-    flash("A draft write-up is started from the programme. Edit it, then send it for review or publish it.", "success")
+    flash("A draft write-up is started. Edit it, then send it for review or publish it.", "success")
     return redirect(url_for("notes.edit", note_id=note.id))
 
 

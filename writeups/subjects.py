@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
-from programmes.writeups import WriteupSubject
+from programmes.writeups import WriteupSubject, describe_rapid
 from programmes.writeups import describe as describe_visits
 
 __all__ = ["KINDS", "WriteupSubject", "describer"]
 
-KINDS: dict[str, Callable[[Collection[int]], dict[int, WriteupSubject]]] = {"visit": describe_visits}
+KINDS: dict[str, Callable[[Collection[int]], dict[int, WriteupSubject]]] = {
+    "visit": describe_visits,
+    "rapid": describe_rapid,
+}
 
 
 def describer(kind: str | None) -> Callable[[Collection[int]], dict[int, WriteupSubject]] | None:

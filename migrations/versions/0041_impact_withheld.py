@@ -20,7 +20,9 @@ def upgrade():
         sa.Column("expert_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["record_id"], ["impact_records.id"], name=op.f("fk_impact_withheld_record_id_impact_records"),
+            ["record_id"],
+            ["impact_records.id"],
+            name=op.f("fk_impact_withheld_record_id_impact_records"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(

@@ -1,6 +1,7 @@
 """The fellowship programme's tables, one module per part: tenures (appointments and policy questions),
 briefs, experts, visits (programmes, invitations, targets) and timetable (meetings, itinerary versions,
-repair proposals) and outcomes (follow-ups, impact records). Every model is importable from here:
+repair proposals), outcomes (follow-ups, impact records) and rapid (rapid-response questions and
+panels). Every model is importable from here:
 ``from programmes.models import Expert``."""
 
 from programmes.models.briefs import BriefComment, BriefVersion
@@ -20,6 +21,7 @@ from programmes.models.outcomes import (
     ImpactWithheld,
     impact_meetings,
 )
+from programmes.models.rapid import PANEL_STATES, PanelMember, RapidQuestion, rapid_question_topics
 from programmes.models.tenures import (
     DEFAULT_MEETING_TARGET,
     TENURE_STATUSES,
@@ -70,6 +72,10 @@ __all__ = [
     "ImpactQuote",
     "ImpactRecord",
     "ImpactWithheld",
+    "PANEL_STATES",
+    "PanelMember",
+    "RapidQuestion",
+    "rapid_question_topics",
     "ItineraryChange",
     "ItineraryVersion",
     "Meeting",

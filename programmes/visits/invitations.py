@@ -38,6 +38,7 @@ from programmes.models import (
     VisitProgramme,
     VisitTarget,
 )
+from programmes.rapid.services import erase_expert_answers
 from programmes.visits.notifications import tell_organisers_of_answer
 from programmes.visits.queries import QuestionPlan, plans, targets_of
 
@@ -466,6 +467,7 @@ def erase_expert(expert: Expert) -> int:
         .values(expert_comment=None)
         .execution_options(synchronize_session=False)
     )
+    erase_expert_answers(expert)
     db.session.delete(expert)
     db.session.flush()
     db.session.expire_all()

@@ -37,7 +37,9 @@ from programmes.models import (
     ImpactQuote,
     ImpactRecord,
     Meeting,
+    PanelMember,
     PolicyQuestion,
+    RapidQuestion,
     TimetableProposal,
     VisitProgramme,
 )
@@ -156,6 +158,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
     ("programmes.expert_calendar_confirm", "POST"): TOKEN,
     ("programmes.withhold_story_name", "POST"): TOKEN,
     ("programmes.name_in_story", "POST"): TOKEN,
+    ("programmes.panel_answer", "GET"): TOKEN,
+    ("programmes.panel_answer", "POST"): TOKEN,
     # Organisers' pages
     **{
         (endpoint, method): ORGANISERS
@@ -247,6 +251,13 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
             "programmes_manage.network": "GET",
             "programmes_manage.export_dashboard": "GET",
             "programmes_manage.export_impact": "GET",
+            "programmes_manage.rapid_questions": "GET",
+            "programmes_manage.new_rapid_question": "GET POST",
+            "programmes_manage.rapid_question": "GET",
+            "programmes_manage.add_to_panel": "POST",
+            "programmes_manage.remove_panel_member": "POST",
+            "programmes_manage.ask_panel": "POST",
+            "programmes_manage.thank_panel": "POST",
             "programmes_manage.solve": "POST",
             "programmes_manage.travel_time": "POST",
             "programmes_manage.move_meeting": "POST",
@@ -393,7 +404,12 @@ def world(app, make_fellow, make_organiser) -> World:
         db.session.add_all(
             [appointment, question, expert, invited_expert, visit, listed, asked, meeting, proposal, follow_up]
         )
-        db.session.add_all([impact, quote])
+        panel_token = "panel-link-token-for-the-access-matrix"
+        rapid = RapidQuestion(question="What works against loneliness?", deadline_at=now + timedelta(days=3))
+        member = PanelMember(
+            question=rapid, expert=invited_expert, status="asked", token_hash=PanelMember.hash(panel_token)
+        )
+        db.session.add_all([impact, quote, rapid, member])
         db.session.commit()
         world = World(
             users={"fellow": fellow, "other": other, "organiser": organiser},
@@ -426,6 +442,8 @@ def world(app, make_fellow, make_organiser) -> World:
                 "follow_up_id": follow_up.id,
                 "record_id": impact.id,
                 "quote_id": quote.id,
+                "rapid_id": rapid.id,
+                "member_id": member.id,
             },
             tokens={
                 "auth.reset_password": _sealed_link("password_reset"),
@@ -441,6 +459,7 @@ def world(app, make_fellow, make_organiser) -> World:
                 "programmes.expert_calendar_confirm": expert_token,
                 "programmes.withhold_story_name": expert_token,
                 "programmes.name_in_story": expert_token,
+                "programmes.panel_answer": panel_token,
             },
         )
         assert all(opened_bodies(m) for m in db.session.scalars(select(OutboxMessage)))

@@ -177,7 +177,7 @@ def _full_text(asked: _Asked, postgres: bool):
     return Expert.profile_words.op("@@")(query), func.ts_rank(Expert.profile_words, query)
 
 
-def _candidates(index: int, asked: _Asked, visit: VisitProgramme, postgres: bool, close: list[int]):
+def _candidates(index: int, asked: _Asked, excluded, postgres: bool, close: list[int]):
     """The ``CANDIDATES`` experts most likely to fit one question (the ``close`` in meaning first, then a shared
     topic, or one of its words in the profile; on PostgreSQL best full-text rank first), as (question index,
     scoring columns, rank)."""
@@ -210,7 +210,7 @@ def _candidates(index: int, asked: _Asked, visit: VisitProgramme, postgres: bool
             Expert.biography,
             rank.label("rank"),
         )
-        .where(Expert.do_not_contact.is_(False), Expert.id.not_in(_excluded(visit)), or_(*conditions))
+        .where(Expert.do_not_contact.is_(False), Expert.id.not_in(excluded), or_(*conditions))
         .order_by(first.desc(), rank.desc(), Expert.name, Expert.id)
         .limit(CANDIDATES)
         .subquery()
@@ -218,7 +218,7 @@ def _candidates(index: int, asked: _Asked, visit: VisitProgramme, postgres: bool
     return select(best)
 
 
-def _closeness(visit: VisitProgramme, questions: list[PolicyQuestion]) -> tuple[np.ndarray, dict[int, int]]:
+def _closeness(excluded, questions: list[PolicyQuestion]) -> tuple[np.ndarray, dict[int, int]]:
     """(cosines, column of each expert): how close each question (a row) is to every expert who may be
     suggested (a column). One statement: the stored vectors, and the profile of any expert whose vector is
     missing or older than the profile (embedded here, in memory: a GET page writes nothing)."""
@@ -235,7 +235,7 @@ def _closeness(visit: VisitProgramme, questions: list[PolicyQuestion]) -> tuple[
             *(case((stale, column), else_=None).label(column.key) for column in profile_columns()),
         )
         .outerjoin(ExpertEmbedding, ExpertEmbedding.expert_id == Expert.id)
-        .where(Expert.do_not_contact.is_(False), Expert.id.not_in(_excluded(visit)))
+        .where(Expert.do_not_contact.is_(False), Expert.id.not_in(excluded))
     ).all()
     matrix = np.zeros((len(rows), semantic.DIMENSIONS), dtype=np.float32)
     late = []
@@ -294,17 +294,23 @@ def _long_shots(scored: list[tuple], profiles: dict[int, _Profile], rare: dict[s
 
 
 def suggest_all(
-    visit: VisitProgramme,
-    questions: list[PolicyQuestion],
+    visit: VisitProgramme | None,
+    questions: list,
     limit: int = SUGGESTIONS_PER_QUESTION,
     *,
     long_shots: int = 0,
+    excluded=None,
 ) -> Suggestions:
     """The best-scoring experts (score above zero) for each of ``questions``, best first; ties by full-text
     rank on PostgreSQL, then by name. Then up to ``long_shots`` more per question: experts with weaker scores
     (above zero) but a field few in the network have. Three statements however many questions (four with
     semantic matching): the candidates of every question (one UNION ALL), their topics (with how many in the
-    network hold each, for long shots), and the experts finally suggested."""
+    network hold each, for long shots), and the experts finally suggested.
+
+    A question is anything with ``id``, ``question``, ``context`` and ``topics`` (a policy question, a
+    rapid-response question). ``excluded`` (a SELECT of expert ids) replaces the visit's exclusions
+    (``_excluded``) where there is no visit: a rapid-response panel passes its members and those asked as
+    often as the term allows."""
     found = Suggestions()
     found.question_notes = {}
     off = semantic.status()
@@ -313,14 +319,15 @@ def suggest_all(
         return found
     postgres = db.session.get_bind().dialect.name == "postgresql"
     asked = [_Asked.of(question) for question in questions]
-    cosines, column = (None, {}) if off else _closeness(visit, questions)
+    excluded = _excluded(visit) if excluded is None else excluded
+    cosines, column = (None, {}) if off else _closeness(excluded, questions)
     close = [[] for _ in questions]
     if cosines is not None and cosines.shape[1]:
         ids = np.array(list(column), dtype=np.int64)
         for index, row in enumerate(cosines):
             top = np.argsort(-row, kind="stable")[:SEMANTIC_CANDIDATES]
             close[index] = [int(ids[at]) for at in top if row[at] > semantic.CANDIDATE_FLOOR]
-    branches = [_candidates(index, one, visit, postgres, close[index]) for index, one in enumerate(asked)]
+    branches = [_candidates(index, one, excluded, postgres, close[index]) for index, one in enumerate(asked)]
     rows = db.session.execute(branches[0] if len(branches) == 1 else union_all(*branches)).all()
 
     ids = {row.id for row in rows}
