@@ -29,7 +29,9 @@ from programmes.models import (
     ImpactQuote,
     ImpactRecord,
     Meeting,
+    PanelMember,
     PolicyQuestion,
+    RapidQuestion,
     VisitProgramme,
     VisitTarget,
 )
@@ -399,6 +401,52 @@ def _follow_ups(meeting: Meeting, fellow: User, n: int) -> None:
         )
 
 
+RAPID_QUESTION = "What does the evidence say about four-day working weeks for public servants?"
+RAPID_ANSWERS = [
+    "Trials in local government kept service levels steady while sickness absence fell; the gains depend on "
+    "redesigning rotas, not compressing hours.\n\nThe strongest evidence is from councils that measured "
+    "outcomes before and after, for at least a year.",
+    "The evidence for frontline services is thin: most trials are of office teams. A pilot should pick "
+    "measures in advance and include a service that runs around the clock.",
+]
+
+
+def _rapid(organiser: User | None, today: date) -> None:
+    """A rapid-response question due in three days: a panel of three, two of whom have answered."""
+    if db.session.scalar(select(RapidQuestion.id).limit(1)):
+        return
+    topic = find_or_create_tag("Public service reform")
+    rapid = RapidQuestion(
+        question=RAPID_QUESTION,
+        context="HM Treasury's workforce team is briefing on a pilot and wants the evidence within the week.",
+        topics=[topic],
+        deadline_at=local_to_utc(datetime.combine(today + timedelta(days=3), time(17, 0))),
+        created_by_id=organiser.id if organiser else None,
+    )
+    experts = db.session.scalars(
+        select(Expert)
+        .where(Expert.topics.any(id=topic.id), Expert.do_not_contact.is_(False))
+        .order_by(Expert.id)
+        .limit(3)
+    ).all()
+    asked_at = utcnow() - timedelta(days=1)
+    for n, expert in enumerate(experts):
+        token = secrets.token_urlsafe(24)
+        member = PanelMember(
+            expert=expert,
+            status="asked",
+            asked_at=asked_at,
+            token_hash=PanelMember.hash(token),
+            sealed_token=seal({"token": token}),
+            reasons="Expertise in Public service reform",
+        )
+        if n < len(RAPID_ANSWERS):
+            member.opened_at = asked_at + timedelta(hours=2)
+            member.answer, member.answered_at = RAPID_ANSWERS[n], asked_at + timedelta(hours=5 + n)
+        rapid.panel.append(member)
+    db.session.add(rapid)
+
+
 def load() -> list[str]:
     today = local_today()
     _appointments(today)
@@ -411,4 +459,6 @@ def load() -> list[str]:
     if fellow is not None:
         _visit(fellow, today)
         db.session.flush()
+    _rapid(db.session.scalar(select(User).where(User.role == "organiser").order_by(User.id)), today)
+    db.session.flush()
     return []

@@ -235,3 +235,24 @@ def test_an_expert_who_leaves_the_network_takes_their_panel_answers(app, world, 
         assert db.session.scalar(select(func.count()).select_from(PanelMember)) == 0
     assert app.test_client().get(link).status_code == 404
     assert "Befriending" not in world["organiser"].get(f"/organiser/rapid/{rapid_id}").get_data(as_text=True)
+
+
+def test_the_demo_question_shows_its_panel_and_its_brief_can_be_started_and_edited(app, runner, client):
+    from fellows.demo import DEMO_PASSWORD, ORGANISER_EMAIL
+    from programmes.demo import RAPID_QUESTION
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    client.post("/login", data={"email": ORGANISER_EMAIL, "password": DEMO_PASSWORD})
+    listed = text_of(client.get("/organiser/rapid"))
+    assert RAPID_QUESTION in listed
+    with app.app_context():
+        rapid_id = db.session.scalar(select(RapidQuestion.id))
+    page = client.get(f"/organiser/rapid/{rapid_id}")
+    assert page.status_code == 200
+    answers = text_of_section(page.get_data(as_text=True), "answers")
+    assert "Trials in local government kept service levels steady" in answers
+    assert "The evidence for frontline services is thin" in answers
+    started = client.post(f"/organiser/notes/new/rapid/{rapid_id}")
+    assert started.status_code == 302
+    editor = client.get(started.headers["Location"])
+    assert editor.status_code == 200 and "Rapid response: " + RAPID_QUESTION in text_of(editor)
