@@ -43,6 +43,7 @@ from programmes.outcomes import queries as outcome_queries
 from programmes.outcomes import services as outcome_services
 from programmes.outcomes import views as outcome_views
 from programmes.rapid import manage as rapid_manage
+from programmes.rapid import notifications as rapid_notifications
 from programmes.rapid import services as rapid_services
 from programmes.rapid import views as rapid_views
 from programmes.tenures import manage, services, views
@@ -267,6 +268,7 @@ navigation.register(
 )
 organiser_alerts.register("Experts' answers to visit invitations", visit_notifications.expert_answer_alerts, order=30)
 organiser_alerts.register("Follow-ups due (the team's and experts')", outcome_notifications.follow_up_alerts, order=31)
+organiser_alerts.register("Answers to rapid-response questions", rapid_notifications.panel_answer_alerts, order=32)
 # After write-ups have let go of the fellow's visits (order 40), before the account row goes.
 account_erasers.register("programme", services.erase_programme, order=60)
 account_erasers.register("brief", brief_services.erase_briefs, order=61)

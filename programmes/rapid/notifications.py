@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core.mail import queue_email
 from core.sealing import SealError, open_seal
@@ -83,3 +85,20 @@ def thank_panel(rapid: RapidQuestion, now: datetime, note: str | None = None) ->
         thanked += 1
     db.session.flush()
     return thanked
+
+
+def panel_answer_alerts(since: datetime, until: datetime) -> list[tuple[str, str]]:
+    """Panel answers given (or last changed) in the window, for the organisers' daily digest."""
+    members = db.session.scalars(
+        select(PanelMember)
+        .where(PanelMember.answered_at > since, PanelMember.answered_at <= until, PanelMember.expert_id.is_not(None))
+        .options(selectinload(PanelMember.expert), selectinload(PanelMember.question))
+        .order_by(PanelMember.answered_at, PanelMember.id)
+    )
+    return [
+        (
+            f"{m.expert.name} answered “{m.question.question[:120]}”" + (" (late)" if m.late else ""),
+            external_url("programmes_manage.rapid_question", rapid_id=m.question_id),
+        )
+        for m in members
+    ]

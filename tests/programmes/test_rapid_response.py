@@ -256,3 +256,19 @@ def test_the_demo_question_shows_its_panel_and_its_brief_can_be_started_and_edit
     assert started.status_code == 302
     editor = client.get(started.headers["Location"])
     assert editor.status_code == 200 and "Rapid response: " + RAPID_QUESTION in text_of(editor)
+
+
+def test_organisers_hear_of_each_answer_by_email_or_in_their_digest(app, world, outbox, make_organiser, runner):
+    eager = make_organiser(name="Eva Each", organiser_alerts="each")
+    reader = make_organiser(name="Dee Digest", organiser_alerts="digest")
+    _, link = _panel_asked(app, world, outbox)
+    expert = app.test_client()
+    page_url = expert.get(link).headers["Location"]
+    expert.post(page_url, data={"answer": ANSWER})
+    expert.post(page_url, data={"answer": ANSWER + " Revised."})  # a change is not a second alert
+    alerts = [m for m in outbox() if m.to_address == eager.email and "answered" in m.subject]
+    assert [m.subject for m in alerts] == ["Dr Maya Patel answered a rapid-response question"]
+    runner.invoke(args=["digest"])
+    [digest] = [m for m in outbox(kind="organiser_digest") if m.to_address == reader.email]
+    assert "Answers to rapid-response questions" in digest.text_body
+    assert f"Dr Maya Patel answered “{QUESTION}”" in digest.text_body
