@@ -8,6 +8,7 @@ from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from core import audit
 from core.errors import ServiceError
@@ -96,10 +97,14 @@ def add_to_panel(rapid_id: int):
     reasons = {s.expert.id: "; ".join(s.reasons) for s in queries.proposals(rapid)[0][1]}
     try:
         added = services.add_to_panel(rapid, experts, reasons)
+        db.session.commit()
     except ServiceError as error:
         db.session.rollback()
         return render_question(rapid, error=str(error), status=400)
-    db.session.commit()
+    except IntegrityError:  # another organiser put the same expert on the panel a moment ago
+        db.session.rollback()
+        flash("Someone else changed the panel at the same moment: here it is now.", "error")
+        return redirect(url_for("programmes_manage.rapid_question", rapid_id=rapid_id, _anchor="panel"))
     flash(f"{plural(added, 'expert')} added to the panel.", "success")
     return redirect(url_for("programmes_manage.rapid_question", rapid_id=rapid.id, _anchor="panel"))
 

@@ -272,3 +272,15 @@ def test_organisers_hear_of_each_answer_by_email_or_in_their_digest(app, world, 
     [digest] = [m for m in outbox(kind="organiser_digest") if m.to_address == reader.email]
     assert "Answers to rapid-response questions" in digest.text_body
     assert f"Dr Maya Patel answered “{QUESTION}”" in digest.text_body
+
+
+def test_two_organisers_adding_the_same_expert_at_once_put_her_on_the_panel_once(app, world, make_organiser, login):
+    from tests.concurrency import at_the_same_moment
+
+    rapid_id = _opened(app, world)
+    tabs = [world["organiser"], login(make_organiser())]
+    add = {"experts": [world["isolation"]]}
+    statuses = at_the_same_moment([lambda t=t: t.post(f"/organiser/rapid/{rapid_id}/panel", data=add) for t in tabs])
+    assert statuses == [302, 302]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PanelMember)) == 1
