@@ -80,6 +80,12 @@ bp.add_url_rule(
 bp.add_url_rule(
     "/programme/meetings/<int:meeting_id>/follow-ups", "add_follow_up", itinerary.add_follow_up, methods=["POST"]
 )
+bp.add_url_rule(
+    "/programme/follow-ups/<int:follow_up_id>/edit",
+    "edit_follow_up",
+    itinerary.edit_follow_up,
+    methods=["GET", "POST"],
+)
 for rule, endpoint, view in (
     ("done", "mark_follow_up_done", itinerary.mark_follow_up_done),
     ("reopen", "reopen_follow_up", itinerary.reopen_follow_up),

@@ -30,6 +30,18 @@ def add_follow_up(meeting: Meeting, actor, action: str, owner: str, due_on: date
     """An action agreed at a meeting that has taken place, due on or after the meeting's day."""
     if meeting.ends_at > utcnow():
         raise ServiceError("You can record follow-ups once the meeting has taken place.")
+    action = _checked(meeting, action, owner, due_on)
+    follow_up = FollowUp(meeting=meeting, action=action, owner=owner, due_on=due_on, created_by_id=actor.id)
+    if due_on <= local_today():
+        # Recorded on or after its day: whoever typed it knows, so there is nothing to nudge about.
+        follow_up.nudged_at = utcnow()
+    db.session.add(follow_up)
+    db.session.flush()
+    return follow_up
+
+
+def _checked(meeting: Meeting, action: str, owner: str, due_on: date) -> str:
+    """The action as kept (spaces collapsed); raises ServiceError for what a follow-up may not be."""
     action = " ".join((action or "").split())
     if not action:
         raise ServiceError("Say what is to be done.")
@@ -40,13 +52,18 @@ def add_follow_up(meeting: Meeting, actor, action: str, owner: str, due_on: date
         raise ServiceError(f"The due date cannot be before the meeting ({met_on:%-d %B %Y}).")
     if due_on > local_today() + LATEST_DUE:
         raise ServiceError("The due date is more than three years away: check the year.")
-    follow_up = FollowUp(meeting=meeting, action=action[:300], owner=owner, due_on=due_on, created_by_id=actor.id)
-    if due_on <= local_today():
-        # Recorded on or after its day: whoever typed it knows, so there is nothing to nudge about.
-        follow_up.nudged_at = utcnow()
-    db.session.add(follow_up)
+    return action[:300]
+
+
+def edit_follow_up(follow_up: FollowUp, action: str, owner: str, due_on: date) -> None:
+    """Change what is to be done, who does it or when. A later due date (still ahead) is nudged again on
+    its day; one moved to today or before is not (whoever moved it knows)."""
+    follow_up.action = _checked(follow_up.meeting, action, owner, due_on)
+    follow_up.owner = owner
+    if due_on != follow_up.due_on:
+        follow_up.due_on = due_on
+        follow_up.nudged_at = utcnow() if due_on <= local_today() else None
     db.session.flush()
-    return follow_up
 
 
 def mark_done(follow_up: FollowUp) -> bool:

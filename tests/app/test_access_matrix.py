@@ -140,6 +140,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
     ("programmes.mark_follow_up_done", "POST"): (LOGIN, OK, HIDDEN, OK),
     ("programmes.reopen_follow_up", "POST"): (LOGIN, OK, HIDDEN, OK),
     ("programmes.remove_follow_up", "POST"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.edit_follow_up", "GET"): (LOGIN, OK, HIDDEN, OK),
+    ("programmes.edit_follow_up", "POST"): (LOGIN, OK, HIDDEN, OK),
     # A fellow's impact records and story: the fellow and organisers
     ("programmes.impact", "GET"): (LOGIN, OK, HIDDEN, OK),
     ("programmes.impact", "POST"): (LOGIN, OK, HIDDEN, OK),

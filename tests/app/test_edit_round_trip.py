@@ -18,7 +18,7 @@ from events.models import Event
 from extensions import db
 from fellows.demo import DEMO_PASSWORD, ORGANISER_EMAIL
 from fellows.models import Organisation, User
-from programmes.models import Appointment, Expert, ImpactRecord, PolicyQuestion, VisitProgramme
+from programmes.models import Appointment, Expert, FollowUp, ImpactRecord, PolicyQuestion, VisitProgramme
 from tests.html import elements, form_posting_to, forms
 from writeups.models import Note
 
@@ -34,6 +34,7 @@ EDITABLE = {
     "expert_id": lambda: select(Expert.id),
     "visit_id": lambda: select(VisitProgramme.id),
     "record_id": lambda: select(ImpactRecord.id),
+    "follow_up_id": lambda: select(FollowUp.id),
 }
 #: Columns that an unchanged save may touch: timestamps and lock counters (an event edit takes the booking lock).
 MAY_CHANGE = {"updated_at", "version", "booking_version"}

@@ -274,3 +274,42 @@ def test_the_demo_fellows_past_visit_has_follow_ups_to_work_through(app, runner,
     # The demo's overdue follow-ups were nudged on their day: the first scheduled run sends nothing about them.
     assert "0 follow-up nudge(s) queued." in runner.invoke(args=["follow-up-nudges"]).output
     assert _add(amelia, meeting_id, "Share the pilot's results", "fellow").status_code == 302
+
+
+def test_a_follow_up_is_edited_and_a_later_due_date_is_nudged_again(app, held, runner, outbox):
+    ada = held["ada"]
+    today = _today()
+    with app.app_context():
+        meeting = db.session.get(Meeting, held["past"])
+        follow_up = FollowUp(
+            meeting=meeting, action="Send the paper", owner="fellow", due_on=today, nudged_at=datetime.now(UTC)
+        )
+        db.session.add(follow_up)
+        db.session.commit()
+        follow_up_id = follow_up.id
+    form = ada.get(f"/programme/follow-ups/{follow_up_id}/edit")
+    assert form.status_code == 200 and 'value="Send the paper"' in form.get_data(as_text=True)
+    later = (today + timedelta(days=7)).isoformat()
+    bad = ada.post(
+        f"/programme/follow-ups/{follow_up_id}/edit", data={"action": " ", "owner": "fellow", "due_on": later}
+    )
+    assert bad.status_code == 400 and "Say what is to be done" in text_of(bad)
+    saved = ada.post(
+        f"/programme/follow-ups/{follow_up_id}/edit",
+        data={"action": "Send the 2023 evaluation", "owner": "expert", "due_on": later},
+    )
+    assert saved.status_code == 302 and saved.headers["Location"].endswith(f"#meeting-{held['past']}")
+    with app.app_context():
+        follow_up = db.session.get(FollowUp, follow_up_id)
+        assert (follow_up.action, follow_up.owner, follow_up.due_on.isoformat()) == (
+            "Send the 2023 evaluation",
+            "expert",
+            later,
+        )
+        assert follow_up.nudged_at is None  # re-armed for its new day
+    before = ada.post(
+        f"/programme/follow-ups/{follow_up_id}/edit",
+        data={"action": "Send it", "owner": "fellow", "due_on": "2001-01-01"},
+    )
+    assert before.status_code == 400 and "cannot be before the meeting" in text_of(before)
+    assert held["grace"].get(f"/programme/follow-ups/{follow_up_id}/edit").status_code == 404

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from core.errors import ServiceError
@@ -177,3 +177,28 @@ def remove_follow_up(follow_up_id: int):
     db.session.commit()
     flash("The follow-up is removed.", "success")
     return _back_to(meeting)
+
+
+@login_required
+def edit_follow_up(follow_up_id: int):
+    """Change a follow-up's action, who does it or its due date."""
+    follow_up = _follow_up_or_404(follow_up_id)
+    form = FollowUpForm(obj=None if request.method == "POST" else follow_up)
+    if request.method == "POST" and form.validate():
+        try:
+            outcomes.edit_follow_up(follow_up, form.action.data, form.owner.data, form.due_on.data)
+        except ServiceError as error:
+            db.session.rollback()
+            form.due_on.errors = [*form.due_on.errors, str(error)]
+        else:
+            db.session.commit()
+            flash("The follow-up is saved.", "success")
+            return _back_to(follow_up.meeting)
+    page = render_template(
+        "programmes/follow_up_form.html",
+        form=form,
+        follow_up=follow_up,
+        meeting=follow_up.meeting,
+        title="Edit the follow-up",
+    )
+    return page, 400 if request.method == "POST" else 200
