@@ -34,11 +34,15 @@ def _link(follow_up: FollowUp) -> str:
 
 
 def nudge_due_follow_ups(today: date) -> int:
-    """Queue the nudge of every follow-up due by ``today`` and not yet nudged; how many were nudged."""
+    """Queue the nudge of every follow-up due by ``today`` and not yet nudged; how many were nudged. A
+    deactivated fellow's own follow-ups are marked as seen without an email."""
     nudged = 0
     for follow_up in due_for_a_nudge(today):
         if follow_up.owner == "fellow":
             fellow = follow_up.meeting.programme.fellow
+            if not fellow.active:  # deactivated: she cannot sign in to it, so she is not written to
+                follow_up.nudged_at = utcnow()
+                continue
             queue_once(
                 {
                     f"follow-up-due:{follow_up.id}": partial(

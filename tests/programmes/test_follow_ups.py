@@ -313,3 +313,18 @@ def test_a_follow_up_is_edited_and_a_later_due_date_is_nudged_again(app, held, r
     )
     assert before.status_code == 400 and "cannot be before the meeting" in text_of(before)
     assert held["grace"].get(f"/programme/follow-ups/{follow_up_id}/edit").status_code == 404
+
+
+def test_a_deactivated_fellow_is_not_written_to_about_her_follow_ups(app, held, runner, outbox):
+    from fellows.models import User
+
+    with app.app_context():
+        meeting = db.session.get(Meeting, held["past"])
+        db.session.add(FollowUp(meeting=meeting, action="Send the casework data", owner="fellow", due_on=_today()))
+        db.session.add(FollowUp(meeting=meeting, action="Book a second meeting", owner="organiser", due_on=_today()))
+        db.session.scalar(select(User).filter_by(email="ada@example.org")).active = False
+        db.session.commit()
+    assert "1 follow-up nudge(s) queued." in runner.invoke(args=["follow-up-nudges"]).output
+    assert outbox(kind="follow_up_due") == []  # the team's is still nudged, to the organisers
+    assert len(outbox(kind="organiser_alert")) == 1
+    assert "0 follow-up nudge(s) queued." in runner.invoke(args=["follow-up-nudges"]).output
