@@ -14,9 +14,8 @@ from extensions import db
 from fellows.models import User
 from programmes.access import can_view_programme_of
 from programmes.briefs import queries, services
-from programmes.briefs.notifications import tell_of_comment
+from programmes.briefs.notifications import tell_of_comment, tell_of_revision
 from programmes.forms import BriefCommentForm, IssueBriefForm
-from programmes.visits import invitations
 
 
 def _fellow_or_404(fellow_id: int) -> User:
@@ -77,7 +76,7 @@ def issue_brief(fellow_id: int):
         db.session.rollback()
         form.note.errors.append(str(error))
         return _page(fellow, BriefCommentForm(formdata=None), form, 409)
-    told = invitations.tell_of_revision(version) if form.tell_experts.data else 0
+    told = tell_of_revision(version) if form.tell_experts.data else 0
     db.session.commit()
     flash(
         f"Version {version.number} of the brief has been issued"

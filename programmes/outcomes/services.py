@@ -4,6 +4,7 @@ the view commits."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import delete, select
@@ -14,6 +15,7 @@ from core.timeutil import local_today, to_local
 from extensions import db
 from programmes.models import (
     FOLLOW_UP_OWNERS,
+    ExpertInvitation,
     FollowUp,
     ImpactQuote,
     ImpactRecord,
@@ -175,6 +177,25 @@ def name_again(record: ImpactRecord, expert) -> bool:
         record.withheld.remove(row)
     db.session.flush()
     return bool(withheld)
+
+
+def unname_expert(expert) -> None:
+    """An expert leaving the network: their full name, in the follow-ups and the fellow's notes of their
+    meetings, becomes "the expert" (called before their invitations are made anonymous)."""
+    if len(expert.name.strip()) < 3:
+        return
+    name = re.compile(re.escape(expert.name.strip()), re.IGNORECASE)
+    meetings = db.session.scalars(
+        select(Meeting)
+        .join(ExpertInvitation, ExpertInvitation.id == Meeting.invitation_id)
+        .where(ExpertInvitation.expert_id == expert.id)
+    ).all()
+    for meeting in meetings:
+        if meeting.follow_up:
+            meeting.follow_up = name.sub("the expert", meeting.follow_up)
+    for follow_up in db.session.scalars(select(FollowUp).where(FollowUp.meeting_id.in_([m.id for m in meetings]))):
+        follow_up.action = name.sub("the expert", follow_up.action)
+    db.session.flush()
 
 
 def erase_impact(user) -> None:

@@ -38,6 +38,7 @@ from programmes.models import (
     VisitProgramme,
     VisitTarget,
 )
+from programmes.outcomes.services import unname_expert
 from programmes.rapid.services import erase_expert_answers
 from programmes.visits.notifications import tell_organisers_of_answer
 from programmes.visits.queries import QuestionPlan, plans, targets_of
@@ -112,7 +113,7 @@ def fellow_as_shown_to_experts(visit: VisitProgramme) -> dict[str, str | None]:
     }
 
 
-def _link(token: str) -> str:
+def expert_link(token: str) -> str:
     return external_url("programmes.expert_invitation", token=token)
 
 
@@ -146,74 +147,8 @@ def _queue(invitation: ExpertInvitation, token: str, *, reminder: bool) -> None:
         visit=visit,
         questions=questions,
         reminder=reminder,
-        secrets={"link": _link(token)},
+        secrets={"link": expert_link(token)},
     )
-
-
-#: What an expert already asked is told of a revised brief: invited and not answered yet, or accepted.
-TOLD_OF_REVISIONS = ("invited", "accepted")
-
-
-def revision_lines(old: list[dict], new: list[dict]) -> list[tuple[str, str]]:
-    """(state, question) for a revision email: the new version's questions, each "new", "revised" or
-    "as before", then the questions no longer asked ("dropped")."""
-    before = {item["id"]: item for item in old}
-    lines = []
-    for item in new:
-        prior = before.pop(item["id"], None)
-        if prior is None:
-            state = "new"
-        elif (prior["question"], prior.get("context")) == (item["question"], item.get("context")):
-            state = "as before"
-        else:
-            state = "revised"
-        lines.append((state, item["question"]))
-    return lines + [("dropped", item["question"]) for item in before.values()]
-
-
-def tell_of_revision(version: BriefVersion) -> int:
-    """Email each expert already asked about the fellow (see ``TOLD_OF_REVISIONS``), on a visit not over
-    yet, whose invitation names an earlier version: the questions changed, and their private page shows
-    how. Once per invitation and version (the outbox's dedupe key); returns how many were queued."""
-    asked = db.session.scalars(
-        select(ExpertInvitation)
-        .join(VisitProgramme, VisitProgramme.id == ExpertInvitation.programme_id)
-        .join(Expert, Expert.id == ExpertInvitation.expert_id)
-        .where(
-            VisitProgramme.fellow_id == version.fellow_id,
-            VisitProgramme.ends_on >= local_today(),
-            ExpertInvitation.status.in_(TOLD_OF_REVISIONS),
-            ExpertInvitation.brief_version < version.number,
-            ExpertInvitation.sealed_token.is_not(None),
-            Expert.do_not_contact.is_(False),
-        )
-        .options(joinedload(ExpertInvitation.programme), joinedload(ExpertInvitation.expert))
-        .order_by(ExpertInvitation.id)
-    ).all()
-    told = 0
-    for invitation in asked:
-        try:
-            token = open_seal(invitation.sealed_token)["token"]
-        except SealError:
-            current_app.logger.warning("Expert invitation %s: link sealed with another SECRET_KEY", invitation.id)
-            continue
-        fellow = fellow_as_shown_to_experts(invitation.programme)
-        queue_email(
-            invitation.expert.email,
-            f"{fellow['name']}'s questions have changed",
-            "expert_brief_revised",
-            kind="expert_brief_revised",
-            dedupe_key=f"brief-revised:{invitation.id}:{version.number}",
-            expert=invitation.expert,
-            fellow=fellow,
-            visit=invitation.programme,
-            invitation=invitation,
-            version=version,
-            lines=revision_lines(brief_as_sent(invitation), version.questions),
-            secrets={"link": _link(token)},
-        )
-        told += 1
-    return told
 
 
 def _listed(visit: VisitProgramme) -> list[ExpertInvitation]:
@@ -453,7 +388,9 @@ def expire_unanswered(now: datetime | None = None) -> int:
 def erase_expert(expert: Expert) -> int:
     """ "Remove me from this network": the expert and everything personal about them go; their invitations
     stay only as anonymous answers (counted in response rates), their links stop working, and emails to
-    them are deleted, queued ones included. Returns the number of invitations kept anonymously."""
+    them are deleted, queued ones included. Where the follow-ups and notes of their meetings name them in
+    full, they read "the expert". Returns the number of invitations kept anonymously."""
+    unname_expert(expert)
     kept = db.session.execute(
         update(ExpertInvitation)
         .where(ExpertInvitation.expert_id == expert.id)

@@ -328,3 +328,19 @@ def test_a_deactivated_fellow_is_not_written_to_about_her_follow_ups(app, held, 
     assert outbox(kind="follow_up_due") == []  # the team's is still nudged, to the organisers
     assert len(outbox(kind="organiser_alert")) == 1
     assert "0 follow-up nudge(s) queued." in runner.invoke(args=["follow-up-nudges"]).output
+
+
+def test_an_expert_leaving_the_network_is_no_longer_named_in_the_follow_ups(app, held):
+    from programmes.models import Expert
+    from programmes.visits.invitations import erase_expert
+
+    with app.app_context():
+        meeting = db.session.get(Meeting, held["past"])
+        meeting.follow_up = "Priya Shah will send her survey."
+        db.session.add(FollowUp(meeting=meeting, action="Ask PRIYA SHAH for the data", owner="fellow", due_on=_today()))
+        db.session.commit()
+        erase_expert(db.session.scalar(select(Expert).filter_by(name="Priya Shah")))
+        db.session.commit()
+        meeting = db.session.get(Meeting, held["past"])
+        assert meeting.follow_up == "the expert will send her survey."
+        assert db.session.scalar(select(FollowUp.action)) == "Ask the expert for the data"
