@@ -81,11 +81,28 @@ def _prepare_form(form: EventForm) -> dict[int, str]:
     return {fellow.id: fellow.name for fellow in fellows}
 
 
+#: What a link may fill in on a new event's form, and the longest each may be.
+PREFILLED = {"title": 200, "summary": 500, "description": 20000}
+
+
+def _prefill(form: EventForm) -> None:
+    """Fill a new event's form from the link's arguments; unknown kinds or audiences are ignored."""
+    for name, most in PREFILLED.items():
+        if value := request.args.get(name, "").strip():
+            form[name].data = value[:most]
+    for name in ("kind", "audience"):
+        if (value := request.args.get(name)) in dict(form[name].choices):
+            form[name].data = value
+
+
 @organiser_required
 def create():
-    """A new event, saved as a draft that only organisers can see until it is published."""
+    """A new event, saved as a draft that only organisers can see until it is published. A link may fill
+    in the title, kind, summary, description and audience (``?kind=workshop&title=…``: a workshop theme)."""
     form = EventForm()
     fellow_names = _prepare_form(form)
+    if request.method == "GET":
+        _prefill(form)
     if form.validate_on_submit():
         try:
             event = services.create_event(acting_user(), form.event_data(fellow_names))

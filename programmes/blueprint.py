@@ -47,6 +47,7 @@ from programmes.rapid import notifications as rapid_notifications
 from programmes.rapid import services as rapid_services
 from programmes.rapid import views as rapid_views
 from programmes.tenures import manage, services, views
+from programmes.themes import manage as themes_manage
 from programmes.visits import invitations
 from programmes.visits import manage as visits_manage
 from programmes.visits import notifications as visit_notifications
@@ -183,6 +184,7 @@ manage_bp.add_url_rule(
     "/programme-dashboard.csv", "export_dashboard", dashboard_manage.export_dashboard, methods=["GET"]
 )
 manage_bp.add_url_rule("/programme-network", "network", network_manage.network, methods=["GET"])
+manage_bp.add_url_rule("/workshop-themes", "themes", themes_manage.themes, methods=["GET"])
 manage_bp.add_url_rule("/impact.csv", "export_impact", costly(outcomes_manage.export_impact), methods=["GET"])
 manage_bp.add_url_rule("/visits/new", "new_visit", visits_manage.new_visit, methods=["GET", "POST"])
 manage_bp.add_url_rule("/visits/<int:visit_id>", "visit", visits_manage.visit, methods=["GET"])

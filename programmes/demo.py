@@ -56,6 +56,24 @@ QUESTIONS = [
     ),
 ]
 
+#: Two more current fellows' questions, close to Amelia's, so the workshop themes have something to gather.
+THEME_QUESTIONS = {
+    "esther.nwosu@example.org": [
+        (
+            "How should an AI system used in a public service be tested before it goes live?",
+            "Our company supplies models to two departments; we want a shared way to check them.",
+            ["AI policy", "Data and privacy"],
+        )
+    ],
+    "chloe.lindqvist@example.org": [
+        (
+            "What evidence shows that moving a service online saves money without shutting people out?",
+            None,
+            ["Public service reform", "Digital government"],
+        )
+    ],
+}
+
 
 def _appointments(today: date) -> None:
     appointed = set(db.session.scalars(select(Appointment.fellow_id)))
@@ -76,10 +94,10 @@ def _appointments(today: date) -> None:
         )
 
 
-def _questions(fellow: User) -> None:
+def _questions(fellow: User, questions=QUESTIONS) -> None:
     if db.session.scalar(select(PolicyQuestion.id).where(PolicyQuestion.fellow_id == fellow.id).limit(1)):
         return
-    for text, context, topics in QUESTIONS:
+    for text, context, topics in questions:
         db.session.add(
             PolicyQuestion(
                 fellow_id=fellow.id,
@@ -453,6 +471,9 @@ def load() -> list[str]:
     fellow = db.session.scalar(select(User).where(User.email == FELLOW_EMAIL))
     if fellow is not None:
         _questions(fellow)
+    for email, questions in THEME_QUESTIONS.items():
+        if (other := db.session.scalar(select(User).where(User.email == email))) is not None:
+            _questions(other, questions)
     _experts()
     db.session.flush()
     refresh_embeddings(list(db.session.scalars(select(Expert))))  # semantic matching reads them stored

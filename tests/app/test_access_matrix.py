@@ -251,6 +251,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str] | str] = {
             "programmes_manage.timetable": "GET",
             "programmes_manage.dashboard": "GET",
             "programmes_manage.network": "GET",
+            "programmes_manage.themes": "GET",
             "programmes_manage.export_dashboard": "GET",
             "programmes_manage.export_impact": "GET",
             "programmes_manage.rapid_questions": "GET",

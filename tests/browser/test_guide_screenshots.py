@@ -36,7 +36,7 @@ def _picture(locator, name: str) -> None:
     assert path.stat().st_size > 5_000, f"{name}.png is nearly empty"
 
 
-def test_the_organisers_guide_pictures_show_the_demo_funnel_brief_and_network(app, runner, page):
+def test_the_organisers_guide_pictures_show_the_demo_funnel_brief_network_and_themes(app, runner, page):
     from programmes.models import VisitProgramme
 
     assert runner.invoke(args=["demo"]).exit_code == 0
@@ -64,3 +64,9 @@ def test_the_organisers_guide_pictures_show_the_demo_funnel_brief_and_network(ap
     expect(fields.locator("figure.chart svg")).to_be_visible()
     expect(fields.locator("#field-table")).to_contain_text("Thin")
     _picture(fields, "organiser-network")
+
+    organiser.goto("/organiser/workshop-themes")
+    theme = organiser.locator("article.theme").filter(has_text="AI policy").first
+    expect(theme).to_contain_text("Esther Nwosu")
+    expect(theme.get_by_role("link", name="Plan a workshop on this theme")).to_be_visible()
+    _picture(theme, "organiser-themes")

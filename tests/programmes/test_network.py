@@ -183,6 +183,6 @@ def test_the_demo_programme_s_picture_shows_its_meetings_and_a_thin_field(app, r
     assert response.status_code == 200
     page = text_of(response)
     assert "Amelia Hart , Department for Science, Innovation and Technology: 6 experts, 5 held, 1 planned" in page
-    assert "Data and privacy Thin 2 1 1 0" in page  # two of her questions ask about it; one expert met
+    assert "Data and privacy Thin 3 1 1 0" in page  # three questions ask about it; one expert met
     assert "Not met yet" in page
     assert len(re.findall(r'<figure class="chart"><svg ', response.get_data(as_text=True))) == 2
