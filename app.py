@@ -51,7 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     import fellows.models  # noqa: F401
     import programmes.models  # noqa: F401
     import writeups.models  # noqa: F401
-    from core import caching, templating
+    from core import caching, personal_pages, templating
     from core import mail as outbox
 
     templating.init_app(app)
@@ -89,6 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_error_pages(app)
     app.after_request(_security_headers)
     caching.init_app(app)  # after the path checks above: 304s and kept pages only for well-formed requests
+    personal_pages.init_app(app)  # after the shared pages: a signed-in person's own kept pages
     return app
 
 

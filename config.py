@@ -99,6 +99,9 @@ def defaults(instance_path: str) -> dict:
         # several workers, a commit in one would not make the others' validators new.
         "PAGE_CACHE": None,
         "PAGE_CACHE_SECONDS": 300,
+        # Signed-in pages kept per person between changes (core.personal_pages), on with PAGE_CACHE: at most
+        # this long (and at most half a CSRF token's life); 0 switches it off.
+        "PERSONAL_PAGE_SECONDS": 300,
         # None: Secure cookies and HSTS exactly when BASE_URL is https:// (every real deployment; not
         # `make run` on http://127.0.0.1). SESSION_COOKIE_SECURE=true/false in the environment decides instead.
         "SESSION_COOKIE_SECURE": None,
@@ -200,6 +203,7 @@ def from_environment() -> dict:
         "UNSUBSCRIBE_LINK_DAYS",
         "TENURE_ENDING_SOON_DAYS",
         "PAGE_SIZE",
+        "PERSONAL_PAGE_SECONDS",
         "ATTENDEES_PER_PAGE",
         "TRUSTED_PROXIES",
         "MFA_REMEMBER_DEVICE_DAYS",

@@ -54,7 +54,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from core.models import utcnow
-from core.registry import Registry, uncached_tables
+from core.registry import Registry, announced_tables, uncached_tables
 from extensions import cache
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,11 @@ for _table, _why in {
     "alembic_version": "the schema's version",
 }.items():
     uncached_tables.register(_table, _why)
+announced_tables.register(
+    "outbox_messages",
+    "how many emails failed or bounced (an organiser's home): core.mail announces each message entering or "
+    "leaving those states",
+)
 _WRITES = ("INSERT", "UPDATE", "DELETE", "TRUNCATE", "REPLACE", "MERGE", "CREATE", "DROP", "ALTER", "WITH")
 
 
@@ -173,6 +178,12 @@ def _forget_rolled_back_writes(session: Session) -> None:
     _wrote.set(False)
 
 
+def announce_change() -> None:
+    """This transaction changed something cached answers show in a table whose writes otherwise make no new
+    generation (``core.registry.announced_tables``: an email given up on): its commit makes a new one."""
+    _wrote.set(True)
+
+
 def new_generation() -> str | None:
     """Make every shared page's validator new (after a commit; or by hand, ``flask cache clear``); None if
     the cache could not be reached."""
@@ -260,7 +271,7 @@ def _generation_shared(app: Flask) -> bool:
     return app.config.get("CACHE_TYPE") == "RedisCache" or app.testing
 
 
-def _page_cache_on(app: Flask) -> bool:
+def page_cache_on(app: Flask) -> bool:
     setting = app.config.get("PAGE_CACHE")
     if setting is None:  # auto: on when every process shares the generation
         return _generation_shared(app)
@@ -303,7 +314,7 @@ def _page_etag(endpoint: str, page: SharedPage, generation: str) -> str:
 def _answer_shared_page():
     """Before the view: 304, or the kept body, for an anonymous visitor of a shared page."""
     page = shared_pages.get(request.endpoint or "")
-    if page is None or request.method not in ("GET", "HEAD") or not _page_cache_on(current_app):
+    if page is None or request.method not in ("GET", "HEAD") or not page_cache_on(current_app):
         return None
     if not _anonymous_and_clean(load_user=True):
         return None

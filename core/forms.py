@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
@@ -65,8 +66,17 @@ def validate_web_url(form, field) -> None:
 # One-use form keys -------------------------------------------------------------------------------
 
 
-def _new_form_key() -> str:
-    return secrets.token_urlsafe(24)
+#: While a page that may be kept is built (core.personal_pages), the form keys made for it, so that each
+#: answer from the kept copy carries new ones.
+made_form_keys: ContextVar[list[str] | None] = ContextVar("made_form_keys", default=None)
+
+
+def new_form_key() -> str:
+    key = secrets.token_urlsafe(24)
+    made = made_form_keys.get()
+    if made is not None:
+        made.append(key)
+    return key
 
 
 def _well_formed_key(value):
@@ -81,7 +91,7 @@ class FormKeyField(HiddenField):
     """
 
     def __init__(self, label: str = "", **kwargs):
-        kwargs.setdefault("default", _new_form_key)
+        kwargs.setdefault("default", new_form_key)
         kwargs.setdefault("filters", []).append(_well_formed_key)
         super().__init__(label, **kwargs)
 

@@ -49,6 +49,10 @@ class HomeSection:
 audit_labels: Registry[str] = Registry("audit log labels")
 #: Tables no cached answer reads, each with why (core.caching): writing them makes no new page generation.
 uncached_tables: Registry[str] = Registry("tables no cached answer reads")
+#: Tables of ``uncached_tables`` whose changes that cached pages show are announced by the code making them
+#: (``core.caching.announce_change``), each with what is read: kept signed-in pages (core.personal_pages) may
+#: read them.
+announced_tables: Registry[str] = Registry("unwatched tables whose shown changes are announced")
 #: Sections of the home page, in order.
 home_sections: Registry[HomeSection] = Registry("home page sections")
 #: export(user) -> what the area holds about the person, under the part's name in "Download my data".

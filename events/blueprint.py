@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from core.caching import SharedPage, shared_pages
+from core.personal_pages import page_moments, personal_pages
 from core.registry import (
     HomeSection,
     NavEntry,
@@ -123,6 +124,15 @@ scheduled_jobs.register("reminders", ScheduledJob(reminders_job, minutes=5), ord
 # upcoming events, so it changes with them too.
 for endpoint in ("events.index", "events.detail", "core.home"):
     shared_pages.register(endpoint, SharedPage(next_change=freshness.next_change))
+# Signed-in pages kept per person between changes (core.personal_pages); they change with the events' moments
+# too, drafts included (an organiser sees those).
+page_moments.register("events", freshness.next_change_of_any_event)
+for endpoint, what in {
+    "events.my_bookings": "My bookings",
+    "events.attendees": "an event's attendee list",
+    "events.check_in": "an event's check-in",
+}.items():
+    personal_pages.register(endpoint, what)
 navigation.register("events.index", NavEntry("Events", "events.index", "all"), order=10)
 navigation.register("events.my_bookings", NavEntry("My bookings", "events.my_bookings", "signed_in"), order=40)
 navigation.register(

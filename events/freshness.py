@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, true
 
 from events.models import Event
 from extensions import db
@@ -16,7 +16,15 @@ _MOMENTS = (Event.starts_at, Event.ends_at, Event.registration_opens_at, Event.r
 
 def next_change(now: datetime) -> datetime | None:
     """The next start, end, registration opening or closing of a listed event after ``now`` (one query)."""
-    row = db.session.execute(
-        select(*(func.min(case((moment > now, moment))) for moment in _MOMENTS)).where(Event.state != "draft")
-    ).one()
+    return _next(now, Event.state != "draft")
+
+
+def next_change_of_any_event(now: datetime) -> datetime | None:
+    """The same for every event, drafts too (organisers' signed-in pages show them; core.personal_pages)."""
+    return _next(now, true())
+
+
+def _next(now: datetime, which) -> datetime | None:
+    soonest = select(*(func.min(case((moment > now, moment))) for moment in _MOMENTS)).where(which)
+    row = db.session.execute(soonest).one()
     return min((moment for moment in row if moment is not None), default=None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from core.personal_pages import personal_pages
 from core.registry import (
     NavEntry,
     ScheduledJob,
@@ -55,6 +56,9 @@ auth_bp.add_url_rule("/account/email-preferences", "email_preferences", auth.ema
 fellows_bp = Blueprint("fellows", __name__)
 fellows_bp.add_url_rule("/fellows", "directory", costly(views.directory, searches_only=True), methods=["GET"])
 fellows_bp.add_url_rule("/fellows/<int:user_id>", "profile", views.profile, methods=["GET"])
+# Kept per person between changes (core.personal_pages).
+personal_pages.register("fellows.directory", "the directory and its searches")
+personal_pages.register("fellows.profile", "a fellow's profile")
 fellows_bp.add_url_rule("/fellows/<int:user_id>/photo", "photo", views.photo, methods=["GET"])
 fellows_bp.add_url_rule("/profile", "my_profile", views.my_profile, methods=["GET"])
 fellows_bp.add_url_rule("/profile/edit", "edit_profile", views.edit_profile, methods=["GET", "POST"])
@@ -92,7 +96,6 @@ for action, text in {
     audit_labels.register(action, text)
 for table, why in {
     "account_tokens": "joining and reset links",
-    "join_requests": "requests to join (organisers' pages are not cached)",
     "recovery_codes": "two-step recovery codes",
 }.items():
     uncached_tables.register(table, why)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from core.personal_pages import page_moments, personal_pages
 from core.registry import (
     CalendarPart,
     HomeSection,
@@ -23,7 +24,7 @@ from core.registry import (
     scheduled_jobs,
 )
 from core.throttling import costly, sends_mail
-from programmes import demo
+from programmes import demo, freshness
 from programmes.briefs import services as brief_services
 from programmes.briefs import views as brief_views
 from programmes.cli import (
@@ -233,6 +234,15 @@ manage_bp.add_url_rule(
     methods=["POST"],
 )
 
+# Signed-in pages kept per person between changes (core.personal_pages), which also change when a meeting
+# starts or ends or a rapid question's deadline passes.
+page_moments.register("programmes", freshness.next_change)
+for endpoint, what in {
+    "programmes_manage.visit": "a visit's page",
+    "programmes_manage.dashboard": "the programme dashboard",
+    "programmes.itinerary": "an itinerary",
+}.items():
+    personal_pages.register(endpoint, what)
 home_sections.register("tenures", HomeSection("programmes/_home.html", manage.home_section), order=25)
 home_sections.register(
     "my_programme", HomeSection("programmes/_home_fellow.html", manage.fellow_home_section), order=26

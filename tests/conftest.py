@@ -314,8 +314,12 @@ class _QueryCounter:
 
 @pytest.fixture
 def count_queries(app):
-    """``with count_queries() as counter:`` counts the SQL statements the app sends meanwhile."""
+    """``with count_queries() as counter:`` counts the SQL statements the app sends meanwhile. A test that
+    counts measures the work of building its pages, so signed-in pages are not kept per person here (their
+    own tests, in tests/core/test_personal_pages.py, switch it back on)."""
     from contextlib import contextmanager
+
+    app.config["PERSONAL_PAGE_SECONDS"] = 0
 
     from sqlalchemy import event
 

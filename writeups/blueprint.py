@@ -85,7 +85,5 @@ for action, text in {
     audit_labels.register(action, text)
 for table, why in {
     "note_draft_stashes": "kept drafts of the editor",
-    "note_review_links": "review links",
-    "note_review_responses": "reviewers' answers",
 }.items():
     uncached_tables.register(table, why)

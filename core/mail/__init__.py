@@ -19,6 +19,7 @@ from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.caching import announce_change
 from core.mail import bounces, signing, transport
 from core.mail.transport import mail_log_path, message_headers  # noqa: F401 - part of the outbox's interface
 from core.models import OutboxMessage, utcnow
@@ -184,10 +185,12 @@ def deliver_due(limit: int = 100, now: datetime | None = None) -> tuple[int, int
             message.last_error = f"{type(error).__name__}: {error}"[:2000]
             if refusal := bounces.permanent_refusal(error):
                 message.status, message.last_error = "bounced", refusal.reply
+                announce_change()  # organisers' homes count the emails not delivered
                 if refusal.address_is_undeliverable:
                     bounces.record_undeliverable(message.to_address, refusal.reply, "smtp")
             elif message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
                 message.status = "failed"
+                announce_change()
             message.next_attempt_at = now + retry_delay(message.attempts)
             log.warning("mail to %s failed (attempt %s): %s", message.to_address, message.attempts, error)
         else:
@@ -274,6 +277,8 @@ def erase_mentions(needles: Iterable[str]) -> int:
             message.sealed_values = None
             message.purged_at = message.purged_at or utcnow()
         else:
+            if message.status in ("failed", "bounced"):
+                announce_change()
             db.session.delete(message)
         erased += 1
     bounces.forget_addresses([word for word in words if "@" in word])  # nor is it kept that their address bounced
@@ -283,6 +288,8 @@ def erase_mentions(needles: Iterable[str]) -> int:
 
 def retry_message(message: OutboxMessage) -> None:
     """Put a message that was not delivered (failed, bounced, skipped) back in the queue (an organiser asked)."""
+    if message.status in ("failed", "bounced"):
+        announce_change()  # organisers' homes count the emails not delivered
     message.status = "queued"
     message.attempts = 0
     message.next_attempt_at = utcnow()
