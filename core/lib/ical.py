@@ -313,9 +313,38 @@ def build_calendar(
     return calendar
 
 
+#: Octets a folded line holds before its line break (RFC 5545 3.1: at most 75 with the leading space).
+_FOLD_AT = 74
+
+
+def _folded(line: str) -> bytes:
+    """``line`` in UTF-8, folded exactly as icalendar folds it — at most 75 octets a line, never inside a
+    character, nor between a backslash or caret and the character it escapes — at slicing speed (icalendar
+    weighs each character alone, which was half the time of serialising a feed)."""
+    data = line.encode()
+    if len(data) <= _FOLD_AT:
+        return data
+    chunks, start = [], 0
+    while len(data) - start > _FOLD_AT:
+        end = start + _FOLD_AT
+        while data[end] & 0xC0 == 0x80:  # a UTF-8 continuation byte: fold before the character instead
+            end -= 1
+        if data[end - 1] in b"\\^" and end - 1 > start:  # the escape starts the next line, with what it escapes
+            end -= 1
+        chunks.append(data[start:end])
+        start = end
+    chunks.append(data[start:])
+    return b"\r\n ".join(chunks)
+
+
+def component_bytes(component: icalendar.cal.Component) -> bytes:
+    """The same bytes as ``component.to_ical()``, folded faster (``_folded``)."""
+    return b"".join(_folded(line) + b"\r\n" for line in component.content_lines() if line)
+
+
 @lru_cache(maxsize=20000)
 def _vevent_bytes(data: EntryData) -> bytes:
-    return vevent_from_data(data).to_ical()
+    return component_bytes(vevent_from_data(data))
 
 
 class VeventStore(Protocol):
@@ -338,10 +367,16 @@ def _vevents(entries: Sequence[EntryData], store: VeventStore | None) -> list[by
     built: dict[str, bytes] = {}
     for index, (key, body) in enumerate(zip(keys, found, strict=True)):
         if body is None:
-            body = built.get(key) or vevent_from_data(entries[index]).to_ical()
+            body = built.get(key) or component_bytes(vevent_from_data(entries[index]))
             built[key] = found[index] = body
     store.set_many(built)
     return found
+
+
+@lru_cache(maxsize=256)
+def _feed_head(name: str, tzid: str, has_entries: bool, year: int) -> bytes:
+    """A feed's calendar properties and VTIMEZONE, serialised once per name, zone and year."""
+    return component_bytes(_calendar_head(name, tzid, None, has_entries))
 
 
 def feed_bytes(entries: Sequence[EntryData], name: str, *, tzid: str, store: VeventStore | None = None) -> bytes:
@@ -351,7 +386,7 @@ def feed_bytes(entries: Sequence[EntryData], name: str, *, tzid: str, store: Vev
     once per distinct content and reused: from ``store`` (the shared cache, so every worker on every
     machine reuses it) when given, else from this process's memory.
     """
-    head = _calendar_head(name, tzid, None, bool(entries)).to_ical()
+    head = _feed_head(name, tzid, bool(entries), datetime.now(UTC).year)
     end = b"END:VCALENDAR\r\n"
     assert head.endswith(end)
     return b"".join([head[: -len(end)], *_vevents(entries, store), end])
