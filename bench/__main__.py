@@ -110,6 +110,7 @@ def _measure_size(run: Run, database: str, uri: str, factor: float, serve: bool,
         ),
     ]
     run.breakdown[database] = inprocess.breakdown(app, by_role, page_list)
+    run.profiles[database] = inprocess.profile_top(app, by_role, page_list)
     if make_url(uri).get_backend_name() == "postgresql":
         run.scans[database] = inprocess.sequential_scans(app, by_role, page_list)
     run.matching[database] = programme.matching(app, scaled)

@@ -296,8 +296,9 @@ def document(run: Run, machine: dict[str, str], now: datetime, wall: float, plot
         "  Flask route rendering, from memory, a Jinja template of the page's byte size).",
         "- **Caches**: "
         + (
-            "`REDIS_URL` was set, so the served app keeps its shared cache and anonymous pages in Redis, as a "
-            "many-machine deployment does (pages every anonymous visitor shares are answered from it); "
+            "`REDIS_URL` was set, so the served app keeps its shared cache, anonymous pages and each signed-in "
+            "session's own pages in Redis, as a many-machine deployment does (a page asked again with nothing "
+            "changed is answered from it: `core/caching.py`, `core/personal_pages.py`); "
             if os.environ.get("REDIS_URL")
             else "`REDIS_URL` was not set, so the served app caches feeds per process and keeps no pages; "
         )
@@ -342,6 +343,15 @@ def document(run: Run, machine: dict[str, str], now: datetime, wall: float, plot
         report.breakdown_table(run),
         "",
         _breakdown_reading(run),
+        "",
+        "### The largest costs of each signed-in page when it is built",
+        "",
+        "The same warm requests under cProfile (seven of each page): the five functions with the most time of",
+        "their own. cProfile slows pure Python more than C, so read the order, not the milliseconds. The served",
+        "app answers a signed-in page built since the last change from its kept copy (`core/personal_pages.py`),",
+        "so this is the cost of the first request after a change, and of the pages that are never kept.",
+        "",
+        report.profile_table(run),
         "",
         "## 4. Feeds against their floor (full size, in-process)",
         "",

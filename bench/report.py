@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from bench.contention import Contention
 from bench.feeds import Feed
-from bench.inprocess import Breakdown, Count
+from bench.inprocess import Breakdown, Cost, Count
 from bench.pages import GROWTH, Page
 from bench.programme import Matching, Repairing, Solving
 from bench.scale import Scaled
@@ -29,6 +29,8 @@ class Run:
     counts: dict[str, dict[float, dict[str, Count]]] = field(default_factory=dict)
     #: Per database, at full size: where each page's in-process time goes.
     breakdown: dict[str, dict[str, Breakdown]] = field(default_factory=dict)
+    #: Per database, at full size: each signed-in page's five largest costs when it is built (cProfile).
+    profiles: dict[str, dict[str, list[Cost]]] = field(default_factory=dict)
     #: PostgreSQL databases, at full size: ({page key: tables read whole}, {table: rows}).
     scans: dict[str, tuple[dict[str, list[str]], dict[str, int]]] = field(default_factory=dict)
     growth: dict[str, dict[str, dict[float, float]]] = field(default_factory=dict)
@@ -155,6 +157,20 @@ def breakdown_table(run: Run) -> str:
         )
     header = ["page", "who", "total ms", "SQL ms", "statements", "templates ms", "the rest ms (view, ORM, Flask)"]
     return _table(header, rows, 2)
+
+
+def profile_table(run: Run) -> str:
+    database = breakdown_database(run)
+    if database is None or database not in run.profiles:
+        return "Not measured."
+    rows = []
+    for page in run.pages:
+        costs = run.profiles[database].get(page.key)
+        if not costs:
+            continue
+        listed = "; ".join(f"`{cost.where}` {cost.ms:.1f} ({100 * cost.share:.0f} %)" for cost in costs)
+        rows.append([page.name, page.who, listed])
+    return _table(["page", "who", "the five largest own times per request, ms (share of the profile)"], rows, 3)
 
 
 def scans_table(run: Run) -> str:

@@ -38,6 +38,10 @@ def test_the_generator_makes_the_size_asked_for_and_every_measured_page_keeps_it
         key: count.queries for key, count in small_counts.items()
     }
     assert all(count.queries > 0 for count in small_counts.values()), small_counts  # each page was built
+    # The profile rows of the document: five costs for each signed-in page, none for the anonymous ones.
+    profiles = inprocess.profile_top(app, inprocess.clients(app, larger), pages(larger), runs=1)
+    assert set(profiles) == {page.key for page in pages(larger) if page.signed_in}
+    assert all(len(costs) == 5 and costs[0].ms >= costs[-1].ms > 0 for costs in profiles.values()), profiles
 
 
 def _assert_the_size_and_the_booking_rule(scaled, before: dict) -> None:
