@@ -255,20 +255,24 @@ def profile_columns():
     return (Expert.title, Expert.department, Expert.biography)
 
 
-def _rarity_columns():
-    """Two columns for the statement that reads candidates' topics: how many contactable experts hold the
-    row's topic, and how many contactable experts there are (correlated and scalar subqueries, so knowing
-    which fields are rare costs no statement of its own)."""
-    contactable = select(Expert.id).where(Expert.do_not_contact.is_(False))
+def _with_rarity(statement):
+    """The statement that reads candidates' topics, with two more columns: how many contactable experts hold
+    the row's topic, and how many contactable experts there are, so knowing which fields are rare costs no
+    statement of its own. The holders are counted once per topic in a grouped subquery joined in (counted
+    once per row by a correlated subquery, this took 1.7 s for 5,000 experts on PostgreSQL)."""
+    contactable = Expert.do_not_contact.is_(False)
     held = expert_topics.alias("held")
     holders = (
-        select(func.count())
-        .select_from(held)
-        .where(held.c.tag_id == Tag.id, held.c.expert_id.in_(contactable))
-        .scalar_subquery()
+        select(held.c.tag_id, func.count().label("holders"))
+        .join(Expert, Expert.id == held.c.expert_id)
+        .where(contactable)
+        .group_by(held.c.tag_id)
+        .subquery("holders")
     )
-    network = select(func.count()).select_from(contactable.subquery()).scalar_subquery()
-    return holders.label("holders"), network.label("network")
+    network = select(func.count(Expert.id)).where(contactable).scalar_subquery()
+    return statement.outerjoin(holders, holders.c.tag_id == Tag.id).add_columns(
+        func.coalesce(holders.c.holders, 0).label("holders"), network.label("network")
+    )
 
 
 def _is_rare(holders: int, network: int) -> bool:
@@ -334,14 +338,14 @@ def suggest_all(
     topics: dict[int, set[str]] = {expert_id: set() for expert_id in ids}
     rare: dict[str, int] = {}  # {rare topic: experts holding it}, read only when long shots are wanted
     if ids:
-        rarity = _rarity_columns() if long_shots else ()
-        for row in db.session.execute(
-            select(expert_topics.c.expert_id, Tag.name, *rarity)
+        statement = (
+            select(expert_topics.c.expert_id, Tag.name)
             .join(Tag, Tag.id == expert_topics.c.tag_id)
             .where(expert_topics.c.expert_id.in_(ids))
-        ):
+        )
+        for row in db.session.execute(_with_rarity(statement) if long_shots else statement):
             topics[row[0]].add(row[1])
-            if rarity and _is_rare(row[2], row[3]):
+            if long_shots and _is_rare(row[2], row[3]):
                 rare[row[1]] = row[2]
     texts = {row.id: semantic.profile_text(row.title, row.department, row.biography) for row in rows}
     profiles = {row.id: _Profile(texts[row.id].lower(), frozenset(topics[row.id])) for row in rows}
