@@ -22,6 +22,8 @@ from bench.pages import Page
 from bench.scale import Scaled, scale_up
 from core.registry import demo_loaders
 from extensions import cache, db
+from programmes.cli import refresh_all_embeddings
+from programmes.experts.matching import semantic
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "bench-secret-key-0123456789abcdef0123456789"  # noqa: S105 - a throwaway database's
@@ -50,7 +52,7 @@ def make_app(uri: str, base_url: str = "http://127.0.0.1:5000") -> Flask:
 
 def build(app: Flask, factor: float) -> Scaled:
     """An empty schema by the migrations (as a deployment has it), the demo data, then ``factor`` of a
-    large programme."""
+    large programme, with the experts' embeddings stored."""
     with app.app_context():
         db.drop_all()
         with db.engine.begin() as connection:
@@ -61,6 +63,11 @@ def build(app: Flask, factor: float) -> Scaled:
             load()
         db.session.commit()
         scaled = scale_up(factor)
+        # The experts' stored embeddings, as saving or importing them (or the nightly job) leaves a deployment:
+        # bulk inserts bypass that, and the visit page would embed every profile on every request instead.
+        if semantic.status() is None:
+            refresh_all_embeddings()
+            db.session.commit()
         db.session.remove()
     return scaled
 

@@ -12,11 +12,15 @@ import threading
 import time
 import urllib.parse
 
+#: Every request of the bench says the same, as a browser does: Flask-Login ties a session to its user agent
+#: (a signed-in session seen from another one is marked not fresh and its cookie rewritten on every answer).
+USER_AGENT = "make-bench/1"
+
 
 def run(url: str, seconds: float, connections: int, cookie: str = "") -> dict:
     parts = urllib.parse.urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    headers = {"Cookie": cookie} if cookie else {}
+    headers = {"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})}
     latencies: list[float] = []
     totals = {"bytes": 0, "errors": 0, "status_errors": 0}
     lock = threading.Lock()

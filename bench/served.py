@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.inprocess import SECRET_KEY, csrf_token
+from bench.loadclient import USER_AGENT
 from bench.pages import Page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,7 +125,8 @@ def _wait_ready(server: Server) -> None:
 def get(server: Server, path: str, cookie: str = "", headers: dict | None = None) -> tuple[int, bytes, dict]:
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
     try:
-        connection.request("GET", path, headers={**({"Cookie": cookie} if cookie else {}), **(headers or {})})
+        cookies = {"Cookie": cookie} if cookie else {}
+        connection.request("GET", path, headers={"User-Agent": USER_AGENT, **cookies, **(headers or {})})
         response = connection.getresponse()
         return response.status, response.read(), dict(response.getheaders())
     finally:
@@ -135,6 +137,7 @@ def browser():
     """A urllib opener that keeps cookies, as a browser does."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     opener.jar = jar
     return opener
 
@@ -178,7 +181,8 @@ def load(server: Server, path: str, seconds: float, cookie: str = "") -> Load:
     url = server.base + path
     if shutil.which("wrk"):
         command = ["wrk", "-t1", f"-c{WORKERS}", f"-d{max(1, round(seconds))}s", "--timeout", "60s"]
-        command += ["-s", str(WRK_SCRIPT)] + (["-H", f"Cookie: {cookie}"] if cookie else []) + [url]
+        command += ["-s", str(WRK_SCRIPT), "-H", f"User-Agent: {USER_AGENT}"]
+        command += (["-H", f"Cookie: {cookie}"] if cookie else []) + [url]
     else:
         command = [sys.executable, "-m", "bench.loadclient", url, str(seconds), str(WORKERS), cookie]
     output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 180, cwd=ROOT).stdout  # noqa: S603
