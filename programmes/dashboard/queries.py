@@ -110,6 +110,10 @@ def build(now: datetime, *, cohort: int | None = None, fellow_id: int | None = N
             User.name,
             func.coalesce(Appointment.cohort, User.cohort),
             Appointment.meeting_target,
+            select(func.count(VisitProgramme.id))
+            .where(VisitProgramme.fellow_id == User.id)
+            .correlate(User)
+            .scalar_subquery(),
             *count_columns(today, User.id),
         )
         .outerjoin(Appointment, Appointment.fellow_id == User.id)
@@ -119,16 +123,11 @@ def build(now: datetime, *, cohort: int | None = None, fellow_id: int | None = N
         )
         .order_by(User.name, User.id)
     )
-    for person_id, name, person_cohort, target, *follow_ups in people:
-        rows[person_id] = FellowRow(person_id, name, person_cohort, target=target, follow_ups=Counts(*follow_ups))
+    for person_id, name, person_cohort, target, visits, *follow_ups in people:
+        row = FellowRow(person_id, name, person_cohort, target=target, follow_ups=Counts(*follow_ups))
+        row.visits = visits
+        rows[person_id] = row
     ids = list(rows)
-
-    for person_id, visits in db.session.execute(
-        select(VisitProgramme.fellow_id, func.count(VisitProgramme.id))
-        .where(VisitProgramme.fellow_id.in_(ids))
-        .group_by(VisitProgramme.fellow_id)
-    ):
-        rows[person_id].visits = visits
     for person_id, invited, accepted in db.session.execute(
         select(
             VisitProgramme.fellow_id,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from core.models import Tag
 from extensions import db
@@ -163,14 +163,21 @@ class QuestionPlan:
 
 def questions_and_targets(visit: VisitProgramme) -> tuple[list[PolicyQuestion], dict[int, int]]:
     """The fellow's questions (as ``questions_of`` reads them, topics loaded) and {question id: meetings
-    wanted} of those with a target, from the same statement (the visit's page counts its queries)."""
-    rows = db.session.execute(
-        select(PolicyQuestion, VisitTarget.meetings)
-        .outerjoin(VisitTarget, (VisitTarget.question_id == PolicyQuestion.id) & (VisitTarget.programme_id == visit.id))
-        .where(PolicyQuestion.fellow_id == visit.fellow_id)
-        .options(selectinload(PolicyQuestion.topics.of_type(Tag)))
-        .order_by(PolicyQuestion.id)
-    ).all()
+    wanted} of those with a target, from the same statement, topics joined in (the visit's page counts its
+    queries; a fellow has a handful of questions, each with a few topics)."""
+    rows = (
+        db.session.execute(
+            select(PolicyQuestion, VisitTarget.meetings)
+            .outerjoin(
+                VisitTarget, (VisitTarget.question_id == PolicyQuestion.id) & (VisitTarget.programme_id == visit.id)
+            )
+            .where(PolicyQuestion.fellow_id == visit.fellow_id)
+            .options(joinedload(PolicyQuestion.topics.of_type(Tag)))
+            .order_by(PolicyQuestion.id)
+        )
+        .unique()
+        .all()
+    )
     questions = [question for question, _ in rows]
     return questions, {question.id: meetings for question, meetings in rows if meetings is not None}
 
