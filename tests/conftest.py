@@ -312,14 +312,9 @@ class _QueryCounter:
         self.statements: list[str] = []
 
 
-@pytest.fixture
-def count_queries(app):
-    """``with count_queries() as counter:`` counts the SQL statements the app sends meanwhile. A test that
-    counts measures the work of building its pages, so signed-in pages are not kept per person here (their
-    own tests, in tests/core/test_personal_pages.py, switch it back on)."""
+def _counting(app):
+    """``with counting() as counter:`` counts the SQL statements the app sends meanwhile."""
     from contextlib import contextmanager
-
-    app.config["PERSONAL_PAGE_SECONDS"] = 0
 
     from sqlalchemy import event
 
@@ -340,3 +335,17 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as counter:`` counts the SQL statements the app sends meanwhile. A test that
+    counts measures the work of building its pages, so signed-in pages are not kept per person here."""
+    app.config["PERSONAL_PAGE_SECONDS"] = 0
+    return _counting(app)
+
+
+@pytest.fixture
+def count_kept_queries(app):
+    """The same, with signed-in pages answered from their kept copies (core.personal_pages), as in service."""
+    return _counting(app)

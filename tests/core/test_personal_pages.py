@@ -10,39 +10,12 @@ from __future__ import annotations
 
 import re
 import socket
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-
-import pytest
-from sqlalchemy import event
 
 from core.models import OutboxMessage
 from extensions import db
 from tests.conftest import PASSWORD
 from tests.events_helpers import text_of
-
-
-@pytest.fixture
-def statements(app):
-    """``with statements() as sent:`` the SQL statements the app sends meanwhile (personal pages stay on,
-    unlike under ``count_queries``)."""
-
-    @contextmanager
-    def counting():
-        sent: list[str] = []
-
-        def before(conn, cursor, statement, parameters, context, executemany):
-            sent.append(statement)
-
-        with app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", before)
-        try:
-            yield sent
-        finally:
-            event.remove(engine, "before_cursor_execute", before)
-
-    return counting
 
 
 def _book(client, event_id: int):
@@ -51,7 +24,7 @@ def _book(client, event_id: int):
 
 
 def test_my_bookings_asked_again_costs_no_sql_and_shows_a_new_booking_at_once(
-    client, login, make_fellow, make_event, statements
+    client, login, make_fellow, make_event, count_kept_queries
 ):
     first = make_event(title="Lunch on evidence")
     second = make_event(title="Seminar on AI")
@@ -59,9 +32,9 @@ def test_my_bookings_asked_again_costs_no_sql_and_shows_a_new_booking_at_once(
     _book(fellow, first)
     fellow.get("/my/bookings")  # the first visit after booking reads the flash and builds the page
     built = fellow.get("/my/bookings")
-    with statements() as sent:
+    with count_kept_queries() as counter:
         kept = fellow.get("/my/bookings")
-    assert kept.status_code == 200 and sent == []
+    assert kept.status_code == 200 and counter.count == 0
     assert kept.get_data() == built.get_data() and "Lunch on evidence" in text_of(kept)
     assert kept.headers["Cache-Control"].startswith("private, no-store")
 
@@ -85,7 +58,7 @@ def test_a_change_made_in_another_process_is_seen_on_the_next_request(app, login
     assert "Roundtable on social housing" in text_of(fellow.get("/my/bookings"))
 
 
-def test_each_person_and_each_session_has_its_own_page(login, make_fellow, make_event, statements):
+def test_each_person_and_each_session_has_its_own_page(login, make_fellow, make_event, count_kept_queries):
     event_id = make_event(title="Only Ada's lunch")
     ada = make_fellow(name="Ada Byron")
     ada_client, grace = login(ada), login(make_fellow(name="Grace Hopper"))
@@ -93,9 +66,9 @@ def test_each_person_and_each_session_has_its_own_page(login, make_fellow, make_
     _book(ada_client, event_id)
     for _ in range(2):
         ada_client.get("/my/bookings")
-    with statements() as sent:
+    with count_kept_queries() as counter:
         assert "Only Ada's lunch" in text_of(ada_client.get("/my/bookings"))
-    assert sent == []  # kept, and nothing written since
+    assert counter.count == 0  # kept, and nothing written since
     page = text_of(grace.get("/my/bookings"))
     assert "Only Ada's lunch" not in page and "Grace Hopper" in page
     other_browser = login(ada)  # the same person signed in elsewhere: a session of its own, its own token
@@ -126,7 +99,7 @@ def test_an_organiser_made_a_fellow_loses_the_attendee_list_at_once(app, login, 
     assert client.get(f"/organiser/events/{event_id}/attendees").status_code in (403, 404)
 
 
-def test_a_flashed_message_is_shown_although_the_page_was_kept(login, make_fellow, statements):
+def test_a_flashed_message_is_shown_although_the_page_was_kept(login, make_fellow):
     """Whatever action flashed a message and sent the browser to a kept page, the message is shown, once."""
     fellow = login(make_fellow())
     for _ in range(3):
@@ -157,7 +130,7 @@ def test_an_event_starting_moves_on_my_bookings_with_no_write(app, login, make_f
     assert after != before  # the event has ended: it moved from upcoming to past
 
 
-def test_an_email_given_up_on_shows_on_the_kept_organisers_home_at_once(app, login, make_organiser, statements):
+def test_an_email_given_up_on_shows_on_the_kept_organisers_home_at_once(app, login, make_organiser, count_kept_queries):
     """The outbox makes no new generation as it queues and sends, but an email entering or leaving *failed*
     is announced (core.mail), so the organiser's home, kept otherwise, counts it on the next request."""
     from core import mail as outbox_mail
@@ -181,9 +154,9 @@ def test_an_email_given_up_on_shows_on_the_kept_organisers_home_at_once(app, log
         db.session.commit()
     for _ in range(2):
         assert "Every email has been sent or is on its way." in text_of(client.get("/"))
-    with statements() as sent:
+    with count_kept_queries() as counter:
         assert "Every email has been sent or is on its way." in text_of(client.get("/"))
-    assert sent == [], "the organiser's home was built again, not answered from its kept copy"
+    assert counter.count == 0, "the organiser's home was built again, not answered from its kept copy"
 
     with app.app_context():
         assert outbox_mail.deliver_due() == (0, 1)
@@ -194,7 +167,9 @@ def test_an_email_given_up_on_shows_on_the_kept_organisers_home_at_once(app, log
     assert "Every email has been sent or is on its way." in text_of(client.get("/"))
 
 
-def test_each_answer_of_a_kept_page_carries_new_one_use_form_keys(app, login, make_fellow, make_expert, statements):
+def test_each_answer_of_a_kept_page_carries_new_one_use_form_keys(
+    app, login, make_fellow, make_expert, count_kept_queries
+):
     """The itinerary's follow-up form has a one-use key (a double click records one follow-up). Answered from
     its kept copy, the page still gets a new key each time: two tabs record two follow-ups, while the same
     tab's form sent twice records one."""
@@ -209,9 +184,9 @@ def test_each_answer_of_a_kept_page_carries_new_one_use_form_keys(app, login, ma
     path = f"/programme/visits/{visit['visit']}"
     client.get(path)
     client.get(path)
-    with statements() as sent:
+    with count_kept_queries() as counter:
         tabs = [client.get(path) for _ in range(2)]
-    assert sent == [], "the itinerary was built again, not answered from its kept copy"
+    assert counter.count == 0, "the itinerary was built again, not answered from its kept copy"
     pattern = rf'name="u{meeting_id}-form_key"[^>]*value="([^"]+)"'
     keys = [re.search(pattern, tab.get_data(as_text=True)).group(1) for tab in tabs]
     assert keys[0] != keys[1]
@@ -232,7 +207,9 @@ def test_each_answer_of_a_kept_page_carries_new_one_use_form_keys(app, login, ma
     assert actions == ["Introduce the analysis team", "Send the evaluation"]
 
 
-def test_with_csrf_on_a_kept_pages_form_still_works(csrf_app, make_organiser, make_fellow, make_event, statements):
+def test_with_csrf_on_a_kept_pages_form_still_works(
+    csrf_app, make_organiser, make_fellow, make_event, count_kept_queries
+):
     """The check-in page is kept with its forms' CSRF tokens; pressing a button on the kept copy works."""
     from events.models import Booking
 
@@ -251,9 +228,9 @@ def test_with_csrf_on_a_kept_pages_form_still_works(csrf_app, make_organiser, ma
     assert signed.status_code == 302
     for _ in range(2):
         client.get(f"/organiser/events/{event_id}/check-in")
-    with statements() as sent:
+    with count_kept_queries() as counter:
         kept = client.get(f"/organiser/events/{event_id}/check-in")
-    assert sent == [], "the check-in page was built again, not answered from its kept copy"
+    assert counter.count == 0, "the check-in page was built again, not answered from its kept copy"
     html = kept.get_data(as_text=True)
     form = re.search(rf'<form method="post" action="/organiser/bookings/{booking_id}/check-in"(.*?)</form>', html, re.S)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form.group(1)).group(1)
