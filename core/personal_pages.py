@@ -143,7 +143,6 @@ def _answer_kept_page():
         body, mimetype, form_keys = kept
         for form_key in form_keys:  # each answer's forms get keys of their own, as a page built anew does
             body = body.replace(form_key.encode(), new_form_key().encode())
-        g.personal_page_answered = True
         return Response(body, mimetype=mimetype)
     g.personal_page = (key, _building.set(_Build()), made_form_keys.set([]))
     return None
